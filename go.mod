@@ -1,0 +1,3 @@
+module github.com/logbus/logbus
+
+go 1.26

@@ -1,0 +1,283 @@
+package codec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"time"
+)
+
+// mpReader reads msgpack from a byte slice. Every length read from the
+// input is checked against the bytes that remain before anything is
+// allocated, so a hostile header cannot make it reserve memory.
+type mpReader struct {
+	b   []byte
+	i   int
+	str *interner
+}
+
+func (m *mpReader) errorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s at offset %d", ErrMsgpack, fmt.Sprintf(format, args...), m.i)
+}
+
+func (m *mpReader) need(n int) error {
+	if n < 0 || len(m.b)-m.i < n {
+		return m.errorf("truncated: need %d bytes, have %d", n, len(m.b)-m.i)
+	}
+	return nil
+}
+
+func (m *mpReader) byte1() (byte, error) {
+	if err := m.need(1); err != nil {
+		return 0, err
+	}
+	c := m.b[m.i]
+	m.i++
+	return c, nil
+}
+
+func (m *mpReader) uintN(n int) (uint64, error) {
+	if err := m.need(n); err != nil {
+		return 0, err
+	}
+	p := m.b[m.i : m.i+n]
+	m.i += n
+	switch n {
+	case 1:
+		return uint64(p[0]), nil
+	case 2:
+		return uint64(binary.BigEndian.Uint16(p)), nil
+	case 4:
+		return uint64(binary.BigEndian.Uint32(p)), nil
+	}
+	return binary.BigEndian.Uint64(p), nil
+}
+
+// mapLen reads a map header.
+func (m *mpReader) mapLen() (int, error) {
+	c, err := m.byte1()
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	switch {
+	case c&0xf0 == 0x80:
+		n = uint64(c & 0x0f)
+	case c == 0xde:
+		n, err = m.uintN(2)
+	case c == 0xdf:
+		n, err = m.uintN(4)
+	default:
+		m.i--
+		return 0, m.errorf("want map, have 0x%02x", c)
+	}
+	if err != nil {
+		return 0, err
+	}
+	// Each entry takes at least two bytes.
+	if n > uint64(len(m.b)-m.i)/2 {
+		return 0, m.errorf("map of %d entries exceeds the input", n)
+	}
+	return int(n), nil
+}
+
+// rawStr reads a str (or bin) and returns its bytes without copying.
+func (m *mpReader) rawStr() ([]byte, error) {
+	c, err := m.byte1()
+	if err != nil {
+		return nil, err
+	}
+	var n uint64
+	switch {
+	case c&0xe0 == 0xa0:
+		n = uint64(c & 0x1f)
+	case c == 0xd9 || c == 0xc4:
+		n, err = m.uintN(1)
+	case c == 0xda || c == 0xc5:
+		n, err = m.uintN(2)
+	case c == 0xdb || c == 0xc6:
+		n, err = m.uintN(4)
+	default:
+		m.i--
+		return nil, m.errorf("want string, have 0x%02x", c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := m.need(int(n)); err != nil {
+		return nil, err
+	}
+	s := m.b[m.i : m.i+int(n)]
+	m.i += int(n)
+	return s, nil
+}
+
+func (m *mpReader) key() (string, error) {
+	b, err := m.rawStr()
+	if err != nil {
+		return "", err
+	}
+	return m.str.intern(b), nil
+}
+
+// value reads any msgpack value.
+func (m *mpReader) value(depth int) (Value, error) {
+	start := m.i
+	c, err := m.byte1()
+	if err != nil {
+		return Value{}, err
+	}
+	switch {
+	case c <= 0x7f:
+		return IntValue(int64(c)), nil
+	case c >= 0xe0:
+		return IntValue(int64(int8(c))), nil
+	case c&0xe0 == 0xa0 || c == 0xd9 || c == 0xda || c == 0xdb:
+		m.i = start
+		b, err := m.rawStr()
+		if err != nil {
+			return Value{}, err
+		}
+		return StringValue(m.str.intern(b)), nil
+	case c == 0xc4 || c == 0xc5 || c == 0xc6:
+		m.i = start
+		b, err := m.rawStr()
+		if err != nil {
+			return Value{}, err
+		}
+		return BytesValue(b), nil
+	case c&0xf0 == 0x80 || c == 0xde || c == 0xdf:
+		if depth >= MaxDepth {
+			return Value{}, fmt.Errorf("%w (msgpack at offset %d)", ErrTooDeep, start)
+		}
+		m.i = start
+		attrs, err := m.attrs(depth)
+		return GroupValue(attrs...), err
+	case c&0xf0 == 0x90 || c == 0xdc || c == 0xdd:
+		if depth >= MaxDepth {
+			return Value{}, fmt.Errorf("%w (msgpack at offset %d)", ErrTooDeep, start)
+		}
+		var n uint64
+		switch c {
+		case 0xdc:
+			n, err = m.uintN(2)
+		case 0xdd:
+			n, err = m.uintN(4)
+		default:
+			n = uint64(c & 0x0f)
+		}
+		if err != nil {
+			return Value{}, err
+		}
+		if n > uint64(len(m.b)-m.i) {
+			return Value{}, m.errorf("array of %d elements exceeds the input", n)
+		}
+		list := make([]Value, n)
+		for i := range list {
+			if list[i], err = m.value(depth + 1); err != nil {
+				return Value{}, err
+			}
+		}
+		return ListValue(list...), nil
+	}
+	switch c {
+	case 0xc0:
+		return NullValue(), nil
+	case 0xc2:
+		return BoolValue(false), nil
+	case 0xc3:
+		return BoolValue(true), nil
+	case 0xca:
+		u, err := m.uintN(4)
+		return FloatValue(float64(math.Float32frombits(uint32(u)))), err
+	case 0xcb:
+		u, err := m.uintN(8)
+		return FloatValue(math.Float64frombits(u)), err
+	case 0xcc, 0xcd, 0xce, 0xcf:
+		u, err := m.uintN(1 << (c - 0xcc))
+		return Uint64Value(u), err
+	case 0xd0:
+		u, err := m.uintN(1)
+		return IntValue(int64(int8(u))), err
+	case 0xd1:
+		u, err := m.uintN(2)
+		return IntValue(int64(int16(u))), err
+	case 0xd2:
+		u, err := m.uintN(4)
+		return IntValue(int64(int32(u))), err
+	case 0xd3:
+		u, err := m.uintN(8)
+		return IntValue(int64(u)), err
+	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
+		return m.ext(1<<(c-0xd4), start)
+	case 0xc7, 0xc8, 0xc9:
+		n, err := m.uintN(1 << (c - 0xc7))
+		if err != nil {
+			return Value{}, err
+		}
+		if n > uint64(len(m.b)-m.i) {
+			return Value{}, m.errorf("ext of %d bytes exceeds the input", n)
+		}
+		return m.ext(int(n), start)
+	}
+	m.i = start
+	return Value{}, m.errorf("unknown type byte 0x%02x", c)
+}
+
+// ext reads an extension's type byte and n bytes of data.
+func (m *mpReader) ext(n, start int) (Value, error) {
+	t, err := m.byte1()
+	if err != nil {
+		return Value{}, err
+	}
+	if err := m.need(n); err != nil {
+		return Value{}, err
+	}
+	d := m.b[m.i : m.i+n]
+	m.i += n
+	switch int8(t) {
+	case extTimestamp:
+		switch n {
+		case 4:
+			return TimeValue(time.Unix(int64(binary.BigEndian.Uint32(d)), 0)), nil
+		case 8:
+			v := binary.BigEndian.Uint64(d)
+			return TimeValue(time.Unix(int64(v&(1<<34-1)), int64(v>>34))), nil
+		case 12:
+			nsec := binary.BigEndian.Uint32(d)
+			sec := int64(binary.BigEndian.Uint64(d[4:]))
+			if nsec < 1e9 {
+				return TimeValue(time.Unix(sec, int64(nsec))), nil
+			}
+		}
+	case extDuration:
+		if n == 8 {
+			return DurationValue(time.Duration(binary.BigEndian.Uint64(d))), nil
+		}
+	case extBigInt:
+		if b, ok := new(big.Int).SetString(string(d), 10); ok {
+			return BigIntValue(b), nil
+		}
+	}
+	m.i = start
+	return Value{}, m.errorf("bad extension type %d length %d", int8(t), n)
+}
+
+// attrs reads a map with string keys as ordered attributes.
+func (m *mpReader) attrs(depth int) ([]Attr, error) {
+	n, err := m.mapLen()
+	if err != nil {
+		return nil, err
+	}
+	attrs := make([]Attr, n)
+	for i := range attrs {
+		if attrs[i].Key, err = m.key(); err != nil {
+			return nil, err
+		}
+		if attrs[i].Value, err = m.value(depth + 1); err != nil {
+			return nil, err
+		}
+	}
+	return attrs, nil
+}

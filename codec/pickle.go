@@ -1,0 +1,7 @@
+package codec
+
+import "fmt"
+
+func decodePickle(b []byte) ([]Attr, error) {
+	return nil, fmt.Errorf("%w: %w", ErrPickle, errNoPickle)
+}

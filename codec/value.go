@@ -1,0 +1,273 @@
+package codec
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"time"
+)
+
+// Kind tells which field of a Value is meaningful.
+type Kind uint8
+
+// The kinds of Value. Uint is used only above math.MaxInt64 and BigInt
+// only beyond 64 bits, so every number has exactly one representation and
+// round trips are exact.
+const (
+	KindNull Kind = iota
+	KindBool
+	KindInt
+	KindUint
+	KindFloat
+	KindString
+	KindBytes
+	KindTime
+	KindDuration
+	KindBigInt
+	KindList
+	KindGroup
+)
+
+var kindNames = [...]string{"null", "bool", "int", "uint", "float", "string", "bytes", "time", "duration", "bigint", "list", "group"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// Value is an attribute value: a small tagged union that, unlike
+// slog.Value, can be encoded and decoded without reflection and compared
+// for equality after a round trip.
+type Value struct {
+	kind Kind
+	num  uint64 // bool, int, uint, float bits, time (unix ns), duration
+	str  string // string, bytes, bigint (decimal)
+	aux  any    // []Value (list) or []Attr (group)
+}
+
+// Attr is a key and a value. A group value nests attributes.
+type Attr struct {
+	Key   string
+	Value Value
+}
+
+// NullValue is the absent value (Python None, JSON null).
+func NullValue() Value { return Value{} }
+
+// BoolValue returns a boolean Value.
+func BoolValue(b bool) Value {
+	var n uint64
+	if b {
+		n = 1
+	}
+	return Value{kind: KindBool, num: n}
+}
+
+// IntValue returns an integer Value.
+func IntValue(v int64) Value { return Value{kind: KindInt, num: uint64(v)} }
+
+// Uint64Value returns an unsigned Value; values that fit int64 become Int.
+func Uint64Value(v uint64) Value {
+	if v <= math.MaxInt64 {
+		return IntValue(int64(v))
+	}
+	return Value{kind: KindUint, num: v}
+}
+
+// FloatValue returns a float Value; NaN and ±Inf are kept.
+func FloatValue(f float64) Value { return Value{kind: KindFloat, num: math.Float64bits(f)} }
+
+// StringValue returns a string Value.
+func StringValue(s string) Value { return Value{kind: KindString, str: s} }
+
+// BytesValue returns a Value holding a copy of b.
+func BytesValue(b []byte) Value { return Value{kind: KindBytes, str: string(b)} }
+
+// TimeValue returns a time Value, kept as UTC nanoseconds since the Unix
+// epoch. Times outside the int64 nanosecond range (years 1678..2262) are
+// clamped to its ends.
+func TimeValue(t time.Time) Value { return Value{kind: KindTime, num: uint64(unixNano(t))} }
+
+// DurationValue returns a duration Value.
+func DurationValue(d time.Duration) Value { return Value{kind: KindDuration, num: uint64(d)} }
+
+// BigIntValue returns an integer Value of any size; values that fit int64
+// or uint64 become Int or Uint.
+func BigIntValue(b *big.Int) Value {
+	if b.IsInt64() {
+		return IntValue(b.Int64())
+	}
+	if b.IsUint64() {
+		return Uint64Value(b.Uint64())
+	}
+	return Value{kind: KindBigInt, str: b.String()}
+}
+
+// bigIntDigits builds a BigInt value from decimal digits known to be valid
+// and beyond 64 bits.
+func bigIntDigits(s string) Value { return Value{kind: KindBigInt, str: s} }
+
+// ListValue returns a list Value; it keeps vs.
+func ListValue(vs ...Value) Value { return Value{kind: KindList, aux: vs} }
+
+// GroupValue returns a group Value; it keeps as.
+func GroupValue(as ...Attr) Value { return Value{kind: KindGroup, aux: as} }
+
+// Kind reports the kind of v.
+func (v Value) Kind() Kind { return v.kind }
+
+// Bool returns the value of a Bool.
+func (v Value) Bool() bool { return v.num != 0 }
+
+// Int64 returns the value of an Int.
+func (v Value) Int64() int64 { return int64(v.num) }
+
+// Uint64 returns the value of a Uint.
+func (v Value) Uint64() uint64 { return v.num }
+
+// Float64 returns the value of a Float.
+func (v Value) Float64() float64 { return math.Float64frombits(v.num) }
+
+// Str returns the value of a String (and the raw bytes of Bytes, the
+// digits of a BigInt).
+func (v Value) Str() string { return v.str }
+
+// Bytes returns the value of a Bytes as a new slice.
+func (v Value) Bytes() []byte { return []byte(v.str) }
+
+// Time returns the value of a Time, in UTC.
+func (v Value) Time() time.Time { return time.Unix(0, int64(v.num)).UTC() }
+
+// Duration returns the value of a Duration.
+func (v Value) Duration() time.Duration { return time.Duration(v.num) }
+
+// BigInt returns the value of any integer kind as a big.Int.
+func (v Value) BigInt() *big.Int {
+	switch v.kind {
+	case KindInt:
+		return big.NewInt(v.Int64())
+	case KindUint:
+		return new(big.Int).SetUint64(v.num)
+	case KindBigInt:
+		b, ok := new(big.Int).SetString(v.str, 10)
+		if ok {
+			return b
+		}
+	}
+	return nil
+}
+
+// List returns the elements of a List.
+func (v Value) List() []Value {
+	l, _ := v.aux.([]Value)
+	return l
+}
+
+// Group returns the attributes of a Group.
+func (v Value) Group() []Attr {
+	g, _ := v.aux.([]Attr)
+	return g
+}
+
+// Equal reports whether v and w are the same value. Floats compare by bit
+// pattern, so NaN equals NaN and 0 differs from -0: what a round trip
+// must preserve.
+func (v Value) Equal(w Value) bool {
+	if v.kind != w.kind {
+		return false
+	}
+	switch v.kind {
+	case KindList:
+		a, b := v.List(), w.List()
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !a[i].Equal(b[i]) {
+				return false
+			}
+		}
+		return true
+	case KindGroup:
+		return AttrsEqual(v.Group(), w.Group())
+	default:
+		return v.num == w.num && v.str == w.str
+	}
+}
+
+// AttrsEqual reports whether two attribute lists are equal, in order.
+func AttrsEqual(a, b []Attr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || !a[i].Value.Equal(b[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// String formats v for people (the file sink's text lines).
+func (v Value) String() string {
+	return string(v.appendText(nil))
+}
+
+func (v Value) appendText(dst []byte) []byte {
+	switch v.kind {
+	case KindNull:
+		return append(dst, "null"...)
+	case KindBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case KindInt:
+		return strconv.AppendInt(dst, v.Int64(), 10)
+	case KindUint:
+		return strconv.AppendUint(dst, v.num, 10)
+	case KindFloat:
+		return strconv.AppendFloat(dst, v.Float64(), 'g', -1, 64)
+	case KindDuration:
+		return append(dst, v.Duration().String()...)
+	case KindString, KindBigInt:
+		return append(dst, v.str...)
+	case KindBytes:
+		return fmt.Appendf(dst, "%x", v.str)
+	case KindTime:
+		return v.Time().AppendFormat(dst, time.RFC3339Nano)
+	case KindList:
+		dst = append(dst, '[')
+		for i, e := range v.List() {
+			if i > 0 {
+				dst = append(dst, ' ')
+			}
+			dst = e.appendText(dst)
+		}
+		return append(dst, ']')
+	case KindGroup:
+		dst = append(dst, '{')
+		for i, a := range v.Group() {
+			if i > 0 {
+				dst = append(dst, ' ')
+			}
+			dst = append(dst, a.Key...)
+			dst = append(dst, '=')
+			dst = a.Value.appendText(dst)
+		}
+		return append(dst, '}')
+	}
+	return dst
+}
+
+func unixNano(t time.Time) int64 {
+	const minSec, maxSec int64 = math.MinInt64/1_000_000_000 + 1, math.MaxInt64/1_000_000_000 - 1
+	s := t.Unix()
+	switch {
+	case s < minSec:
+		return math.MinInt64
+	case s > maxSec:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}

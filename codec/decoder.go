@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/logbus/logbus/topic"
@@ -142,7 +141,7 @@ func (d *Decoder) DecodeRecord(enc topic.Encoding, payload []byte, r *Record) (S
 	r.Reset()
 	switch enc {
 	case topic.Msgpack:
-		return ShapeLogbus, d.decodeMsgpack(payload, &r.Attrs, r.setField)
+		return ShapeLogbus, d.decodeMsgpack(payload, r)
 	case topic.JSON:
 		attrs, err := d.parseJSONObject(payload)
 		if err != nil {
@@ -176,7 +175,7 @@ func (d *Decoder) DecodeSample(enc topic.Encoding, payload []byte, s *Sample) er
 	s.Reset()
 	switch enc {
 	case topic.Msgpack:
-		return d.decodeMsgpack(payload, &s.Attrs, s.setField)
+		return d.decodeMsgpack(payload, s)
 	case topic.JSON:
 		attrs, err := d.parseJSONObject(payload)
 		if err != nil {
@@ -205,9 +204,20 @@ func (d *Decoder) parseJSONObject(b []byte) ([]Attr, error) {
 	return v.Group(), nil
 }
 
-// decodeMsgpack reads a top-level map, handing each field to set; the
-// "attrs" map is appended straight into *attrs to reuse its capacity.
-func (d *Decoder) decodeMsgpack(b []byte, attrs *[]Attr, set func(Attr)) error {
+// fieldSetter is a Record or a Sample being decoded.
+type fieldSetter interface {
+	setField(Attr)
+	attrList() *[]Attr
+}
+
+func (r *Record) attrList() *[]Attr { return &r.Attrs }
+func (s *Sample) attrList() *[]Attr { return &s.Attrs }
+
+// decodeMsgpack reads a top-level map, handing each field to dst; the
+// "attrs" map is appended straight into dst's attributes to reuse their
+// capacity.
+func (d *Decoder) decodeMsgpack(b []byte, dst fieldSetter) error {
+	attrs := dst.attrList()
 	m := mpReader{b: b, str: &d.strs}
 	n, err := m.mapLen()
 	if err != nil {
@@ -239,7 +249,7 @@ func (d *Decoder) decodeMsgpack(b []byte, attrs *[]Attr, set func(Attr)) error {
 		if err != nil {
 			return err
 		}
-		set(Attr{Key: k, Value: v})
+		dst.setField(Attr{Key: k, Value: v})
 	}
 	if m.i != len(b) {
 		return m.errorf("%d trailing bytes", len(b)-m.i)
@@ -268,5 +278,3 @@ func AppendSample(dst []byte, enc topic.Encoding, s *Sample) ([]byte, error) {
 	}
 	return dst, fmt.Errorf("%w: %q", ErrEncoding, byte(enc))
 }
-
-var errNoPickle = errors.New("pickle decoder not linked")

@@ -6,7 +6,7 @@ package codec
 // mapped cache: a collision just replaces the slot. The zero value is
 // ready; a nil interner allocates every string.
 type interner struct {
-	tab [512]string
+	tab [1024]string
 }
 
 const internMax = 48

@@ -181,11 +181,11 @@ func appendJSONValue(dst []byte, v Value, depth int) []byte {
 			return append(dst, "null"...)
 		}
 		dst = append(dst, '[')
-		for i, e := range v.List() {
+		for i, e := range v.kids {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONValue(dst, e, depth+1)
+			dst = appendJSONValue(dst, e.Value, depth+1)
 		}
 		return append(dst, ']')
 	case KindGroup:

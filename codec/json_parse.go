@@ -149,18 +149,18 @@ func (p *jsonParser) object(depth int) ([]Attr, error) {
 
 func (p *jsonParser) array(depth int) (Value, error) {
 	p.i++ // '['
-	list := []Value{}
+	list := []Attr{}
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
-		return ListValue(list...), nil
+		return Value{kind: KindList, kids: list}, nil
 	}
 	for {
 		v, err := p.value(depth + 1)
 		if err != nil {
 			return Value{}, err
 		}
-		list = append(list, v)
+		list = append(list, Attr{Value: v})
 		p.skipSpace()
 		if p.i >= len(p.b) {
 			return Value{}, p.errorf("unexpected end in array")
@@ -170,7 +170,7 @@ func (p *jsonParser) array(depth int) (Value, error) {
 			p.i++
 		case ']':
 			p.i++
-			return ListValue(list...), nil
+			return Value{kind: KindList, kids: list}, nil
 		default:
 			return Value{}, p.errorf("want ',' or ']'")
 		}

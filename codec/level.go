@@ -3,6 +3,7 @@ package codec
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -57,11 +58,11 @@ func ParseLevel(s string) (Level, bool) {
 	s = strings.TrimSpace(s)
 	base, off := s, 0
 	if i := strings.IndexAny(s, "+-"); i > 0 {
-		n, err := strconv.Atoi(s[i:])
-		if err != nil || n < -1<<30 || n > 1<<30 {
+		n, err := strconv.ParseInt(s[i:], 10, 64)
+		if err != nil || n < math.MinInt32 || n > math.MaxInt32 {
 			return 0, false
 		}
-		base, off = s[:i], n
+		base, off = s[:i], int(n)
 	}
 	var l Level
 	switch strings.ToUpper(base) {

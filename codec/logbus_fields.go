@@ -100,7 +100,7 @@ func (e *Envelope) setField(a Attr) bool {
 			if err != nil {
 				return false
 			}
-			e.Time = t.UTC()
+			e.Time = clampTime(t)
 		default:
 			return false
 		}

@@ -173,13 +173,13 @@ func (m *mpReader) value(depth int) (Value, error) {
 		if n > uint64(len(m.b)-m.i) {
 			return Value{}, m.errorf("array of %d elements exceeds the input", n)
 		}
-		list := make([]Value, n)
-		for i := range list {
-			if list[i], err = m.value(depth + 1); err != nil {
+		kids := make([]Attr, n)
+		for i := range kids {
+			if kids[i].Value, err = m.value(depth + 1); err != nil {
 				return Value{}, err
 			}
 		}
-		return ListValue(list...), nil
+		return Value{kind: KindList, kids: kids}, nil
 	}
 	switch c {
 	case 0xc0:

@@ -200,10 +200,9 @@ func mpValue(dst []byte, v Value, depth int) []byte {
 		if depth >= MaxDepth {
 			return append(dst, 0xc0)
 		}
-		l := v.List()
-		dst = mpArrayLen(dst, len(l))
-		for _, e := range l {
-			dst = mpValue(dst, e, depth+1)
+		dst = mpArrayLen(dst, len(v.kids))
+		for _, e := range v.kids {
+			dst = mpValue(dst, e.Value, depth+1)
 		}
 		return dst
 	case KindGroup:

@@ -289,7 +289,7 @@ func epochTime(v Value) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e13 {
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 9e9 {
 		return time.Time{}, false
 	}
 	return time.UnixMicro(int64(math.RoundToEven(f * 1e6))).UTC(), true
@@ -306,10 +306,10 @@ func logbookTime(s string) (time.Time, bool) {
 		base, frac, hasFrac := strings.Cut(s[:len(s)-1], ".")
 		if t, err := time.Parse(layout, base); err == nil {
 			if !hasFrac {
-				return t, true
+				return clampTime(t), true
 			}
 			if us, ok := digitsValue(frac); ok && len(frac) <= 6 {
-				return t.Add(time.Duration(us) * time.Microsecond), true
+				return clampTime(t.Add(time.Duration(us) * time.Microsecond)), true
 			}
 		}
 	}
@@ -317,7 +317,7 @@ func logbookTime(s string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	return t.UTC(), true
+	return clampTime(t), true
 }
 
 func digitsValue(s string) (int64, bool) {

@@ -45,7 +45,7 @@ type Value struct {
 	kind Kind
 	num  uint64 // bool, int, uint, float bits, time (unix ns), duration
 	str  string // string, bytes, bigint (decimal)
-	aux  any    // []Value (list) or []Attr (group)
+	kids []Attr // group members; list elements (with empty keys)
 }
 
 // Attr is a key and a value. A group value nests attributes.
@@ -77,8 +77,14 @@ func Uint64Value(v uint64) Value {
 	return Value{kind: KindUint, num: v}
 }
 
-// FloatValue returns a float Value; NaN and ±Inf are kept.
-func FloatValue(f float64) Value { return Value{kind: KindFloat, num: math.Float64bits(f)} }
+// FloatValue returns a float Value; ±Inf are kept and every NaN becomes
+// the one canonical NaN, since no encoding keeps NaN payloads.
+func FloatValue(f float64) Value {
+	if f != f {
+		f = math.NaN()
+	}
+	return Value{kind: KindFloat, num: math.Float64bits(f)}
+}
 
 // StringValue returns a string Value.
 func StringValue(s string) Value { return Value{kind: KindString, str: s} }
@@ -110,11 +116,17 @@ func BigIntValue(b *big.Int) Value {
 // and beyond 64 bits.
 func bigIntDigits(s string) Value { return Value{kind: KindBigInt, str: s} }
 
-// ListValue returns a list Value; it keeps vs.
-func ListValue(vs ...Value) Value { return Value{kind: KindList, aux: vs} }
+// ListValue returns a list Value.
+func ListValue(vs ...Value) Value {
+	kids := make([]Attr, len(vs))
+	for i, v := range vs {
+		kids[i].Value = v
+	}
+	return Value{kind: KindList, kids: kids}
+}
 
 // GroupValue returns a group Value; it keeps as.
-func GroupValue(as ...Attr) Value { return Value{kind: KindGroup, aux: as} }
+func GroupValue(as ...Attr) Value { return Value{kind: KindGroup, kids: as} }
 
 // Kind reports the kind of v.
 func (v Value) Kind() Kind { return v.kind }
@@ -160,16 +172,30 @@ func (v Value) BigInt() *big.Int {
 	return nil
 }
 
-// List returns the elements of a List.
+// List returns the elements of a List in a new slice.
 func (v Value) List() []Value {
-	l, _ := v.aux.([]Value)
+	if v.kind != KindList {
+		return nil
+	}
+	l := make([]Value, len(v.kids))
+	for i, k := range v.kids {
+		l[i] = k.Value
+	}
 	return l
 }
 
-// Group returns the attributes of a Group.
+// Len returns the number of elements of a List or members of a Group.
+func (v Value) Len() int { return len(v.kids) }
+
+// Index returns element i of a List.
+func (v Value) Index(i int) Value { return v.kids[i].Value }
+
+// Group returns the attributes of a Group (not a copy).
 func (v Value) Group() []Attr {
-	g, _ := v.aux.([]Attr)
-	return g
+	if v.kind != KindGroup {
+		return nil
+	}
+	return v.kids
 }
 
 // Equal reports whether v and w are the same value. Floats compare by bit
@@ -180,19 +206,8 @@ func (v Value) Equal(w Value) bool {
 		return false
 	}
 	switch v.kind {
-	case KindList:
-		a, b := v.List(), w.List()
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !a[i].Equal(b[i]) {
-				return false
-			}
-		}
-		return true
-	case KindGroup:
-		return AttrsEqual(v.Group(), w.Group())
+	case KindList, KindGroup:
+		return AttrsEqual(v.kids, w.kids)
 	default:
 		return v.num == w.num && v.str == w.str
 	}
@@ -238,11 +253,11 @@ func (v Value) appendText(dst []byte) []byte {
 		return v.Time().AppendFormat(dst, time.RFC3339Nano)
 	case KindList:
 		dst = append(dst, '[')
-		for i, e := range v.List() {
+		for i, e := range v.kids {
 			if i > 0 {
 				dst = append(dst, ' ')
 			}
-			dst = e.appendText(dst)
+			dst = e.Value.appendText(dst)
 		}
 		return append(dst, ']')
 	case KindGroup:
@@ -259,6 +274,10 @@ func (v Value) appendText(dst []byte) []byte {
 	}
 	return dst
 }
+
+// clampTime limits t to what a Record can carry: UTC nanoseconds in
+// int64, years 1678 to 2262.
+func clampTime(t time.Time) time.Time { return time.Unix(0, unixNano(t)).UTC() }
 
 func unixNano(t time.Time) int64 {
 	const minSec, maxSec int64 = math.MinInt64/1_000_000_000 + 1, math.MaxInt64/1_000_000_000 - 1

@@ -1,0 +1,73 @@
+package codec
+
+import (
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/logbus/logbus/topic"
+)
+
+func BenchmarkEncode(b *testing.B) {
+	r := typicalRecord()
+	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
+		b.Run(string(enc), func(b *testing.B) {
+			buf := make([]byte, 0, 1024)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf, _ = AppendRecord(buf[:0], enc, &r)
+			}
+			b.SetBytes(int64(len(buf)))
+		})
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	r := typicalRecord()
+	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
+		b.Run(string(enc), func(b *testing.B) {
+			payload, _ := AppendRecord(nil, enc, &r)
+			var d Decoder
+			var got Record
+			b.ReportAllocs()
+			b.SetBytes(int64(len(payload)))
+			for b.Loop() {
+				if _, err := d.DecodeRecord(enc, payload, &got); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// BenchmarkDecodeReference decodes the same msgpack payload with
+// github.com/vmihailenco/msgpack/v5 into a generic map: the yardstick for
+// the hand-written decoder.
+func BenchmarkDecodeReference(b *testing.B) {
+	r := typicalRecord()
+	r.Attrs[6].Value = IntValue(1500) // the duration extension is logbus's own
+	payload := AppendRecordMsgpack(nil, &r)
+	b.ReportAllocs()
+	for b.Loop() {
+		var m map[string]any
+		if err := msgpack.Unmarshal(payload, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkDecodePython decodes what distlog's ZmqHandler sends.
+func BenchmarkDecodePython(b *testing.B) {
+	frames := [][]byte{[]byte("PLJ"), []byte(`{"name": "root", "msg": "hello %s #%d", "args": null, "levelname": "INFO", "levelno": 20, "pathname": "/opt/labhost1/scripts/send_distlog.py", "filename": "send_distlog.py", "module": "send_distlog", "exc_info": null, "exc_text": null, "stack_info": null, "lineno": 61, "funcName": "run_log_cases", "created": 1795343867.479808, "msecs": 479.0, "relativeCreated": 591.7487144470215, "thread": 139911978836032, "threadName": "MainThread", "processName": "MainProcess", "process": 11861, "context": null, "message": "hello world #42", "asctime": "2026-11-22 10:37:47,479", "hostname": "vm", "equipment_id": "scope-3"}`)}
+	var d Decoder
+	var m Message
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := d.Decode(frames, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

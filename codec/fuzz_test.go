@@ -1,0 +1,122 @@
+package codec
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/logbus/logbus/internal/vectors"
+	"github.com/logbus/logbus/topic"
+)
+
+// seedPayloads adds every payload frame of the Python vectors.
+func seedPayloads(f *testing.F, keep func(topic []byte) bool) {
+	for _, name := range vectors.Names {
+		vs, _, err := vectors.Load(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, v := range vs {
+			switch len(v.Frames) {
+			case 1:
+				if keep(nil) {
+					f.Add(v.Frames[0])
+				}
+			default:
+				if keep(v.Frames[0]) {
+					f.Add(v.Frames[1])
+				}
+			}
+		}
+	}
+}
+
+// checkReencode requires a decoded record to survive its own round trip:
+// whatever a decoder accepts, logbus can forward without loss.
+func checkReencode(t *testing.T, r *Record) {
+	var d Decoder
+	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
+		b, err := AppendRecord(nil, enc, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again Record
+		if _, err := d.DecodeRecord(enc, b, &again); err != nil {
+			t.Fatalf("re-decoding %c: %v\n%s", enc, err, b)
+		}
+		want := *r
+		if enc == topic.JSON {
+			want = validUTF8(want)
+		}
+		if !again.Equal(&want) {
+			t.Fatalf("re-encoding %c changes the record\n got %+v\nwant %+v", enc, again, want)
+		}
+	}
+}
+
+func FuzzDecodeJSON(f *testing.F) {
+	seedPayloads(f, func(t []byte) bool { return t == nil || t[2] == 'J' })
+	r := typicalRecord()
+	f.Add(AppendRecordJSON(nil, &r))
+	e := edgeRecord()
+	f.Add(AppendRecordJSON(nil, &e))
+	f.Add([]byte(`{"a":NaN,"b":-Infinity,"c":1e999,"d":"\ud800x","e":123456789012345678901234567890}`))
+	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d Decoder
+		var r Record
+		if _, err := d.DecodeRecord(topic.JSON, b, &r); err != nil {
+			return
+		}
+		checkReencode(t, &r)
+	})
+}
+
+func FuzzDecodeMsgpack(f *testing.F) {
+	r := typicalRecord()
+	f.Add(AppendRecordMsgpack(nil, &r))
+	e := edgeRecord()
+	f.Add(AppendRecordMsgpack(nil, &e))
+	f.Add([]byte{0x81, 0xa5, 'a', 't', 't', 'r', 's', 0xdf, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{0x81, 0xa1, 'x', 0xdd, 0x7f, 0xff, 0xff, 0xff})
+	f.Add([]byte{0x81, 0xa1, 'x', 0xc9, 0x7f, 0xff, 0xff, 0xff, 0x02})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d Decoder
+		var r Record
+		if _, err := d.DecodeRecord(topic.Msgpack, b, &r); err != nil {
+			return
+		}
+		checkReencode(t, &r)
+		var s Sample
+		if err := d.DecodeSample(topic.Msgpack, b, &s); err != nil {
+			return
+		}
+		var again Sample
+		if err := d.DecodeSample(topic.Msgpack, AppendSampleMsgpack(nil, &s), &again); err != nil || !again.Equal(&s) {
+			t.Fatalf("sample re-encoding: %v\n got %+v\nwant %+v", err, again, s)
+		}
+	})
+}
+
+func FuzzDecodeMessage(f *testing.F) {
+	for _, name := range vectors.Names {
+		vs, _, err := vectors.Load(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, v := range vs {
+			f.Add(bytes.Join(v.Frames, []byte{0}))
+		}
+	}
+	f.Fuzz(func(t *testing.T, joined []byte) {
+		frames := bytes.Split(joined, []byte{0})
+		var d Decoder
+		var m Message
+		err := d.Decode(frames, &m)
+		if err == nil && len(m.Records)+len(m.Samples) == 0 {
+			t.Fatalf("Decode succeeded with nothing decoded from %d frames", len(frames))
+		}
+		if m.Failed > 0 && err == nil {
+			t.Fatalf("%d frames failed but no error returned", m.Failed)
+		}
+	})
+}

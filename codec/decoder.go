@@ -207,6 +207,7 @@ func (d *Decoder) parseJSONObject(b []byte) ([]Attr, error) {
 // fieldSetter is a Record or a Sample being decoded.
 type fieldSetter interface {
 	setField(Attr)
+	setSubField(parent string, f Attr)
 	attrList() *[]Attr
 }
 
@@ -228,7 +229,8 @@ func (d *Decoder) decodeMsgpack(b []byte, dst fieldSetter) error {
 		if err != nil {
 			return err
 		}
-		if k == keyAttrs && m.i < len(b) && (b[m.i]&0xf0 == 0x80 || b[m.i] == 0xde || b[m.i] == 0xdf) {
+		// The nested maps are read in place rather than built as groups.
+		if (k == keyAttrs || k == keyRun || k == keySource) && m.i < len(b) && isMsgpackMap(b[m.i]) {
 			na, err := m.mapLen()
 			if err != nil {
 				return err
@@ -241,7 +243,11 @@ func (d *Decoder) decodeMsgpack(b []byte, dst fieldSetter) error {
 				if a.Value, err = m.value(2); err != nil {
 					return err
 				}
-				*attrs = append(*attrs, a)
+				if k == keyAttrs {
+					*attrs = append(*attrs, a)
+				} else {
+					dst.setSubField(k, a)
+				}
 			}
 			continue
 		}
@@ -256,6 +262,8 @@ func (d *Decoder) decodeMsgpack(b []byte, dst fieldSetter) error {
 	}
 	return nil
 }
+
+func isMsgpackMap(c byte) bool { return c&0xf0 == 0x80 || c == 0xde || c == 0xdf }
 
 // AppendRecord appends r's payload in encoding enc.
 func AppendRecord(dst []byte, enc topic.Encoding, r *Record) ([]byte, error) {

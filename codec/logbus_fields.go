@@ -34,14 +34,7 @@ func (r *Record) setField(a Attr) {
 	case keySource:
 		ok = v.kind == KindGroup
 		for _, f := range v.Group() {
-			switch f.Key {
-			case keyFile:
-				r.Source.File, _ = strOf(f.Value)
-			case keyLine:
-				r.Source.Line, _ = intOf(f.Value)
-			case keyFunc:
-				r.Source.Function, _ = strOf(f.Value)
-			}
+			r.setSubField(keySource, f)
 		}
 	case keyAttrs:
 		ok = v.kind == KindGroup
@@ -122,14 +115,7 @@ func (e *Envelope) setField(a Attr) bool {
 			return false
 		}
 		for _, f := range v.Group() {
-			switch f.Key {
-			case keyProject:
-				e.Run.Project, _ = strOf(f.Value)
-			case keyRunKind:
-				e.Run.Kind, _ = strOf(f.Value)
-			case keyRunID:
-				e.Run.ID, _ = strOf(f.Value)
-			}
+			e.setSubField(keyRun, f)
 		}
 	case keyStream, keySeq:
 		var n uint64
@@ -153,6 +139,40 @@ func (e *Envelope) setField(a Attr) bool {
 		return false
 	}
 	return true
+}
+
+// setSubField stores a member of the "source" map; members of unknown
+// name or type are ignored.
+func (r *Record) setSubField(parent string, f Attr) {
+	if parent != keySource {
+		r.Envelope.setSubField(parent, f)
+		return
+	}
+	switch f.Key {
+	case keyFile:
+		r.Source.File, _ = strOf(f.Value)
+	case keyLine:
+		r.Source.Line, _ = intOf(f.Value)
+	case keyFunc:
+		r.Source.Function, _ = strOf(f.Value)
+	}
+}
+
+func (s *Sample) setSubField(parent string, f Attr) { s.Envelope.setSubField(parent, f) }
+
+// setSubField stores a member of the "run" map.
+func (e *Envelope) setSubField(parent string, f Attr) {
+	if parent != keyRun {
+		return
+	}
+	switch f.Key {
+	case keyProject:
+		e.Run.Project, _ = strOf(f.Value)
+	case keyRunKind:
+		e.Run.Kind, _ = strOf(f.Value)
+	case keyRunID:
+		e.Run.ID, _ = strOf(f.Value)
+	}
 }
 
 func strOf(v Value) (string, bool) {

@@ -1,0 +1,128 @@
+package codec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/logbus/logbus/topic"
+)
+
+func TestDecodeRejects(t *testing.T) {
+	r := typicalRecord()
+	good := AppendRecordMsgpack(nil, &r)
+	cases := []struct {
+		name   string
+		frames [][]byte
+		want   error
+	}{
+		{"no frames", nil, ErrMessage},
+		{"topic only", [][]byte{[]byte("PLJ")}, ErrMessage},
+		{"single non-JSON", [][]byte{[]byte("hello")}, ErrMessage},
+		{"single JSON array", [][]byte{[]byte("[1,2]")}, ErrMessage},
+		{"single broken JSON", [][]byte{[]byte(`{"channel":`)}, ErrJSON},
+		{"bad topic", [][]byte{[]byte("XLJ"), []byte("{}")}, topic.ErrSystem},
+		{"JSON scalar payload", [][]byte{[]byte("PLJ"), []byte("42")}, ErrSchema},
+		{"msgpack not a map", [][]byte{[]byte("PLM"), {0x93, 1, 2, 3}}, ErrMsgpack},
+		{"msgpack huge map", [][]byte{[]byte("PLM"), {0xdf, 0xff, 0xff, 0xff, 0xff}}, ErrMsgpack},
+		{"msgpack huge string", [][]byte{[]byte("PLM"), {0x81, 0xdb, 0x7f, 0xff, 0xff, 0xff}}, ErrMsgpack},
+		{"msgpack trailing", [][]byte{[]byte("PLM"), append(append([]byte{}, good...), 0xc0)}, ErrMsgpack},
+		{"pickle garbage", [][]byte{[]byte("PLP"), []byte("\x80\x02garbage")}, ErrPickle},
+		{"deep JSON", [][]byte{[]byte("PLJ"), []byte(`{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "}")}, ErrTooDeep},
+		{"samples in pickle", [][]byte{[]byte("PPP"), []byte("\x80\x02}q\x00.")}, ErrEncoding},
+	}
+	var d Decoder
+	for _, c := range cases {
+		var m Message
+		err := d.Decode(c.frames, &m)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: error %v, want %v", c.name, err, c.want)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "codec: ") && !strings.HasPrefix(err.Error(), "topic: ") {
+			t.Errorf("%s: error %q lacks a package prefix", c.name, err)
+		}
+	}
+}
+
+// TestBatchKeepsGoodFrames: one bad payload in a batch costs only itself.
+func TestBatchKeepsGoodFrames(t *testing.T) {
+	r := typicalRecord()
+	good := AppendRecordMsgpack(nil, &r)
+	var d Decoder
+	var m Message
+	err := d.Decode([][]byte{[]byte("PLM/scope-3/"), good, {0xc1}, good}, &m)
+	if !errors.Is(err, ErrMsgpack) {
+		t.Fatalf("error %v", err)
+	}
+	if m.Failed != 1 || len(m.Records) != 2 || !m.Records[0].Equal(&r) || !m.Records[1].Equal(&r) {
+		t.Fatalf("failed %d, %d records", m.Failed, len(m.Records))
+	}
+	if m.Topic.Equipment != "scope-3" || !m.HasTopic {
+		t.Errorf("topic %+v", m.Topic)
+	}
+}
+
+func TestDecodeReusesMessage(t *testing.T) {
+	r := typicalRecord()
+	frames := [][]byte{[]byte("PLM"), AppendRecordMsgpack(nil, &r)}
+	var d Decoder
+	var m Message
+	if err := d.Decode(frames, &m); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if err := d.Decode(frames, &m); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 1 {
+		t.Errorf("Decode of a typical record allocates %v times, want at most 1 (its nested group)", n)
+	}
+	if !m.Records[0].Equal(&r) {
+		t.Errorf("reused message differs")
+	}
+}
+
+// TestIllTypedFieldsKept: a field of the wrong type is kept as an
+// attribute, not dropped, and does not fail the record.
+func TestIllTypedFieldsKept(t *testing.T) {
+	var d Decoder
+	var r Record
+	_, err := d.DecodeRecord(topic.JSON, []byte(`{"logbus":1,"msg":"m","pid":"not a number","level":"LOUD","attrs":{"a":1}}`), &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := r.Attr("pid"); !ok || v.Str() != "not a number" {
+		t.Errorf("pid kept as %v %v", v, ok)
+	}
+	if v, ok := r.Attr("level"); !ok || v.Str() != "LOUD" {
+		t.Errorf("level kept as %v %v", v, ok)
+	}
+	if r.Message != "m" || r.Level != LevelInfo {
+		t.Errorf("record %+v", r)
+	}
+}
+
+func TestLevels(t *testing.T) {
+	for _, c := range []struct {
+		py   int64
+		want Level
+	}{{10, LevelDebug}, {20, LevelInfo}, {30, LevelWarn}, {40, LevelError}, {50, LevelCritical}, {25, LevelInfo + 2}, {5, LevelDebug - 2}} {
+		if got := FromPython(c.py); got != c.want {
+			t.Errorf("FromPython(%d) = %v want %v", c.py, got, c.want)
+		}
+	}
+	for _, name := range []string{"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRITICAL", "ERROR+2", "TRACE+3", "TRACE-9", "INFO+1", "CRITICAL+40"} {
+		l, ok := ParseLevel(name)
+		if !ok || l.String() != name {
+			t.Errorf("ParseLevel(%q) = %v %v", name, l, ok)
+		}
+	}
+	for alias, want := range map[string]Level{"warning": LevelWarn, "fatal": LevelCritical, "Err": LevelError, "DEBUG-1": LevelDebug - 1} {
+		if l, ok := ParseLevel(alias); !ok || l != want {
+			t.Errorf("ParseLevel(%q) = %v %v, want %v", alias, l, ok, want)
+		}
+	}
+	if _, ok := ParseLevel("LOUD"); ok {
+		t.Error("LOUD parsed")
+	}
+}

@@ -126,3 +126,21 @@ func TestLevels(t *testing.T) {
 		t.Error("LOUD parsed")
 	}
 }
+
+func TestWorkerFrame(t *testing.T) {
+	var d Decoder
+	var r Record
+	shape, err := d.DecodeRecord(topic.JSON, []byte(`{"level":"WARNING","message":"motor hot","context":{"equipment_id":"stage-2","temp":71.5,"run_id":"r9"},"time":"2026-11-22T10:00:00.5Z"}`), &r)
+	if err != nil || shape != ShapeFrame {
+		t.Fatalf("shape %v err %v", shape, err)
+	}
+	if r.Level != LevelWarn || r.Message != "motor hot" || r.Equipment != "stage-2" || r.Run.ID != "r9" || r.Time.Nanosecond() != 5e8 {
+		t.Errorf("record %+v", r)
+	}
+	if v, ok := r.Attr("temp"); !ok || v.Float64() != 71.5 || len(r.Attrs) != 1 {
+		t.Errorf("attrs %+v", r.Attrs)
+	}
+	if _, err := d.DecodeRecord(topic.JSON, []byte(`{"level":"LOUD","message":"x"}`), &r); err != nil || r.Level != LevelInfo {
+		t.Errorf("unknown level: %v %v", r.Level, err)
+	}
+}

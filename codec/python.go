@@ -36,14 +36,15 @@ const (
 	ShapeDistlog              // distlog: logging.LogRecord.__dict__
 	ShapeLogbook              // logbook: LogRecord.to_dict()
 	ShapeDict                 // any other dictionary
+	ShapeFrame                // a worker's stderr frame: {"level","message","context"}
 )
 
 func (s Shape) String() string {
-	return [...]string{"logbus", "distlog", "logbook", "dict"}[s]
+	return [...]string{"logbus", "distlog", "logbook", "dict", "frame"}[s]
 }
 
 func shapeOf(attrs []Attr) Shape {
-	var msg, levelno, created, channel, level bool
+	var msg, levelno, created, channel, level, message bool
 	for _, a := range attrs {
 		switch a.Key {
 		case keySchema:
@@ -58,6 +59,8 @@ func shapeOf(attrs []Attr) Shape {
 			channel = true
 		case "level":
 			level = true
+		case "message":
+			message = true
 		}
 	}
 	switch {
@@ -65,6 +68,8 @@ func shapeOf(attrs []Attr) Shape {
 		return ShapeDistlog
 	case channel && level:
 		return ShapeLogbook
+	case level && message:
+		return ShapeFrame
 	}
 	return ShapeDict
 }
@@ -76,6 +81,8 @@ func recordFromPython(shape Shape, attrs []Attr, r *Record) {
 		fromDistlog(attrs, r)
 	case ShapeLogbook:
 		fromLogbook(attrs, r)
+	case ShapeFrame:
+		fromFrame(attrs, r)
 	default:
 		r.Level = LevelInfo
 		for _, a := range attrs {
@@ -211,6 +218,47 @@ func fromLogbook(attrs []Attr, r *Record) {
 		r.Error = excName.str
 		if excMessage.kind == KindString {
 			r.Error += ": " + excMessage.str
+		}
+	}
+}
+
+// fromFrame reads the line a worker subprocess writes on stderr:
+// {"level": "WARNING", "message": "...", "context": {...}}, optionally with
+// "time" (RFC 3339 or epoch seconds), "logger" and "error". The context's
+// entries become attributes; an unknown level name is INFO.
+func fromFrame(attrs []Attr, r *Record) {
+	r.Level = LevelInfo
+	for _, a := range attrs {
+		v := a.Value
+		switch a.Key {
+		case "level":
+			if l, ok := ParseLevel(textOf(v)); ok {
+				r.Level = l
+			}
+		case "message":
+			r.Message = textOf(v)
+		case "logger":
+			r.Logger = textOf(v)
+		case "error":
+			r.Error = textOf(v)
+		case "time":
+			if t, ok := epochTime(v); ok {
+				r.Time = t
+			} else if v.kind == KindString {
+				if t, err := time.Parse(time.RFC3339Nano, v.str); err == nil {
+					r.Time = clampTime(t)
+				}
+			}
+		case "context":
+			if v.kind == KindGroup {
+				for _, e := range v.Group() {
+					r.addExtra(e)
+				}
+			} else if v.kind != KindNull {
+				r.Attrs = append(r.Attrs, a)
+			}
+		default:
+			r.addExtra(a)
 		}
 	}
 }

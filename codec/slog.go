@@ -13,7 +13,9 @@ import (
 // []byte stays bytes, *big.Int an integer, encoding.TextMarshaler and
 // fmt.Stringer their text, and anything else fmt's %+v.
 func FromSlog(v slog.Value) Value {
-	v = v.Resolve()
+	if v.Kind() == slog.KindLogValuer {
+		v = v.Resolve()
+	}
 	switch v.Kind() {
 	case slog.KindString:
 		return StringValue(v.String())
@@ -44,11 +46,15 @@ func FromSlog(v slog.Value) Value {
 // handlers: an empty attribute is skipped, a group with no members is
 // skipped, and a group with an empty key is inlined.
 func AppendSlogAttr(attrs []Attr, a slog.Attr) []Attr {
-	a.Value = a.Value.Resolve()
-	if a.Equal(slog.Attr{}) {
-		return attrs
+	k := a.Value.Kind()
+	if k == slog.KindLogValuer {
+		a.Value = a.Value.Resolve()
+		k = a.Value.Kind()
 	}
-	if a.Value.Kind() == slog.KindGroup {
+	if a.Key == "" && k == slog.KindAny && a.Value.Any() == nil {
+		return attrs // the empty Attr
+	}
+	if k == slog.KindGroup {
 		g := a.Value.Group()
 		if len(g) == 0 {
 			return attrs
@@ -111,3 +117,19 @@ func anyValue(x any) (out Value) {
 // use for the record's own fields, which are stored there: equipment or
 // equipment_id, project_short_id, run_kind, run_id and hostname.
 func (r *Record) AddAttr(a Attr) { r.addExtra(a) }
+
+// AddSlogAttr converts a and adds it like AddAttr, following slog's
+// handler rules (empty attributes and groups skipped, empty-key groups
+// inlined).
+func (r *Record) AddSlogAttr(a slog.Attr) {
+	n := len(r.Attrs)
+	r.Attrs = AppendSlogAttr(r.Attrs, a)
+	j := n
+	for i := n; i < len(r.Attrs); i++ {
+		if !r.Envelope.takeExtra(r.Attrs[i]) {
+			r.Attrs[j] = r.Attrs[i]
+			j++
+		}
+	}
+	r.Attrs = r.Attrs[:j]
+}

@@ -99,7 +99,7 @@ func (t Topic) Validate() error {
 	if t.Equipment == "" {
 		return nil
 	}
-	return checkEquipment([]byte(t.Equipment))
+	return checkEquipment(t.Equipment)
 }
 
 func (t Topic) checkHead() error {
@@ -125,18 +125,29 @@ func (k Kind) Valid() bool { return k == Log || k == Performance }
 func (e Encoding) Valid() bool { return e == JSON || e == Msgpack || e == Pickle }
 
 // ValidEquipment reports whether id may be used as an equipment suffix.
-func ValidEquipment(id string) bool { return checkEquipment([]byte(id)) == nil }
+// It does not allocate: publishers call it for every record.
+func ValidEquipment(id string) bool {
+	if len(id) == 0 || len(id) > MaxEquipmentLen || id == "." || id == ".." {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !equipmentByte(id[i]) {
+			return false
+		}
+	}
+	return true
+}
 
-func checkEquipment(id []byte) error {
+func checkEquipment[S string | []byte](id S) error {
 	if len(id) == 0 || len(id) > MaxEquipmentLen {
 		return fmt.Errorf("%w: length %d", ErrEquipment, len(id))
 	}
 	if string(id) == "." || string(id) == ".." {
 		return fmt.Errorf("%w: %q", ErrEquipment, id)
 	}
-	for _, c := range id {
-		if !equipmentByte(c) {
-			return fmt.Errorf("%w: byte %q", ErrEquipment, c)
+	for i := 0; i < len(id); i++ {
+		if !equipmentByte(id[i]) {
+			return fmt.Errorf("%w: byte %q", ErrEquipment, id[i])
 		}
 	}
 	return nil

@@ -205,3 +205,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestValidEquipmentAgreesAndDoesNotAllocate(t *testing.T) {
+	for _, id := range []string{"", ".", "..", "scope-3", "a/b", "é", strings.Repeat("x", 128), strings.Repeat("x", 129), "A.b_c-9"} {
+		if got, want := ValidEquipment(id), checkEquipment(id) == nil; got != want {
+			t.Errorf("ValidEquipment(%q) = %v, checkEquipment says %v", id, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { ValidEquipment(""); ValidEquipment("scope-3") }); n != 0 {
+		t.Errorf("ValidEquipment allocates %v times", n)
+	}
+}

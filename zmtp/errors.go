@@ -1,6 +1,9 @@
 package zmtp
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Errors returned by the package wrap one of these, so
 // callers test them with errors.Is.
@@ -43,3 +46,8 @@ var (
 	// without waiting.
 	ErrQueueFull = errors.New("zmtp: queue full")
 )
+
+// errorf wraps a sentinel error with context.
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/publisher"
+	"github.com/logbus/logbus/zmtp"
+)
+
+// The test binary doubles as the child program `logbus run` starts.
+const childEnv = "LOGBUS_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(childEnv); mode != "" {
+		os.Exit(child(mode))
+	}
+	os.Exit(m.Run())
+}
+
+func child(mode string) int {
+	log := slog.New(publisher.NewFrameHandler(os.Stderr, nil))
+	switch mode {
+	case "frames":
+		fmt.Fprintln(os.Stdout, "protocol-data")
+		log.Warn("motor hot", "equipment", "stage-2", "temp", 71.5)
+		fmt.Fprintln(os.Stderr, "a plain line from a library")
+		return 3
+	case "wait-term":
+		sig := notifyTerm()
+		log.Info("ready")
+		<-sig
+		log.Info("got TERM")
+		return 7
+	}
+	return 99
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// logbusBinary builds the command once per test run.
+func logbusBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "logbus-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "logbus")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func startPull(t *testing.T) (*zmtp.Socket, string) {
+	t.Helper()
+	s, err := zmtp.NewSocket(zmtp.PULL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind("tcp://127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s, "tcp://" + s.Addr().String()
+}
+
+func recvRecord(t *testing.T, s *zmtp.Socket) codec.Record {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	frames, err := s.Recv(ctx)
+	if err != nil {
+		t.Fatalf("no record: %v", err)
+	}
+	var d codec.Decoder
+	var m codec.Message
+	if err := d.Decode(frames, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Records[0]
+}
+
+func TestRunRelaysAndExits(t *testing.T) {
+	bin := logbusBinary(t)
+	pull, ep := startPull(t)
+	cmd := exec.Command(bin, "run", "--endpoint", ep, "--tee=false", "--name", "worker", "--", os.Args[0])
+	cmd.Env = append(os.Environ(), childEnv+"=frames")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Fatalf("exit code %d (%v), want the child's 3; stderr: %s", code, err, stderr.String())
+	}
+	if stdout.String() != "protocol-data\n" {
+		t.Errorf("stdout not passed through untouched: %q", stdout.String())
+	}
+	r1, r2 := recvRecord(t, pull), recvRecord(t, pull)
+	if r1.Level != codec.LevelWarn || r1.Message != "motor hot" || r1.Equipment != "stage-2" {
+		t.Errorf("frame record: %+v", r1)
+	}
+	if r2.Level != codec.LevelInfo || r2.Message != "a plain line from a library" {
+		t.Errorf("plain record: %+v", r2)
+	}
+	for _, r := range []codec.Record{r1, r2} {
+		if v, _ := r.Attr("child"); v.Str() != "worker" || r.PID == int64(os.Getpid()) || r.PID == 0 {
+			t.Errorf("relay attributes: child=%v pid=%d", v, r.PID)
+		}
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"run", "--bogus"}, {"run"}, {"run", "--system", "X", "--", "true"}, {"run", "--equipment", "../x", "--", "true"}, {"frobnicate"}, {}} {
+		var out, errb bytes.Buffer
+		if code := dispatch(args, &out, &errb); code != exitUsage {
+			t.Errorf("logbus %q exited %d, want %d", args, code, exitUsage)
+		}
+		if errb.Len() == 0 {
+			t.Errorf("logbus %q printed no message", args)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"run", "--help"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "--endpoint") {
+		t.Errorf("run --help: %d %q", code, errb.String())
+	}
+	if code := dispatch([]string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "logbus ") {
+		t.Errorf("version: %d %q", code, out.String())
+	}
+}
+
+func TestRunMissingCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"run", "--endpoint", "tcp://127.0.0.1:1", "--close-timeout", "10ms", "--", "/nonexistent/program"}, &out, &errb); code != 127 {
+		t.Errorf("exit %d, want 127; %s", code, errb.String())
+	}
+}

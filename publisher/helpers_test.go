@@ -1,0 +1,121 @@
+package publisher
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/internal/vectors"
+	"github.com/logbus/logbus/zmtp"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// pull is an in-process broker stand-in: a real zmtp PULL socket.
+type pull struct {
+	t    *testing.T
+	sock *zmtp.Socket
+	dec  codec.Decoder
+}
+
+func startPull(t *testing.T, endpoint string) (*pull, string) {
+	t.Helper()
+	s, err := zmtp.NewSocket(zmtp.PULL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if endpoint == "" {
+		endpoint = "tcp://127.0.0.1:0"
+	}
+	if err := s.Bind(endpoint); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return &pull{t: t, sock: s}, "tcp://" + s.Addr().String()
+}
+
+// next receives one message and decodes it, failing the test after d.
+func (p *pull) next(d time.Duration) (codec.Message, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	frames, err := p.sock.Recv(ctx)
+	if err != nil {
+		return codec.Message{}, err
+	}
+	var m codec.Message
+	if err := p.dec.Decode(frames, &m); err != nil {
+		p.t.Fatalf("decode: %v", err)
+	}
+	return m, nil
+}
+
+// records receives n log records (deadline d in all).
+func (p *pull) records(n int, d time.Duration) []codec.Record {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
+	var out []codec.Record
+	for len(out) < n {
+		m, err := p.next(time.Until(deadline))
+		if err != nil {
+			p.t.Fatalf("after %d of %d records: %v", len(out), n, err)
+		}
+		out = append(out, m.Records...)
+	}
+	return out
+}
+
+// freePort returns a loopback endpoint nobody listens on (yet).
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "tcp://" + addr
+}
+
+func newPublisher(t *testing.T, endpoint string, opts *Options) *Publisher {
+	t.Helper()
+	p, err := New(endpoint, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func openVector(name string) (*os.File, error) {
+	return os.Open(filepath.Join(vectors.Dir(), name))
+}

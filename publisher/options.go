@@ -1,0 +1,54 @@
+package publisher
+
+import (
+	"time"
+
+	"github.com/logbus/logbus/topic"
+)
+
+// DefaultEndpoint is where the broker's ingest listens by default.
+const DefaultEndpoint = "tcp://127.0.0.1:5010"
+
+// Options configure a Publisher. A nil *Options, and every zero field,
+// means the default.
+type Options struct {
+	// System is the topic's system byte. Default topic.Production.
+	System topic.System
+	// Encoding of payloads: topic.Msgpack (default) or topic.JSON.
+	Encoding topic.Encoding
+	// QueueRecords bounds the records waiting for the sender. Default 10000.
+	QueueRecords int
+	// QueueBytes bounds the encoded bytes waiting for the sender.
+	// Default 16 MiB.
+	QueueBytes int
+	// Host names this machine in every record. Default os.Hostname(),
+	// resolved once.
+	Host string
+	// PlainUsername and PlainPassword authenticate with ZMTP's PLAIN
+	// mechanism when PlainUsername is set.
+	PlainUsername, PlainPassword string
+	// ReconnectInterval is the first delay before redialling a lost
+	// broker; it backs off up to ReconnectIntervalMax.
+	// Defaults 100 ms and 5 s.
+	ReconnectInterval, ReconnectIntervalMax time.Duration
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.System == 0 {
+		r.System = topic.Production
+	}
+	if r.Encoding == 0 {
+		r.Encoding = topic.Msgpack
+	}
+	if r.QueueRecords <= 0 {
+		r.QueueRecords = 10000
+	}
+	if r.QueueBytes <= 0 {
+		r.QueueBytes = 16 << 20
+	}
+	return r
+}

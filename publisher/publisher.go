@@ -1,0 +1,453 @@
+package publisher
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/topic"
+	"github.com/logbus/logbus/zmtp"
+)
+
+// Errors returned by New.
+var (
+	ErrOptions = errors.New("publisher: bad options")
+)
+
+// Publisher sends records and samples to a broker. It is safe for
+// concurrent use.
+type Publisher struct {
+	sock     *zmtp.Socket
+	opts     Options
+	host     string
+	pid      int64
+	stream   uint64
+	maxBytes int64
+
+	// mu orders sequence numbers with queue order: a record's number is
+	// drawn and the record queued in one step, so numbers reach the wire
+	// in order. Only holders of mu send on q.
+	mu     sync.Mutex
+	closed bool
+	seqs   map[string]*uint64
+	q      chan *item
+	qBytes atomic.Int64
+	space  chan struct{} // a token after the sender frees room
+
+	cancel    context.CancelFunc // ends the sender's wait in Close
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
+	sent, dropFull, dropClosed, dropTransport atomic.Uint64
+	reported                                  uint64 // drops already reported; sender only
+}
+
+// item is one queued message: the topic frame followed by the payload.
+type item struct {
+	buf      []byte
+	topicLen int
+}
+
+// maxPooledBuf keeps the pool from holding on to buffers grown by a rare
+// huge record.
+const maxPooledBuf = 64 << 10
+
+var itemPool = sync.Pool{New: func() any { return &item{buf: make([]byte, 0, 512)} }}
+
+func getItem() *item { return itemPool.Get().(*item) }
+
+func putItem(it *item) {
+	if cap(it.buf) <= maxPooledBuf {
+		it.buf = it.buf[:0]
+		itemPool.Put(it)
+	}
+}
+
+// New connects a publisher to endpoint (DefaultEndpoint when empty). The
+// broker need not be up: records queue until it is, and the connection is
+// redialled whenever it is lost.
+func New(endpoint string, opts *Options) (*Publisher, error) {
+	o := opts.withDefaults()
+	if o.Encoding != topic.Msgpack && o.Encoding != topic.JSON {
+		return nil, fmt.Errorf("%w: encoding %q (want M or J)", ErrOptions, byte(o.Encoding))
+	}
+	if !o.System.Valid() {
+		return nil, fmt.Errorf("%w: system %q", ErrOptions, byte(o.System))
+	}
+	if endpoint == "" {
+		endpoint = DefaultEndpoint
+	}
+	host := o.Host
+	if host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			h = "unknown"
+		}
+		host = h
+	}
+	sock, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{
+		Linger:               -1, // Close waits itself, bounded by its context
+		PlainUsername:        o.PlainUsername,
+		PlainPassword:        o.PlainPassword,
+		ReconnectInterval:    o.ReconnectInterval,
+		ReconnectIntervalMax: o.ReconnectIntervalMax,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("publisher: %w", err)
+	}
+	if err := sock.Connect(endpoint); err != nil {
+		if cerr := sock.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		return nil, fmt.Errorf("publisher: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Publisher{
+		sock:     sock,
+		opts:     o,
+		host:     host,
+		pid:      int64(os.Getpid()),
+		stream:   newStreamID(),
+		maxBytes: int64(o.QueueBytes),
+		seqs:     make(map[string]*uint64),
+		q:        make(chan *item, o.QueueRecords),
+		space:    make(chan struct{}, 1),
+		cancel:   cancel,
+		done:     make(chan struct{}),
+	}
+	go p.run(ctx)
+	return p, nil
+}
+
+func newStreamID() uint64 {
+	var b [8]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			// crypto/rand does not fail on supported platforms; fall back
+			// to the clock rather than refuse to log.
+			return uint64(time.Now().UnixNano()) | 1
+		}
+		if id := binary.LittleEndian.Uint64(b[:]); id != 0 {
+			return id
+		}
+	}
+}
+
+// Stream returns the publisher's stream id.
+func (p *Publisher) Stream() uint64 { return p.stream }
+
+// Host returns the host name the publisher puts in records.
+func (p *Publisher) Host() string { return p.host }
+
+// payload is a Record or a Sample on its way to the queue.
+type payload interface {
+	envelope() *codec.Envelope
+	kind() topic.Kind
+	appendTo(dst []byte, enc topic.Encoding) []byte
+}
+
+type recordPayload codec.Record
+
+func (r *recordPayload) envelope() *codec.Envelope { return &r.Envelope }
+func (r *recordPayload) kind() topic.Kind          { return topic.Log }
+func (r *recordPayload) appendTo(dst []byte, enc topic.Encoding) []byte {
+	if enc == topic.JSON {
+		return codec.AppendRecordJSON(dst, (*codec.Record)(r))
+	}
+	return codec.AppendRecordMsgpack(dst, (*codec.Record)(r))
+}
+
+type samplePayload codec.Sample
+
+func (s *samplePayload) envelope() *codec.Envelope { return &s.Envelope }
+func (s *samplePayload) kind() topic.Kind          { return topic.Performance }
+func (s *samplePayload) appendTo(dst []byte, enc topic.Encoding) []byte {
+	if enc == topic.JSON {
+		return codec.AppendSampleJSON(dst, (*codec.Sample)(s))
+	}
+	return codec.AppendSampleMsgpack(dst, (*codec.Sample)(s))
+}
+
+// Publish queues r without waiting. The publisher fills in the host and
+// pid when r leaves them empty and sets the stream and sequence number; a
+// zero time stays zero (unknown). It reports false when r was dropped (queue full or publisher closed); the
+// drop is counted either way.
+func (p *Publisher) Publish(r *codec.Record) bool {
+	return p.submit(context.Background(), (*recordPayload)(r), 0)
+}
+
+// PublishWait queues r, waiting up to wait for room when the queue is full
+// (wait < 0: until ctx ends).
+func (p *Publisher) PublishWait(ctx context.Context, r *codec.Record, wait time.Duration) bool {
+	return p.submit(ctx, (*recordPayload)(r), wait)
+}
+
+// PublishSample queues s without waiting, like Publish.
+func (p *Publisher) PublishSample(s *codec.Sample) bool {
+	return p.submit(context.Background(), (*samplePayload)(s), 0)
+}
+
+// fill completes an envelope and returns its topic.
+func (p *Publisher) fill(pl payload) topic.Topic {
+	env := pl.envelope()
+	if env.Host == "" {
+		env.Host = p.host
+	}
+	if env.PID == 0 {
+		env.PID = p.pid
+	}
+	env.Stream = p.stream
+	t := topic.Topic{System: p.opts.System, Kind: pl.kind(), Encoding: p.opts.Encoding}
+	if topic.ValidEquipment(env.Equipment) {
+		// An id that cannot route stays in the payload only; the file
+		// sink refuses it as a path and logs the record centrally.
+		t.Equipment = env.Equipment
+	}
+	return t
+}
+
+// encodeLocked numbers and encodes pl into it; p.mu must be held. It
+// returns the counter to advance once the item is accepted.
+func (p *Publisher) encodeLocked(it *item, pl payload) *uint64 {
+	t := it.buf[:it.topicLen]
+	seq, ok := p.seqs[string(t)]
+	if !ok {
+		seq = new(uint64)
+		p.seqs[string(t)] = seq
+	}
+	pl.envelope().Seq = *seq + 1
+	it.buf = pl.appendTo(it.buf[:it.topicLen], p.opts.Encoding)
+	if len(it.buf)-it.topicLen > maxRecordBytes {
+		it.buf = shrink(pl, it.buf[:it.topicLen], p.opts.Encoding, len(it.buf)-it.topicLen)
+	}
+	return seq
+}
+
+func (p *Publisher) submit(ctx context.Context, pl payload, wait time.Duration) bool {
+	t := p.fill(pl)
+	it := getItem()
+	it.buf = t.AppendTo(it.buf[:0])
+	it.topicLen = len(it.buf)
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			putItem(it)
+			p.dropClosed.Add(1)
+			return false
+		}
+		seq := p.encodeLocked(it, pl)
+		size := int64(len(it.buf))
+		if len(p.q) < cap(p.q) && (p.qBytes.Load() == 0 || p.qBytes.Load()+size <= p.maxBytes) {
+			*seq++
+			p.qBytes.Add(size)
+			p.q <- it // cannot block: only holders of mu send, and there is room
+			p.mu.Unlock()
+			return true
+		}
+		p.mu.Unlock()
+		if wait == 0 {
+			putItem(it)
+			p.dropFull.Add(1)
+			return false
+		}
+		if timer == nil && wait > 0 {
+			timer = time.NewTimer(wait)
+		}
+		var expired <-chan time.Time
+		if timer != nil {
+			expired = timer.C
+		}
+		select {
+		case <-p.space:
+		case <-expired:
+			wait = 0
+		case <-ctx.Done():
+			wait = 0
+		}
+	}
+}
+
+// reportQuiet is how long drops must pause before they are reported:
+// the end of an episode. A burst that overflows the queue many times is
+// one report, not one per overflow.
+const reportQuiet = 200 * time.Millisecond
+
+// run is the sender goroutine: it hands queued items to the socket in
+// order, and reports drops once an episode is over.
+func (p *Publisher) run(ctx context.Context) {
+	defer close(p.done)
+	frames := make(zmtp.Msg, 2)
+	quiet := time.NewTimer(reportQuiet)
+	defer quiet.Stop()
+	armed := true
+	seen := uint64(0) // drop count when the timer was armed
+	for {
+		var tick <-chan time.Time
+		if armed {
+			tick = quiet.C
+		}
+		select {
+		case it, ok := <-p.q:
+			if !ok {
+				return
+			}
+			frames[0], frames[1] = it.buf[:it.topicLen], it.buf[it.topicLen:]
+			err := p.sock.Send(ctx, frames)
+			p.qBytes.Add(-int64(len(it.buf)))
+			putItem(it)
+			select {
+			case p.space <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				p.dropClosed.Add(1)
+			} else {
+				p.sent.Add(1)
+			}
+		case <-tick:
+			armed = false
+			full := p.dropFull.Load()
+			if full != seen || len(p.q) > 0 {
+				seen = full // still dropping, or still draining: wait on
+			} else {
+				p.report(ctx, frames)
+			}
+		}
+		if !armed && p.dropFull.Load() != p.reported {
+			seen = p.dropFull.Load()
+			quiet.Reset(reportQuiet)
+			armed = true
+		}
+	}
+}
+
+// report sends one WARN record about drops not yet reported. It runs on
+// the sender goroutine, and only when the queue is empty, so its sequence
+// number is in order with the queue.
+func (p *Publisher) report(ctx context.Context, frames zmtp.Msg) {
+	full := p.dropFull.Load()
+	if full == p.reported {
+		return
+	}
+	n := full - p.reported
+	r := codec.Record{
+		Level:   codec.LevelWarn,
+		Logger:  "logbus.publisher",
+		Message: fmt.Sprintf("publisher queue full: dropped %d records", n),
+		Attrs: []codec.Attr{
+			{Key: "dropped", Value: codec.Uint64Value(n)},
+			{Key: "reason", Value: codec.StringValue("queue_full")},
+			{Key: "dropped_total", Value: codec.Uint64Value(full)},
+		},
+	}
+	pl := (*recordPayload)(&r)
+	t := p.fill(pl)
+	it := getItem()
+	defer putItem(it)
+	it.buf = t.AppendTo(it.buf[:0])
+	it.topicLen = len(it.buf)
+	p.mu.Lock()
+	if len(p.q) > 0 || p.closed {
+		p.mu.Unlock()
+		return // records arrived meanwhile: report after them
+	}
+	seq := p.encodeLocked(it, pl)
+	*seq++
+	p.mu.Unlock()
+	frames[0], frames[1] = it.buf[:it.topicLen], it.buf[it.topicLen:]
+	if err := p.sock.Send(ctx, frames); err != nil {
+		p.dropClosed.Add(1)
+		return
+	}
+	p.sent.Add(1)
+	p.reported = full
+}
+
+// Close stops accepting records, sends what is queued until ctx ends, and
+// closes the connection. Records still queued when ctx ends are counted
+// as dropped (Closed, or Transport for those the socket held). Close is
+// idempotent and safe on a nil *Publisher.
+func (p *Publisher) Close(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
+	p.closeOnce.Do(func() {
+		p.mu.Lock()
+		p.closed = true
+		close(p.q)
+		p.mu.Unlock()
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+		}
+		// Wait for the socket to write what it holds, within ctx.
+		tick := time.NewTicker(2 * time.Millisecond)
+		for p.sock.Stats().Queued > 0 && ctx.Err() == nil {
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+			}
+		}
+		tick.Stop()
+		p.cancel()
+		<-p.done
+		p.closeErr = p.sock.Close()
+		st := p.sock.Stats()
+		p.dropTransport.Store(st.Dropped.Linger + st.Dropped.Unread)
+	})
+	return p.closeErr
+}
+
+// Stats is a snapshot of a publisher's counters.
+type Stats struct {
+	Stream uint64
+	// Sent counts records handed to the connection (the transport writes
+	// them or counts them in Dropped.Transport).
+	Sent uint64
+	// Queued counts records waiting in the publisher's queue.
+	Queued int
+	// Connected is the number of brokers currently connected (0 or 1).
+	Connected int
+	// Dropped counts records that were not sent, by reason.
+	Dropped DropStats
+}
+
+// DropStats counts dropped records by reason.
+type DropStats struct {
+	QueueFull uint64 // the queue was full when the record was published
+	Closed    uint64 // published after Close, or still queued when Close's context ended
+	Transport uint64 // accepted by the connection but unwritten at Close
+}
+
+// Total is the sum of all reasons.
+func (d DropStats) Total() uint64 { return d.QueueFull + d.Closed + d.Transport }
+
+// Stats returns the publisher's counters.
+func (p *Publisher) Stats() Stats {
+	return Stats{
+		Stream:    p.stream,
+		Sent:      p.sent.Load(),
+		Queued:    len(p.q),
+		Connected: p.sock.PeerCount(),
+		Dropped: DropStats{
+			QueueFull: p.dropFull.Load(),
+			Closed:    p.dropClosed.Load(),
+			Transport: p.dropTransport.Load(),
+		},
+	}
+}

@@ -1,0 +1,255 @@
+package publisher
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/topic"
+)
+
+func TestRecordsArriveInOrder(t *testing.T) {
+	pl, ep := startPull(t, "")
+	p := newPublisher(t, ep, &Options{Host: "lab-7"})
+	log := slog.New(p.Handler())
+	ctx := WithRun(context.Background(), Run{Equipment: "scope-3", Project: "p1", Kind: "cal", ID: "r1"})
+	const n = 2000
+	for i := range n {
+		log.InfoContext(ctx, "step", "i", i)
+	}
+	recs := pl.records(n, 10*time.Second)
+	for i, r := range recs {
+		if r.Seq != uint64(i+1) || r.Stream != p.Stream() {
+			t.Fatalf("record %d: stream %x seq %d", i, r.Stream, r.Seq)
+		}
+		if v, _ := r.Attr("i"); v.Int64() != int64(i) {
+			t.Fatalf("record %d carries i=%v", i, v)
+		}
+		if r.Equipment != "scope-3" || r.Run != (codec.Run{Project: "p1", Kind: "cal", ID: "r1"}) || r.Host != "lab-7" || r.PID == 0 {
+			t.Fatalf("envelope %+v", r.Envelope)
+		}
+	}
+	if st := p.Stats(); st.Sent != n || st.Dropped.Total() != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestTopicCarriesEquipment(t *testing.T) {
+	pl, ep := startPull(t, "")
+	p := newPublisher(t, ep, &Options{System: topic.Staging, Encoding: topic.JSON})
+	log := slog.New(p.Handler())
+	log.Warn("a", "equipment", "scope-3")
+	log.Warn("b", "equipment", "../etc") // not routable: payload only
+	log.Warn("c")
+	want := []string{"SLJ/scope-3/", "SLJ", "SLJ"}
+	for i := range want {
+		m, err := pl.next(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Topic.String() != want[i] {
+			t.Errorf("message %d topic %q want %q", i, m.Topic, want[i])
+		}
+		if i == 1 && m.Records[0].Equipment != "../etc" {
+			t.Errorf("hostile equipment id lost from the payload: %+v", m.Records[0])
+		}
+		// Each topic is numbered on its own.
+		if seq := m.Records[0].Seq; seq != map[int]uint64{0: 1, 1: 1, 2: 2}[i] {
+			t.Errorf("message %d seq %d", i, seq)
+		}
+	}
+}
+
+func TestCriticalAndSource(t *testing.T) {
+	pl, ep := startPull(t, "")
+	p := newPublisher(t, ep, nil)
+	log := slog.New(NewHandler(p, &HandlerOptions{AddSource: true, Level: slog.LevelDebug, Logger: "stage"}))
+	log.Log(context.Background(), LevelCritical, "vacuum lost")
+	r := pl.records(1, 5*time.Second)[0]
+	if r.Level != codec.LevelCritical || r.Logger != "stage" {
+		t.Errorf("level %v logger %q", r.Level, r.Logger)
+	}
+	if !strings.HasSuffix(r.Source.File, "publisher_test.go") || r.Source.Line == 0 || !strings.Contains(r.Source.Function, "TestCriticalAndSource") {
+		t.Errorf("source %+v", r.Source)
+	}
+}
+
+func TestSample(t *testing.T) {
+	pl, ep := startPull(t, "")
+	p := newPublisher(t, ep, nil)
+	ctx := WithRun(context.Background(), Run{Equipment: "cryo-1"})
+	p.Sample(ctx, "stage.temperature", 21.4, "degC", slog.String("sensor", "pt100"))
+	m, err := pl.next(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Topic.String() != "PPM/cryo-1/" || len(m.Samples) != 1 {
+		t.Fatalf("topic %q, %d samples", m.Topic, len(m.Samples))
+	}
+	s := m.Samples[0]
+	if s.Name != "stage.temperature" || s.Value != 21.4 || s.Unit != "degC" || s.Equipment != "cryo-1" || s.Seq != 1 || s.Time.IsZero() {
+		t.Errorf("sample %+v", s)
+	}
+}
+
+// TestDropAccounting fills the queue while no broker listens: every
+// record is either delivered or counted, and the publisher reports the
+// drops itself once the broker is back.
+func TestDropAccounting(t *testing.T) {
+	ep := freePort(t)
+	p := newPublisher(t, ep, &Options{QueueRecords: 16})
+	log := slog.New(p.Handler())
+	const n = 3000
+	for i := range n {
+		log.Info("r", "i", i)
+	}
+	st := p.Stats()
+	if st.Dropped.QueueFull == 0 {
+		t.Fatalf("expected drops with a 16-record queue and no broker: %+v", st)
+	}
+	dropped := int(st.Dropped.QueueFull)
+	pl, _ := startPull(t, ep)
+	// Every record not dropped arrives, and WARN reports whose counts add
+	// up to the drops: one per episode (the sender may catch up with the
+	// burst and report between two episodes).
+	var recs []codec.Record
+	delivered, reported, reports := 0, int64(0), 0
+	prev := int64(-1)
+	for delivered < n-dropped || reported < int64(dropped) {
+		r := pl.records(1, 15*time.Second)[0]
+		recs = append(recs, r)
+		if r.Logger == "logbus.publisher" {
+			if r.Level != codec.LevelWarn {
+				t.Errorf("report level %v", r.Level)
+			}
+			v, _ := r.Attr("dropped")
+			reported += v.Int64()
+			reports++
+			continue
+		}
+		v, _ := r.Attr("i")
+		if v.Int64() <= prev {
+			t.Fatalf("order broken: %d after %d", v.Int64(), prev)
+		}
+		prev = v.Int64()
+		delivered++
+	}
+	if reported != int64(dropped) || delivered != n-dropped {
+		t.Errorf("delivered %d reported %d, stats say dropped %d of %d", delivered, reported, dropped, n)
+	}
+	if reports > 3 {
+		t.Errorf("%d drop reports for one burst", reports)
+	}
+	for i, r := range recs {
+		if r.Seq != uint64(i+1) {
+			t.Fatalf("record %d has seq %d: dropped records must not leave gaps", i, r.Seq)
+		}
+	}
+	// One report per episode: a second look finds nothing more.
+	if _, err := pl.next(200 * time.Millisecond); err == nil {
+		t.Error("a second drop report was sent for the same episode")
+	}
+}
+
+func TestCloseFlushes(t *testing.T) {
+	pl, ep := startPull(t, "")
+	p, err := New(ep, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(p.Handler())
+	const n = 5000
+	for i := range n {
+		log.Info("r", "i", i)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(ctx); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	recs := pl.records(n, 10*time.Second)
+	if len(recs) != n {
+		t.Fatalf("%d records after Close", len(recs))
+	}
+	if st := p.Stats(); st.Sent != n || st.Dropped.Total() != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if p.Publish(&codec.Record{Message: "late"}) {
+		t.Error("Publish after Close accepted a record")
+	}
+	var nilP *Publisher
+	if err := nilP.Close(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestCloseDeadlineCountsRest: with no broker, Close returns when its
+// context ends and counts every record it could not send.
+func TestCloseDeadlineCountsRest(t *testing.T) {
+	p, err := New(freePort(t), &Options{QueueRecords: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	for range n {
+		p.Publish(&codec.Record{Message: "x"})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := p.Stats()
+	if got := st.Dropped.Closed + st.Dropped.Transport; got != n || st.Dropped.QueueFull != 0 {
+		t.Errorf("published %d, dropped at close %d: %+v", n, got, st)
+	}
+}
+
+// TestBrokerRestart: records published while the broker is away are
+// queued and arrive once it is back, none lost or duplicated.
+func TestBrokerRestart(t *testing.T) {
+	pl1, ep := startPull(t, "")
+	p := newPublisher(t, ep, &Options{ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 50 * time.Millisecond})
+	for i := range 100 {
+		p.Publish(&codec.Record{Message: "before", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+	}
+	pl1.records(100, 5*time.Second)
+	if err := pl1.sock.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the publisher to notice the broker left", func() bool { return p.Stats().Connected == 0 })
+	for i := 100; i < 600; i++ {
+		p.Publish(&codec.Record{Message: "during", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+	}
+	pl2, _ := startPull(t, ep)
+	recs := pl2.records(500, 10*time.Second)
+	for j, r := range recs {
+		if v, _ := r.Attr("i"); v.Int64() != int64(100+j) || r.Seq != uint64(101+j) {
+			t.Fatalf("record %d: i=%v seq=%d", j, v, r.Seq)
+		}
+	}
+	if _, err := pl2.next(100 * time.Millisecond); err == nil {
+		t.Error("duplicate delivered after the restart")
+	}
+	if st := p.Stats(); st.Dropped.Total() != 0 {
+		t.Errorf("drops %+v", st.Dropped)
+	}
+}
+
+func TestOptionsRejected(t *testing.T) {
+	if _, err := New("", &Options{Encoding: topic.Pickle}); err == nil {
+		t.Error("pickle encoding accepted")
+	}
+	if _, err := New("", &Options{System: 'X'}); err == nil {
+		t.Error("system X accepted")
+	}
+	if _, err := New("bogus://x", nil); err == nil {
+		t.Error("bad endpoint accepted")
+	}
+}

@@ -1,0 +1,132 @@
+package publisher
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/topic"
+)
+
+// MaxRelayLine bounds one relayed line. A longer line is cut at the
+// bound (on a UTF-8 boundary) and published as one record whose message
+// ends with a "…[truncated N bytes]" marker and which carries the number
+// of bytes cut in the attribute "logbus.truncated_bytes"; the rest of
+// the line is skipped. Cutting keeps one record per line, which a split
+// into several records would not.
+const MaxRelayLine = 64 << 10
+
+// Relay reads a child process's stderr (or any stream of JSON lines) and
+// publishes one record per line, until EOF, a read error or ctx's end
+// (which is noticed between lines: close r to stop a blocked read).
+//
+// Each line may be a worker frame ({"level","message","context"}, see
+// FrameHandler), a logbook record as logbook's to_dict writes it, a logbus
+// record, or any JSON object; the frame's context is merged into the
+// record. A line that is not a JSON object becomes an INFO record with
+// the line as its message: nothing is lost. Invalid UTF-8 becomes U+FFFD.
+// A last line without a newline (a child that died mid-line) is still
+// published. attrs are added to every record (the child's name, say); an
+// integer attribute "pid" becomes the records' pid instead. Records the
+// publisher's queue cannot take are counted like any other drop.
+//
+// Relay returns nil at EOF.
+func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) error {
+	br := bufio.NewReaderSize(r, MaxRelayLine)
+	var d codec.Decoder
+	rec := new(codec.Record)
+	var pid int64
+	var extra []slog.Attr
+	for _, a := range attrs {
+		if a.Key == "pid" && a.Value.Kind() == slog.KindInt64 {
+			pid = a.Value.Int64()
+			continue
+		}
+		extra = append(extra, a)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line, cut, err := readLine(br)
+		if len(line) > 0 || cut > 0 {
+			relayLine(&d, rec, line, cut)
+			for _, a := range extra {
+				rec.AddSlogAttr(a)
+			}
+			if pid != 0 {
+				rec.PID = pid
+			}
+			if rec.Time.IsZero() {
+				rec.Time = time.Now()
+			}
+			p.submit(ctx, (*recordPayload)(rec), 0)
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return fmt.Errorf("publisher: relay: %w", err)
+		}
+	}
+}
+
+// readLine returns the next line without its end, cut to MaxRelayLine,
+// and how many bytes were cut. The line aliases br's buffer.
+func readLine(br *bufio.Reader) (line []byte, cut int, err error) {
+	line, err = br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		// Keep the head (copied: the buffer is reused) and skip the rest.
+		head := bytes.Clone(line)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			var more []byte
+			more, err = br.ReadSlice('\n')
+			cut += len(more)
+			if err == nil {
+				cut-- // the newline is not content
+			}
+		}
+		// Do not leave half a UTF-8 sequence at the cut.
+		for i := 1; i <= utf8.UTFMax && i <= len(head); i++ {
+			c := head[len(head)-i]
+			if c < utf8.RuneSelf {
+				break
+			}
+			if utf8.RuneStart(c) {
+				if !utf8.FullRune(head[len(head)-i:]) {
+					cut += i
+					head = head[:len(head)-i]
+				}
+				break
+			}
+		}
+		line = head
+	} else if err == nil {
+		line = line[:len(line)-1]
+	}
+	line = bytes.TrimRight(line, "\r")
+	return line, cut, err
+}
+
+// relayLine decodes one line into rec.
+func relayLine(d *codec.Decoder, rec *codec.Record, line []byte, cut int) {
+	if cut == 0 && len(line) > 0 && line[0] == '{' {
+		if _, err := d.DecodeRecord(topic.JSON, line, rec); err == nil {
+			return
+		}
+	}
+	rec.Reset()
+	rec.Level = codec.LevelInfo
+	rec.Message = string(bytes.ToValidUTF8(line, []byte("\uFFFD")))
+	if cut > 0 {
+		rec.Message += fmt.Sprintf(" …[truncated %d bytes]", cut)
+		rec.Attrs = append(rec.Attrs, codec.Attr{Key: "logbus.truncated_bytes", Value: codec.IntValue(int64(cut))})
+	}
+}

@@ -1,0 +1,137 @@
+package publisher
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+)
+
+func relayAll(t *testing.T, input string, attrs ...slog.Attr) []codec.Record {
+	t.Helper()
+	pl, ep := startPull(t, "")
+	p := newPublisher(t, ep, nil)
+	if err := p.Relay(context.Background(), strings.NewReader(input), attrs...); err != nil {
+		t.Fatal(err)
+	}
+	n := strings.Count(input, "\n")
+	if !strings.HasSuffix(input, "\n") && input != "" {
+		n++
+	}
+	return pl.records(n, 10*time.Second)
+}
+
+func TestRelayMixedLines(t *testing.T) {
+	huge := strings.Repeat("é", MaxRelayLine) // 2 bytes each: twice the limit
+	input := `{"level":"WARNING","message":"motor hot","context":{"equipment_id":"stage-2","temp":71.5}}` + "\n" +
+		"plain text from a library\r\n" +
+		`{"level":"BOGUS","message":"odd level"}` + "\n" +
+		"bad utf8 \xff\xfe here\n" +
+		`{"level":"ERROR","message":"broken json` + "\n" +
+		huge + "\n" +
+		`{"level":"CRITICAL","message":"last words"` // child died mid-line, no newline
+	recs := relayAll(t, input, slog.String("child", "worker-1"), slog.Int("pid", 4242))
+	if len(recs) != 7 {
+		t.Fatalf("%d records", len(recs))
+	}
+	check := func(i int, level codec.Level, msgPrefix string) {
+		t.Helper()
+		r := recs[i]
+		if r.Level != level || !strings.HasPrefix(r.Message, msgPrefix) {
+			t.Errorf("record %d: %v %q, want %v %q…", i, r.Level, r.Message[:min(len(r.Message), 60)], level, msgPrefix)
+		}
+		if v, _ := r.Attr("child"); v.Str() != "worker-1" || r.PID != 4242 || r.Time.IsZero() {
+			t.Errorf("record %d: relay attrs missing: %+v", i, r.Envelope)
+		}
+	}
+	check(0, codec.LevelWarn, "motor hot")
+	if recs[0].Equipment != "stage-2" {
+		t.Errorf("context equipment not lifted: %+v", recs[0].Envelope)
+	}
+	if v, _ := recs[0].Attr("temp"); v.Float64() != 71.5 {
+		t.Errorf("context not merged: %+v", recs[0].Attrs)
+	}
+	check(1, codec.LevelInfo, "plain text from a library")
+	if strings.HasSuffix(recs[1].Message, "\r") {
+		t.Error("CR kept")
+	}
+	check(2, codec.LevelInfo, "odd level")
+	check(3, codec.LevelInfo, "bad utf8 \uFFFD here")
+	check(4, codec.LevelInfo, `{"level":"ERROR","message":"broken json`)
+	check(5, codec.LevelInfo, "éé")
+	if v, _ := recs[5].Attr("logbus.truncated_bytes"); v.Int64() != int64(len(huge)-MaxRelayLine) || !strings.HasSuffix(recs[5].Message, "bytes]") {
+		t.Errorf("truncation marker: %v, message tail %q", v, recs[5].Message[len(recs[5].Message)-30:])
+	}
+	if !strings.HasPrefix(recs[5].Message, strings.Repeat("é", MaxRelayLine/2)) || strings.ContainsRune(recs[5].Message, '\uFFFD') {
+		t.Error("cut line lost content or split a character")
+	}
+	check(6, codec.LevelInfo, `{"level":"CRITICAL","message":"last words"`)
+}
+
+// TestRelayLogbookPipe relays the byte stream logbook_aiopipe sent.
+func TestRelayLogbookPipe(t *testing.T) {
+	raw, err := readVectorFile("logbook_aiopipe.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := relayAll(t, string(raw))
+	if len(recs) != 4 {
+		t.Fatalf("%d records", len(recs))
+	}
+	if recs[1].Level != codec.LevelError || recs[1].Logger != "child.proc" || !strings.Contains(recs[1].Error, "KeyError") {
+		t.Errorf("logbook record: %+v", recs[1])
+	}
+	if recs[3].Time.Nanosecond() != 5123000 {
+		t.Errorf("logbook time %v", recs[3].Time)
+	}
+}
+
+// TestFrameHandlerToRelay: what a Go worker writes, its parent relays
+// with level, message, attributes and run context intact.
+func TestFrameHandlerToRelay(t *testing.T) {
+	var pipe bytes.Buffer
+	worker := slog.New(NewFrameHandler(&pipe, slog.LevelDebug)).With("job", 7).WithGroup("step")
+	ctx := WithRun(context.Background(), Run{Equipment: "scope-3", ID: "r-1"})
+	worker.DebugContext(ctx, "calibrating", "axis", "x")
+	worker.ErrorContext(ctx, "failed\nwith two lines", "code", 3)
+	if n := strings.Count(pipe.String(), "\n"); n != 2 {
+		t.Fatalf("%d lines: %q", n, pipe.String())
+	}
+	recs := relayAll(t, pipe.String())
+	if recs[0].Level != codec.LevelDebug || recs[0].Message != "calibrating" || recs[0].Equipment != "scope-3" || recs[0].Run.ID != "r-1" {
+		t.Errorf("record 0: %+v", recs[0])
+	}
+	if v, _ := recs[0].Attr("job"); v.Int64() != 7 {
+		t.Errorf("job attr: %+v", recs[0].Attrs)
+	}
+	if v, _ := recs[0].Attr("step"); v.Kind() != codec.KindGroup || v.Group()[0].Key != "axis" {
+		t.Errorf("group: %+v", recs[0].Attrs)
+	}
+	if recs[1].Level != codec.LevelError || recs[1].Message != "failed\nwith two lines" {
+		t.Errorf("record 1: %+v", recs[1])
+	}
+}
+
+func TestRelayStopsOnContext(t *testing.T) {
+	_, ep := startPull(t, "")
+	p := newPublisher(t, ep, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Relay(ctx, strings.NewReader("a\nb\n")); err != context.Canceled {
+		t.Errorf("err %v", err)
+	}
+}
+
+func readVectorFile(name string) ([]byte, error) {
+	f, err := openVector(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}

@@ -1,0 +1,30 @@
+package publisher
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+)
+
+// Sample publishes one performance measurement under the performance
+// topic, so dashboards can subscribe to samples alone. The context's Run
+// supplies the equipment; attrs add detail (an "equipment" attribute
+// overrides the run's). It never waits and reports false when the sample
+// was dropped.
+func (p *Publisher) Sample(ctx context.Context, name string, value float64, unit string, attrs ...slog.Attr) bool {
+	s := codec.Sample{Name: name, Value: value, Unit: unit}
+	s.Time = time.Now()
+	if len(attrs) > 0 {
+		var r codec.Record // borrow the record's attribute rules
+		for _, a := range attrs {
+			r.AddSlogAttr(a)
+		}
+		s.Attrs = r.Attrs
+		s.Envelope.Equipment = r.Equipment
+		s.Envelope.Run = r.Run
+	}
+	applyRun(ctx, &s.Envelope)
+	return p.PublishSample(&s)
+}

@@ -1,0 +1,41 @@
+package publisher
+
+import (
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/topic"
+)
+
+// maxRecordBytes bounds one encoded record. The broker refuses larger
+// messages (and ZeroMQ would close the connection), so an oversized record
+// is cut down instead of lost: its message and error are truncated and its
+// attributes replaced by a note of the original size.
+const maxRecordBytes = 1 << 20
+
+const keepText = 64 << 10
+
+func shrink(pl payload, dst []byte, enc topic.Encoding, size int) []byte {
+	switch v := pl.(type) {
+	case *recordPayload:
+		r := *(*codec.Record)(v)
+		r.Message = truncate(r.Message)
+		r.Error = truncate(r.Error)
+		r.Attrs = []codec.Attr{{Key: "logbus.truncated_bytes", Value: codec.IntValue(int64(size))}}
+		return (*recordPayload)(&r).appendTo(dst, enc)
+	case *samplePayload:
+		s := *(*codec.Sample)(v)
+		s.Attrs = []codec.Attr{{Key: "logbus.truncated_bytes", Value: codec.IntValue(int64(size))}}
+		return (*samplePayload)(&s).appendTo(dst, enc)
+	}
+	return dst
+}
+
+func truncate(s string) string {
+	if len(s) <= keepText {
+		return s
+	}
+	cut := keepText
+	for cut > 0 && s[cut]&0xc0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + " …[truncated]"
+}

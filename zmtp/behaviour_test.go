@@ -1,0 +1,583 @@
+package zmtp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestConnectBeforeBindAndReconnect(t *testing.T) {
+	// The PUSH side connects before anything listens, the PULL restarts
+	// mid-stream, and messages sent during the outage arrive afterwards,
+	// in order and exactly once.
+	ctx := testCtx(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := "tcp://" + ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	push := newSock(t, PUSH, &Options{ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 40 * time.Millisecond})
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	send := func(from, to int) {
+		for i := from; i < to; i++ {
+			if err := push.SendFrames(ctx, []byte("T"), mkPayload(i, 32)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Queued while nothing listens.
+	send(0, n)
+	if q := push.Stats().Queued; q != n {
+		t.Fatalf("queued %d, want %d", q, n)
+	}
+	recvRange := func(s *Socket, from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			m, err := s.Recv(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := payloadIndex(t, m); got != uint64(i) {
+				t.Fatalf("got message %d, want %d", got, i)
+			}
+		}
+	}
+	pull1, err := NewSocket(PULL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pull1.Bind(ep); err != nil {
+		t.Fatal(err)
+	}
+	recvRange(pull1, 0, n)
+	send(n, 2*n)
+	recvRange(pull1, n, 2*n)
+	// The receiver goes away.
+	if err := pull1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "disconnect noticed", func() bool { return push.PeerCount() == 0 })
+	send(2*n, 3*n)
+	if q := push.Stats().Queued; q != n {
+		t.Fatalf("queued during outage %d, want %d", q, n)
+	}
+	pull2 := newSock(t, PULL, nil)
+	if err := pull2.Bind(ep); err != nil {
+		t.Fatal(err)
+	}
+	recvRange(pull2, 2*n, 3*n)
+	send(3*n, 4*n)
+	recvRange(pull2, 3*n, 4*n)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if m, err := pull2.Recv(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("duplicate or extra message %q (%v)", m, err)
+	}
+	if st := push.Stats(); st.Sent != 4*n || st.Dropped.Total() != 0 || st.Connects != 2 {
+		t.Fatalf("push stats %+v", st)
+	}
+}
+
+func TestPushRoundRobin(t *testing.T) {
+	ctx := testCtx(t)
+	push := newSock(t, PUSH, nil)
+	ep := bindLocal(t, push)
+	pulls := []*Socket{newSock(t, PULL, nil), newSock(t, PULL, nil)}
+	for _, p := range pulls {
+		if err := p.Connect(ep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "two peers", func() bool { return push.PeerCount() == 2 })
+	const n = 1000
+	for i := 0; i < n; i++ {
+		if err := push.SendFrames(ctx, []byte("T"), mkPayload(i, 8)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := make(map[uint64]bool)
+	counts := make([]int, 2)
+	for len(seen) < n {
+		for j, p := range pulls {
+			short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+			m, err := p.Recv(short)
+			cancel()
+			if errors.Is(err, context.DeadlineExceeded) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := payloadIndex(t, m)
+			if seen[i] {
+				t.Fatalf("message %d delivered twice", i)
+			}
+			seen[i] = true
+			counts[j]++
+		}
+	}
+	if counts[0] != n/2 || counts[1] != n/2 {
+		t.Fatalf("not round-robin: %v", counts)
+	}
+}
+
+func TestSendCopiesCallerBuffer(t *testing.T) {
+	ctx := testCtx(t)
+	for _, typ := range []Type{PUSH, PUB} {
+		t.Run(typ.String(), func(t *testing.T) {
+			// NoDrop: this test wants every message, not PUB's lossy default.
+			snd := newSock(t, typ, &Options{NoDrop: true})
+			ep := bindLocal(t, snd)
+			rcvT := PULL
+			if typ == PUB {
+				rcvT = SUB
+			}
+			rcv := newSock(t, rcvT, nil)
+			if typ == PUB {
+				if err := rcv.Subscribe(nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := rcv.Connect(ep); err != nil {
+				t.Fatal(err)
+			}
+			if typ == PUB {
+				waitSubscribed(t, snd, 1)
+			} else {
+				waitFor(t, "peer", func() bool { return snd.PeerCount() == 1 })
+			}
+			buf := make([]byte, 64)
+			const n = 2000
+			for i := 0; i < n; i++ {
+				copy(buf, fmt.Sprintf("%08d", i))
+				if err := snd.SendFrames(ctx, []byte("T"), buf); err != nil {
+					t.Fatal(err)
+				}
+				copy(buf, "XXXXXXXX") // reuse must not show in what was sent
+			}
+			for i := 0; i < n; i++ {
+				m, err := rcv.Recv(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fmt.Sprintf("%08d", i); string(m[1][:8]) != want {
+					t.Fatalf("message %d corrupted: %q", i, m[1][:8])
+				}
+			}
+		})
+	}
+}
+
+func TestPubSlowSubscriberDoesNotStallOthers(t *testing.T) {
+	ctx := testCtx(t)
+	pub := newSock(t, PUB, &Options{SendHWM: 100})
+	ep := bindLocal(t, pub)
+	// A subscriber that subscribes to everything and never reads.
+	stalled := rawDial(t, ep)
+	rawHandshake(t, stalled, "SUB")
+	mustWrite(t, stalled, appendCommand(nil, cmdSUBSCRIBE))
+	healthy := newSock(t, SUB, &Options{RecvHWM: 100000})
+	if err := healthy.Subscribe(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := healthy.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	waitSubscribed(t, pub, 2)
+	const n = 20000
+	payload := make([]byte, 1000)
+	for i := 0; i < n; i++ {
+		binaryIndex(payload, i)
+		if err := pub.SendFrames(ctx, []byte("T"), payload); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 49 {
+			// Pace like a real publisher: let the healthy subscriber's
+			// queue drain, which it can only do if the stalled one does
+			// not hold it up.
+			waitFor(t, "healthy queue drained", func() bool {
+				for _, p := range pub.Stats().Peers {
+					if p.Remote != stalled.LocalAddr().String() && p.Queued == 0 {
+						return true
+					}
+				}
+				return false
+			})
+		}
+	}
+	var st Stats
+	waitFor(t, "queues drained or stuck", func() bool {
+		st = pub.Stats()
+		return len(st.Peers) == 2
+	})
+	var stalledDrops, healthyDrops uint64
+	for _, p := range st.Peers {
+		if p.Remote == stalled.LocalAddr().String() {
+			stalledDrops = p.Dropped
+		} else {
+			healthyDrops = p.Dropped
+		}
+	}
+	if healthyDrops != 0 {
+		t.Fatalf("healthy subscriber lost %d messages", healthyDrops)
+	}
+	if stalledDrops == 0 {
+		t.Fatalf("stalled subscriber had no drops: %+v", st)
+	}
+	received := 0
+	for uint64(received)+healthyDrops < n {
+		if _, err := healthy.Recv(ctx); err != nil {
+			t.Fatalf("healthy got %d of %d (dropped %d): %v", received, n, healthyDrops, err)
+		}
+		received++
+	}
+	if st.Dropped.QueueFull != stalledDrops+healthyDrops {
+		t.Fatalf("total drops %d != per-peer %d+%d", st.Dropped.QueueFull, stalledDrops, healthyDrops)
+	}
+	t.Logf("healthy received %d, dropped %d; stalled dropped %d", received, healthyDrops, stalledDrops)
+}
+
+func binaryIndex(b []byte, i int) { copy(b, fmt.Sprintf("%08d", i)) }
+
+func TestPubNoDropBlocks(t *testing.T) {
+	pub := newSock(t, PUB, &Options{SendHWM: 10, NoDrop: true, SendHWMBytes: 1 << 10})
+	ep := bindLocal(t, pub)
+	stalled := rawDial(t, ep)
+	rawHandshake(t, stalled, "SUB")
+	mustWrite(t, stalled, appendCommand(nil, cmdSUBSCRIBE))
+	waitSubscribed(t, pub, 1)
+	ctx, cancel := context.WithTimeout(testCtx(t), 300*time.Millisecond)
+	defer cancel()
+	payload := make([]byte, 64<<10)
+	var err error
+	for i := 0; i < 10000 && err == nil; i++ {
+		err = pub.SendFrames(ctx, []byte("T"), payload)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("NoDrop send to a stalled subscriber: %v", err)
+	}
+	if st := pub.Stats(); st.Dropped.Total() != 0 {
+		t.Fatalf("NoDrop dropped: %+v", st.Dropped)
+	}
+}
+
+func TestCloseCountsLinger(t *testing.T) {
+	ctx := testCtx(t)
+	push, err := NewSocket(PUSH, &Options{Linger: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := push.Connect("tcp://127.0.0.1:1"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := push.SendFrames(ctx, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := push.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := push.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if st := push.Stats(); st.Dropped.Linger != 5 || st.Queued != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if err := push.SendFrames(ctx, []byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("send after close: %v", err)
+	}
+	var nilSock *Socket
+	if err := nilSock.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPushQueueBoundWhileDisconnected(t *testing.T) {
+	push := newSock(t, PUSH, &Options{SendHWM: 3, Linger: -1})
+	if err := push.Connect("tcp://127.0.0.1:1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(testCtx(t), 50*time.Millisecond)
+	defer cancel()
+	for i := 0; i < 3; i++ {
+		if err := push.SendFrames(ctx, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := push.SendFrames(ctx, []byte("x")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("fourth send: %v", err)
+	}
+}
+
+func TestXPubXSubProxy(t *testing.T) {
+	// SUB -> XPUB | proxy | XSUB -> PUB: subscriptions travel upstream
+	// through the application, data travels down.
+	ctx := testCtx(t)
+	pub := newSock(t, PUB, nil)
+	pubEP := bindLocal(t, pub)
+	xsub := newSock(t, XSUB, nil)
+	if err := xsub.Connect(pubEP); err != nil {
+		t.Fatal(err)
+	}
+	xpub := newSock(t, XPUB, nil)
+	xpubEP := bindLocal(t, xpub)
+	sub := newSock(t, SUB, nil)
+	if err := sub.Subscribe([]byte("news")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Connect(xpubEP); err != nil {
+		t.Fatal(err)
+	}
+	m, err := xpub.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 1 || string(m[0]) != "\x01news" {
+		t.Fatalf("xpub got %q", m)
+	}
+	if err := xsub.Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	waitSubscribed(t, pub, 1)
+	for _, topic := range []string{"sport", "news-1"} {
+		if err := pub.SendFrames(ctx, []byte(topic), []byte("body")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err = xsub.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(m[0]) != "news-1" {
+		t.Fatalf("xsub got %q", m)
+	}
+	if err := xpub.Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	m, err = sub.Recv(ctx)
+	if err != nil || string(m[0]) != "news-1" || string(m[1]) != "body" {
+		t.Fatalf("sub got %q %v", m, err)
+	}
+}
+
+func TestSubResubscribesAfterReconnect(t *testing.T) {
+	ctx := testCtx(t)
+	pub1, err := NewSocket(PUB, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := bindLocal(t, pub1)
+	sub := newSock(t, SUB, &Options{ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 20 * time.Millisecond})
+	if err := sub.Subscribe([]byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	waitSubscribed(t, pub1, 1)
+	if err := pub1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pub2 := newSock(t, PUB, nil)
+	if err := pub2.Bind(ep); err != nil {
+		t.Fatal(err)
+	}
+	waitSubscribed(t, pub2, 1)
+	if err := pub2.SendFrames(ctx, []byte("k1"), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := sub.Recv(ctx); err != nil || string(m[0]) != "k1" {
+		t.Fatalf("%q %v", m, err)
+	}
+}
+
+func TestPlainBetweenOurSockets(t *testing.T) {
+	ctx := testCtx(t)
+	auth := func(user, pass string, _ net.Addr) error {
+		if user == "u" && pass == "p" {
+			return nil
+		}
+		return errors.New("no")
+	}
+	pull := newSock(t, PULL, &Options{PlainAuth: auth})
+	ep := bindLocal(t, pull)
+	bad := newSock(t, PUSH, &Options{PlainUsername: "u", PlainPassword: "x", Linger: -1})
+	if err := bad.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "refusal on both sides", func() bool {
+		return bad.Stats().Rejected.Auth > 0 && pull.Stats().Rejected.Auth > 0
+	})
+	good := newSock(t, PUSH, &Options{PlainUsername: "u", PlainPassword: "p"})
+	if err := good.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	if err := good.SendFrames(ctx, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := pull.Recv(ctx); err != nil || string(m[0]) != "hi" {
+		t.Fatalf("%q %v", m, err)
+	}
+	// A NULL client cannot reach a PLAIN server.
+	null := newSock(t, PUSH, &Options{Linger: -1})
+	if err := null.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "mechanism mismatch", func() bool { return null.Stats().Rejected.Mechanism > 0 })
+}
+
+func TestIdentityAndPeerStats(t *testing.T) {
+	pull := newSock(t, PULL, nil)
+	ep := bindLocal(t, pull)
+	push := newSock(t, PUSH, &Options{Identity: []byte("scope-3")})
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "peer", func() bool { return pull.PeerCount() == 1 })
+	st := pull.Stats()
+	if st.Peers[0].SocketType != "PUSH" || !bytes.Equal(st.Peers[0].Identity, []byte("scope-3")) {
+		t.Fatalf("peer stats %+v", st.Peers[0])
+	}
+}
+
+func TestIPv6AndWildcard(t *testing.T) {
+	ctx := testCtx(t)
+	pull := newSock(t, PULL, nil)
+	if err := pull.Bind("tcp://*:0"); err != nil {
+		t.Fatal(err)
+	}
+	port := pull.Addr().(*net.TCPAddr).Port
+	push := newSock(t, PUSH, nil)
+	if err := push.Connect(fmt.Sprintf("tcp://127.0.0.1:%d", port)); err != nil {
+		t.Fatal(err)
+	}
+	if err := push.SendFrames(ctx, []byte("v4")); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := pull.Recv(ctx); err != nil || string(m[0]) != "v4" {
+		t.Fatalf("%q %v", m, err)
+	}
+	pull6 := newSock(t, PULL, nil)
+	if err := pull6.Bind("tcp://[::1]:0"); err != nil {
+		t.Skipf("SKIP: no IPv6 loopback: %v", err)
+	}
+	push6 := newSock(t, PUSH, nil)
+	if err := push6.Connect(pull6.Endpoints()[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := push6.SendFrames(ctx, []byte("v6")); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := pull6.Recv(ctx); err != nil || string(m[0]) != "v6" {
+		t.Fatalf("%q %v", m, err)
+	}
+}
+
+func TestIPC(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SKIP: ipc is Unix-only")
+	}
+	ctx := testCtx(t)
+	dir, err := os.MkdirTemp("", "zmtp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ep := "ipc://" + filepath.Join(dir, "sock")
+	pull := newSock(t, PULL, nil)
+	if err := pull.Bind(ep); err != nil {
+		t.Fatal(err)
+	}
+	push := newSock(t, PUSH, nil)
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	if err := push.SendFrames(ctx, []byte("over ipc")); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := pull.Recv(ctx); err != nil || string(m[0]) != "over ipc" {
+		t.Fatalf("%q %v", m, err)
+	}
+}
+
+func TestWrongDirection(t *testing.T) {
+	ctx := testCtx(t)
+	pull := newSock(t, PULL, nil)
+	if err := pull.SendFrames(ctx, []byte("x")); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("PULL send: %v", err)
+	}
+	push := newSock(t, PUSH, nil)
+	if _, err := push.Recv(ctx); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("PUSH recv: %v", err)
+	}
+	if err := push.Send(ctx, nil); !errors.Is(err, ErrEmptyMsg) {
+		t.Fatalf("empty send: %v", err)
+	}
+	if err := push.Subscribe([]byte("x")); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("PUSH subscribe: %v", err)
+	}
+	if _, err := NewSocket(Type(99), nil); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("bad type: %v", err)
+	}
+	if err := push.Bind("tcp://nonsense"); !errors.Is(err, ErrEndpoint) {
+		t.Fatalf("bad endpoint: %v", err)
+	}
+	big := make([]byte, DefaultMaxMsgSize+1)
+	if err := push.SendFrames(ctx, big); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversized send: %v", err)
+	}
+}
+
+func TestSendAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("SKIP: allocation counts are not meaningful under the race detector")
+	}
+	ctx := testCtx(t)
+	pull := newSock(t, PULL, &Options{RecvHWM: 1 << 20, RecvHWMBytes: 1 << 30})
+	ep := bindLocal(t, pull)
+	push := newSock(t, PUSH, &Options{SendHWM: 1 << 20, SendHWMBytes: 1 << 30})
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "peer", func() bool { return push.PeerCount() == 1 })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m Msg
+		for {
+			if err := pull.RecvInto(ctx, &m); err != nil {
+				return
+			}
+		}
+	}()
+	m := Msg{benchTopic, benchPayload}
+	send := func() {
+		if err := push.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 20000; i++ {
+		send()
+	}
+	if a := testing.AllocsPerRun(5000, send); a != 0 {
+		t.Fatalf("Send allocates %.2f per message", a)
+	}
+	if err := pull.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+}

@@ -1,0 +1,113 @@
+package zmtp
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// serveConn runs one connection: handshake, then the reader here and the
+// writer on its own goroutine, until either fails. It reports whether the
+// handshake completed (the dialler then resets its backoff).
+func (s *Socket) serveConn(conn net.Conn, ep endpoint) bool {
+	remote := conn.RemoteAddr().String()
+	if !s.trackHandshake(conn, true) {
+		s.closeConn(conn, ep, remote)
+		return false
+	}
+	rd := &connReader{conn: conn}
+	r := bufio.NewReaderSize(rd, readBufSize)
+	info, err := s.runHandshake(conn, r)
+	s.trackHandshake(conn, false)
+	if err != nil {
+		if s.isStopped() {
+			err = ErrClosed
+		}
+		if s.ctr.reject(err) {
+			s.logConn("zmtp: connection refused", ep, remote, err)
+		}
+		s.closeConn(conn, ep, remote)
+		return false
+	}
+	p := newPeer(s, conn, rd, r, info, remote)
+	if !s.attach(p) {
+		s.closeConn(conn, ep, remote)
+		return true
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.shutdown(p.writeLoop())
+	}()
+	p.shutdown(p.readLoop())
+	<-done
+	s.detach(p, p.leftover())
+	cause := p.err
+	switch {
+	case s.isStopped() || errors.Is(cause, ErrClosed):
+	case s.ctr.reject(cause):
+		s.logConn("zmtp: peer dropped for misbehaviour", ep, remote, cause)
+	case errors.Is(cause, io.EOF):
+		s.logConnLevel(slog.LevelInfo, "zmtp: peer disconnected", ep, remote, cause)
+	default:
+		s.logConn("zmtp: connection lost", ep, remote, cause)
+	}
+	return true
+}
+
+func (s *Socket) runHandshake(conn net.Conn, r *bufio.Reader) (peerInfo, error) {
+	if err := conn.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout)); err != nil {
+		return peerInfo{}, err
+	}
+	info, err := handshake(conn, r, &s.cfg, s.typ)
+	if err != nil {
+		if isTimeout(err) {
+			return info, errorf(ErrHandshakeTimeout, "no handshake within %v", s.cfg.HandshakeTimeout)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// The peer hung up mid-handshake: most often a peer that
+			// refused us, or a port scanner.
+			return info, errorf(ErrGreeting, "connection closed during handshake: %v", err)
+		}
+		return info, err
+	}
+	return info, conn.SetDeadline(time.Time{})
+}
+
+// trackHandshake registers (add) or forgets a connection in its
+// handshake, so Close can interrupt it. It returns false if the socket is
+// already stopping.
+func (s *Socket) trackHandshake(conn net.Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.hsConns, conn)
+		return true
+	}
+	if s.stopped {
+		return false
+	}
+	if s.hsConns == nil {
+		s.hsConns = make(map[net.Conn]struct{})
+	}
+	s.hsConns[conn] = struct{}{}
+	return true
+}
+
+func (s *Socket) isStopped() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Socket) closeConn(conn net.Conn, ep endpoint, remote string) {
+	if err := conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		s.logConn("zmtp: close failed", ep, remote, err)
+	}
+}

@@ -1,0 +1,240 @@
+package zmtp
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// rawDial opens a plain TCP connection to a tcp:// endpoint.
+func rawDial(t *testing.T, ep string) net.Conn {
+	t.Helper()
+	e, err := parseEndpoint(ep, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", e.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// rawHandshake performs a NULL handshake by hand, announcing sockType, and
+// returns a reader positioned after the peer's READY.
+func rawHandshake(t *testing.T, c net.Conn, sockType string) *bufio.Reader {
+	t.Helper()
+	mustWrite(t, c, appendGreeting(nil, greeting{major: 3, minor: 1, mechanism: "NULL"}))
+	r := bufio.NewReader(c)
+	var g [greetingSize]byte
+	if _, err := io.ReadFull(r, g[:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseGreeting(g[:]); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, c, appendCommand(nil, cmdREADY, appendMetadata(nil, property{"Socket-Type", []byte(sockType)})))
+	body, err := readCommandFrame(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := parseCommand(body); err != nil || c.name != cmdREADY {
+		t.Fatalf("expected READY: %+v %v", c, err)
+	}
+	return r
+}
+
+func mustWrite(t *testing.T, c net.Conn, b []byte) {
+	t.Helper()
+	if _, err := c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expectClosed waits until the server closes c.
+func expectClosed(t *testing.T, c net.Conn, r io.Reader) {
+	t.Helper()
+	if r == nil {
+		r = c
+	}
+	_, err := io.Copy(io.Discard, r)
+	if err != nil && !errors.Is(err, net.ErrClosed) && !isConnReset(err) {
+		t.Fatalf("connection not closed by peer: %v", err)
+	}
+}
+
+func isConnReset(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && !op.Timeout()
+}
+
+func longHeader(n uint64) []byte {
+	b := []byte{flagLong, 0, 0, 0, 0, 0, 0, 0, 0}
+	binary.BigEndian.PutUint64(b[1:], n)
+	return b
+}
+
+// TestHostilePeers attacks a PULL socket in every way the spec lists while
+// a well-behaved PUSH keeps delivering: each bad connection is closed and
+// counted under its reason, and the good peer never notices.
+func TestHostilePeers(t *testing.T) {
+	ctx := testCtx(t)
+	pull := newSock(t, PULL, &Options{HandshakeTimeout: 150 * time.Millisecond, HeartbeatInterval: 0})
+	ep := bindLocal(t, pull)
+	good := newSock(t, PUSH, nil)
+	if err := good.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	seq := 0
+	checkGood := func() {
+		t.Helper()
+		if err := good.SendFrames(ctx, []byte("T"), mkPayload(seq, 16)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := pull.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if payloadIndex(t, m) != uint64(seq) {
+			t.Fatalf("good peer's message %d corrupted: %q", seq, m)
+		}
+		seq++
+	}
+	checkGood()
+
+	cases := []struct {
+		name   string
+		attack func(t *testing.T, c net.Conn)
+		count  func(RejectStats) uint64
+	}{
+		{"frame of 2^62 bytes", func(t *testing.T, c net.Conn) {
+			r := rawHandshake(t, c, "PUSH")
+			mustWrite(t, c, longHeader(1<<62))
+			expectClosed(t, c, r)
+		}, func(r RejectStats) uint64 { return r.TooLarge }},
+		{"frame of 1 TiB", func(t *testing.T, c net.Conn) {
+			r := rawHandshake(t, c, "PUSH")
+			mustWrite(t, c, longHeader(1<<40))
+			expectClosed(t, c, r)
+		}, func(r RejectStats) uint64 { return r.TooLarge }},
+		{"message over the limit in many frames", func(t *testing.T, c net.Conn) {
+			r := rawHandshake(t, c, "PUSH")
+			chunk := appendFrame(nil, flagMore, make([]byte, 1<<20))
+			for i := 0; i < 17; i++ {
+				if _, err := c.Write(chunk); err != nil {
+					break // closed by the server, as expected
+				}
+			}
+			expectClosed(t, c, r)
+		}, func(r RejectStats) uint64 { return r.TooLarge }},
+		{"garbage instead of greeting", func(t *testing.T, c net.Conn) {
+			mustWrite(t, c, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+			expectClosed(t, c, nil)
+		}, func(r RejectStats) uint64 { return r.Greeting }},
+		{"ZMTP 2 greeting", func(t *testing.T, c net.Conn) {
+			g := appendGreeting(nil, greeting{major: 2, minor: 0, mechanism: "NULL"})
+			mustWrite(t, c, g)
+			expectClosed(t, c, nil)
+		}, func(r RejectStats) uint64 { return r.Version }},
+		{"unknown mechanism", func(t *testing.T, c net.Conn) {
+			mustWrite(t, c, appendGreeting(nil, greeting{major: 3, minor: 1, mechanism: "CURVE"}))
+			expectClosed(t, c, nil)
+		}, func(r RejectStats) uint64 { return r.Mechanism }},
+		{"wrong socket type", func(t *testing.T, c net.Conn) {
+			mustWrite(t, c, appendGreeting(nil, greeting{major: 3, minor: 1, mechanism: "NULL"}))
+			mustWrite(t, c, appendCommand(nil, cmdREADY, appendMetadata(nil, property{"Socket-Type", []byte("PUB")})))
+			r := bufio.NewReader(c)
+			if _, err := io.ReadFull(r, make([]byte, greetingSize)); err != nil {
+				t.Fatal(err)
+			}
+			// Our READY, then an ERROR explaining the refusal.
+			if _, err := readCommandFrame(r); err != nil {
+				t.Fatal(err)
+			}
+			body, err := readCommandFrame(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := parseCommand(body); c.name != cmdERROR {
+				t.Fatalf("expected ERROR, got %q", c.name)
+			}
+			expectClosed(t, c, r)
+		}, func(r RejectStats) uint64 { return r.SocketType }},
+		{"stalled handshake", func(t *testing.T, c net.Conn) {
+			mustWrite(t, c, []byte{0xFF, 0, 0})
+			expectClosed(t, c, nil)
+		}, func(r RejectStats) uint64 { return r.HandshakeTimeout }},
+		{"reserved flag bits", func(t *testing.T, c net.Conn) {
+			r := rawHandshake(t, c, "PUSH")
+			mustWrite(t, c, []byte{0x40, 1, 'x'})
+			expectClosed(t, c, r)
+		}, func(r RejectStats) uint64 { return r.Protocol }},
+		{"data frame during handshake", func(t *testing.T, c net.Conn) {
+			mustWrite(t, c, appendGreeting(nil, greeting{major: 3, minor: 1, mechanism: "NULL"}))
+			mustWrite(t, c, appendFrame(nil, 0, []byte("hello")))
+			expectClosed(t, c, nil)
+		}, func(r RejectStats) uint64 { return r.Protocol }},
+		{"ERROR from peer", func(t *testing.T, c net.Conn) {
+			r := rawHandshake(t, c, "PUSH")
+			mustWrite(t, c, appendError(nil, "go away"))
+			expectClosed(t, c, r)
+		}, func(r RejectStats) uint64 { return r.PeerError }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tc.count(pull.Stats().Rejected)
+			tc.attack(t, rawDial(t, ep))
+			waitFor(t, "rejection counted", func() bool { return tc.count(pull.Stats().Rejected) == before+1 })
+			checkGood()
+		})
+	}
+	if st := pull.Stats(); st.Received != uint64(seq) || good.Stats().Disconnects != 0 {
+		t.Fatalf("good peer disturbed: pull %+v push %+v", st, good.Stats())
+	}
+}
+
+func TestPeerLimit(t *testing.T) {
+	pull := newSock(t, PULL, &Options{MaxPeers: 1})
+	ep := bindLocal(t, pull)
+	c1 := rawDial(t, ep)
+	rawHandshake(t, c1, "PUSH")
+	c2 := rawDial(t, ep)
+	expectClosed(t, c2, nil)
+	if st := pull.Stats(); st.Rejected.PeerLimit != 1 || st.Connects != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestHeartbeatTimeout(t *testing.T) {
+	// A peer that completes the handshake and then goes silent (it never
+	// answers our PINGs) is dropped and counted.
+	pull := newSock(t, PULL, &Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 60 * time.Millisecond})
+	ep := bindLocal(t, pull)
+	c := rawDial(t, ep)
+	rawHandshake(t, c, "PUSH")
+	waitFor(t, "heartbeat rejection", func() bool { return pull.Stats().Rejected.Heartbeat == 1 })
+}
+
+func TestPingAnswered(t *testing.T) {
+	pull := newSock(t, PULL, nil)
+	ep := bindLocal(t, pull)
+	c := rawDial(t, ep)
+	r := rawHandshake(t, c, "PUSH")
+	mustWrite(t, c, appendCommand(nil, cmdPING, []byte{0, 0}, []byte("ctx-42")))
+	body, err := readCommandFrame(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := parseCommand(body)
+	if err != nil || cmd.name != cmdPONG || string(cmd.data) != "ctx-42" {
+		t.Fatalf("got %+v %v", cmd, err)
+	}
+}

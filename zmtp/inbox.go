@@ -1,0 +1,96 @@
+package zmtp
+
+import (
+	"sync"
+)
+
+// batch is a run of complete messages, in wire form, read from one peer.
+type batch struct {
+	buf   []byte
+	off   int // next message to hand out
+	msgs  int
+	taken int
+	peer  *peer
+}
+
+var batchPool = sync.Pool{New: func() any { return &batch{buf: make([]byte, 0, 4096)} }}
+
+func getBatch() *batch { return batchPool.Get().(*batch) }
+
+func putBatch(b *batch) {
+	if cap(b.buf) > maxRetainedBuf {
+		return
+	}
+	b.buf, b.off, b.msgs, b.taken, b.peer = b.buf[:0], 0, 0, 0, nil
+	batchPool.Put(b)
+}
+
+// inbox is the queue of batches between readers and Recv. A batch is
+// released, and its peer's receive bound credited, only when Recv has
+// taken its last message.
+type inbox struct {
+	mu   sync.Mutex
+	q    []*batch
+	head int
+	kick chan struct{} // capacity 1: a batch arrived
+	cur  *batch        // being consumed; owned by the holder of recvLock
+}
+
+func (ib *inbox) push(b *batch) {
+	ib.mu.Lock()
+	ib.q = append(ib.q, b)
+	ib.mu.Unlock()
+	kick(ib.kick)
+}
+
+func (ib *inbox) pop() *batch {
+	ib.mu.Lock()
+	defer ib.mu.Unlock()
+	if ib.head == len(ib.q) {
+		return nil
+	}
+	b := ib.q[ib.head]
+	ib.q[ib.head] = nil
+	ib.head++
+	if ib.head == len(ib.q) {
+		ib.q, ib.head = ib.q[:0], 0
+	}
+	return b
+}
+
+// drain discards everything queued and returns the number of messages.
+func (ib *inbox) drain() int {
+	n := 0
+	if ib.cur != nil {
+		n += ib.cur.msgs - ib.cur.taken
+		ib.cur = nil
+	}
+	for b := ib.pop(); b != nil; b = ib.pop() {
+		n += b.msgs
+	}
+	return n
+}
+
+// deliver hands a batch to the inbox. It returns false, keeping the batch
+// with the caller, when the batch holds no message.
+func (s *Socket) deliver(p *peer, b *batch) bool {
+	if b.msgs == 0 {
+		return false
+	}
+	b.peer = p
+	p.inBytes.Add(int64(len(b.buf)))
+	p.inMsgs.Add(int64(b.msgs))
+	s.inbox.push(b)
+	return true
+}
+
+// release returns a consumed batch and credits its peer's receive bound.
+func (s *Socket) release(b *batch) {
+	p := b.peer
+	p.inBytes.Add(-int64(len(b.buf)))
+	p.inMsgs.Add(-int64(b.msgs))
+	if p.inWaiting.Load() {
+		kick(p.inSpace)
+	}
+	putBatch(b)
+}

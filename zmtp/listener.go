@@ -1,0 +1,53 @@
+package zmtp
+
+import (
+	"errors"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// listener accepts peers on one bound endpoint.
+type listener struct {
+	s      *Socket
+	ln     net.Listener
+	ep     endpoint
+	active atomic.Int32
+}
+
+func (l *listener) acceptLoop() {
+	s := l.s
+	defer s.wg.Done()
+	for {
+		conn, err := l.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || s.isStopped() {
+				return
+			}
+			// Out of file descriptors and the like: wait a little
+			// rather than spin.
+			s.logConn("zmtp: accept failed", l.ep, "", err)
+			t := time.NewTimer(50 * time.Millisecond)
+			select {
+			case <-t.C:
+			case <-s.stop:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		if int(l.active.Load()) >= s.cfg.MaxPeers {
+			s.ctr.reject(ErrPeerLimit)
+			s.logConn("zmtp: connection refused", l.ep, conn.RemoteAddr().String(), ErrPeerLimit)
+			s.closeConn(conn, l.ep, "")
+			continue
+		}
+		l.active.Add(1)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer l.active.Add(-1)
+			s.serveConn(conn, l.ep)
+		}()
+	}
+}

@@ -1,0 +1,287 @@
+package zmtp
+
+import (
+	"bufio"
+	"encoding/binary"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxRetainedBuf is the largest buffer kept for reuse once drained; larger
+// ones (after a burst of big messages) are released to the collector so an
+// idle peer does not pin memory.
+const maxRetainedBuf = 4 << 20
+
+// peer is one connection that completed its handshake. Its writer
+// goroutine owns conn writes; its reader goroutine owns rd and r.
+type peer struct {
+	s      *Socket
+	conn   net.Conn
+	rd     *connReader
+	r      *bufio.Reader
+	info   peerInfo
+	remote string
+	is31   bool
+
+	mu      sync.Mutex
+	out     []byte // encoded messages and commands waiting for the writer
+	outMsgs int    // data messages in out
+	spare   []byte // the writer's previous buffer, reused for out
+	writing int    // data messages in the write in progress
+	idle    bool   // the writer is waiting for work
+	dead    bool   // no more messages may be queued
+	tail    []byte // unwritten bytes after a failed write
+
+	wake chan struct{} // capacity 1: work for the writer
+	done chan struct{} // closed by shutdown
+	once sync.Once
+	err  error // first error; set before done is closed
+
+	subs    atomic.Pointer[subSet] // PUB/XPUB: this subscriber's prefixes
+	dropped atomic.Uint64          // PUB/XPUB: queue-full drops
+
+	inBytes   atomic.Int64 // bytes delivered to the inbox, not yet consumed
+	inMsgs    atomic.Int64
+	inWaiting atomic.Bool
+	inSpace   chan struct{} // capacity 1: Recv consumed a batch
+
+	cmdBuf []byte // reader-owned scratch for command frames
+}
+
+func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info peerInfo, remote string) *peer {
+	return &peer{
+		s:       s,
+		conn:    conn,
+		rd:      rd,
+		r:       r,
+		info:    info,
+		remote:  remote,
+		is31:    info.greeting.is31(),
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		inSpace: make(chan struct{}, 1),
+	}
+}
+
+// shutdown ends the connection once, remembering the first cause.
+func (p *peer) shutdown(err error) {
+	p.once.Do(func() {
+		p.mu.Lock()
+		p.dead = true
+		p.mu.Unlock()
+		p.err = err
+		close(p.done)
+		// Closing unblocks the reader and writer; its own error adds
+		// nothing to the cause already recorded.
+		if cerr := p.conn.Close(); cerr != nil && p.err == nil {
+			p.err = cerr
+		}
+	})
+}
+
+// queued returns the data messages waiting for or in the writer.
+func (p *peer) queued() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.outMsgs + p.writing
+}
+
+// enqueue result codes.
+const (
+	enqOK = iota
+	enqFull
+	enqDead
+)
+
+// tryEnqueue copies m into the peer's queue unless the queue is at its
+// bound. An empty queue always takes one message, so a message larger than
+// SendHWMBytes still moves.
+func (p *peer) tryEnqueue(m Msg, size int) int {
+	cfg := &p.s.cfg
+	p.mu.Lock()
+	if p.dead {
+		p.mu.Unlock()
+		return enqDead
+	}
+	if p.outMsgs > 0 && (p.outMsgs >= cfg.SendHWM || len(p.out)+size > cfg.SendHWMBytes) {
+		p.mu.Unlock()
+		return enqFull
+	}
+	p.out = appendMsg(p.out, m)
+	p.outMsgs++
+	wake := p.idle
+	p.idle = false
+	p.mu.Unlock()
+	if wake {
+		kick(p.wake)
+	}
+	return enqOK
+}
+
+// enqueueControl queues protocol traffic (commands, subscriptions) that is
+// not subject to the message bounds.
+func (p *peer) enqueueControl(fn func([]byte) []byte) {
+	p.mu.Lock()
+	if p.dead {
+		p.mu.Unlock()
+		return
+	}
+	p.out = fn(p.out)
+	wake := p.idle
+	p.idle = false
+	p.mu.Unlock()
+	if wake {
+		kick(p.wake)
+	}
+}
+
+// enqueueSubscription sends a subscribe or cancel: a command to 3.1 peers,
+// a message whose first byte is 1 or 0 to 3.0 peers.
+func (p *peer) enqueueSubscription(prefix []byte, add bool) {
+	p.enqueueControl(func(b []byte) []byte {
+		if p.is31 {
+			name := cmdCANCEL
+			if add {
+				name = cmdSUBSCRIBE
+			}
+			return appendCommand(b, name, prefix)
+		}
+		var flag byte
+		if add {
+			flag = 1
+		}
+		b = appendFrameHeader(b, 0, 1+len(prefix))
+		b = append(b, flag)
+		return append(b, prefix...)
+	})
+}
+
+func (p *peer) enqueuePing() {
+	ttl := p.s.cfg.HeartbeatTTL / (100 * time.Millisecond)
+	if ttl > 0xFFFF {
+		ttl = 0xFFFF
+	}
+	var data [2]byte
+	binary.BigEndian.PutUint16(data[:], uint16(ttl))
+	p.enqueueControl(func(b []byte) []byte { return appendCommand(b, cmdPING, data[:]) })
+}
+
+// writeLoop hands everything queued to the kernel, one write per batch:
+// while a write is in progress Send keeps appending to the other buffer,
+// so under load many messages share each system call.
+func (p *peer) writeLoop() error {
+	var tick <-chan time.Time
+	if iv := p.s.cfg.HeartbeatInterval; iv > 0 {
+		t := time.NewTicker(iv)
+		defer t.Stop()
+		tick = t.C
+	}
+	push := p.s.typ == PUSH
+	for {
+		select {
+		case <-tick:
+			p.enqueuePing()
+		default:
+		}
+		p.mu.Lock()
+		for len(p.out) == 0 {
+			p.idle = true
+			p.mu.Unlock()
+			if push && p.s.pendingCount.Load() > 0 && p.s.drainPendingTo(p) {
+				p.mu.Lock()
+				continue
+			}
+			select {
+			case <-p.wake:
+			case <-tick:
+				p.enqueuePing()
+			case <-p.done:
+				return nil
+			}
+			p.mu.Lock()
+		}
+		p.idle = false
+		buf, msgs := p.out, p.outMsgs
+		p.out, p.outMsgs, p.spare = p.spare[:0], 0, nil
+		p.writing = msgs
+		p.mu.Unlock()
+		p.s.sendWake.broadcast()
+
+		n, err := p.conn.Write(buf)
+		p.mu.Lock()
+		p.writing = 0
+		if err != nil {
+			p.tail = unsentTail(buf, n)
+			p.mu.Unlock()
+			if n > 0 {
+				p.s.ctr.sent.Add(uint64(countData(buf[:len(buf)-len(p.tail)])))
+			}
+			return err
+		}
+		if cap(buf) <= maxRetainedBuf {
+			p.spare = buf[:0]
+		}
+		p.mu.Unlock()
+		p.s.ctr.sent.Add(uint64(msgs))
+	}
+}
+
+// leftover returns, after both loops ended, every byte that was queued but
+// not written.
+func (p *peer) leftover() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := append(p.tail, p.out...)
+	p.tail, p.out, p.outMsgs = nil, nil, 0
+	return out
+}
+
+// unsentTail returns the messages of buf not completely written in its
+// first n bytes. A partly written message is returned whole: the peer
+// cannot have received it, so sending it again is not a duplicate.
+func unsentTail(buf []byte, n int) []byte {
+	off := 0
+	for off < len(buf) {
+		end, _ := nextMsgEnd(buf, off)
+		if end < 0 || end > n {
+			break
+		}
+		off = end
+	}
+	return append([]byte(nil), buf[off:]...)
+}
+
+// countData counts complete data messages in encoded output.
+func countData(b []byte) int {
+	c := 0
+	for off := 0; off < len(b); {
+		end, cmd := nextMsgEnd(b, off)
+		if end < 0 {
+			break
+		}
+		if !cmd {
+			c++
+		}
+		off = end
+	}
+	return c
+}
+
+// connReader applies the heartbeat read deadline to every read the
+// buffered reader makes, so a silent peer is noticed without a timer
+// goroutine per connection.
+type connReader struct {
+	conn    net.Conn
+	timeout time.Duration // reader goroutine only
+}
+
+func (c *connReader) Read(b []byte) (int, error) {
+	if c.timeout > 0 {
+		if err := c.conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+			return 0, err
+		}
+	}
+	return c.conn.Read(b)
+}

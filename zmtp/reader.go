@@ -1,0 +1,277 @@
+package zmtp
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"time"
+)
+
+const (
+	// readBufSize is the buffered reader size per connection.
+	readBufSize = 64 << 10
+	// flushBatchBytes hands a batch to the socket once it holds this much,
+	// even if more input is already buffered.
+	flushBatchBytes = 64 << 10
+	// readChunk bounds how much memory a frame body reserves ahead of the
+	// bytes actually received, so a header declaring a large frame costs
+	// only what the peer really sends.
+	readChunk = 64 << 10
+)
+
+// readLoop decodes frames until the connection fails. Complete data
+// messages are appended, still in wire form, to a batch that goes to the
+// socket's inbox when the input buffer runs dry; commands are handled here.
+func (p *peer) readLoop() (err error) {
+	s := p.s
+	r := p.r
+	limit := s.cfg.MaxMsgSize
+	if iv := s.cfg.HeartbeatInterval; iv > 0 {
+		p.rd.timeout = iv + s.cfg.HeartbeatTimeout
+	}
+	b := getBatch()
+	msgStart := 0
+	defer func() {
+		// Complete messages already read are delivered, not lost; a
+		// partial message is discarded, as the peer never finished it.
+		b.buf = b.buf[:msgStart]
+		if !s.deliver(p, b) {
+			putBatch(b)
+		}
+		if isTimeout(err) && p.rd.timeout > 0 {
+			err = errorf(ErrHeartbeat, "nothing received for %v", p.rd.timeout)
+		}
+	}()
+	var msgSize uint64
+	inMsg := false
+	var hdr [8]byte
+	for {
+		if !inMsg {
+			msgStart = len(b.buf)
+			if msgStart > 0 && (r.Buffered() == 0 || msgStart >= flushBatchBytes) {
+				if s.deliver(p, b) {
+					b = getBatch()
+				} else {
+					b.buf = b.buf[:0]
+				}
+				msgStart = 0
+			}
+			if err := p.waitRecvRoom(); err != nil {
+				return err
+			}
+		}
+		flags, err := r.ReadByte()
+		if err != nil {
+			return err
+		}
+		if err := checkFlags(flags); err != nil {
+			return err
+		}
+		var size uint64
+		if flags&flagLong != 0 {
+			if _, err := io.ReadFull(r, hdr[:8]); err != nil {
+				return err
+			}
+			size = binary.BigEndian.Uint64(hdr[:8])
+		} else {
+			c, err := r.ReadByte()
+			if err != nil {
+				return err
+			}
+			size = uint64(c)
+		}
+		if flags&flagCommand != 0 {
+			if inMsg {
+				return errorf(ErrProtocol, "command inside a multi-frame message")
+			}
+			if size > maxCommandSize {
+				return errorf(ErrTooLarge, "command of %d bytes", size)
+			}
+			if cap(p.cmdBuf) < int(size) {
+				p.cmdBuf = make([]byte, size)
+			}
+			p.cmdBuf = p.cmdBuf[:size]
+			if _, err := io.ReadFull(r, p.cmdBuf); err != nil {
+				return err
+			}
+			if err := p.handleCommand(p.cmdBuf, b); err != nil {
+				return err
+			}
+			msgStart = len(b.buf)
+			continue
+		}
+		if size > uint64(limit)-msgSize {
+			return errorf(ErrTooLarge, "message of at least %d bytes, limit %d", msgSize+size, limit)
+		}
+		b.buf = appendFrameHeader(b.buf, flags&flagMore, int(size))
+		for rem := int(size); rem > 0; {
+			n := min(rem, readChunk)
+			l := len(b.buf)
+			b.buf = growLen(b.buf, n)
+			if _, err := io.ReadFull(r, b.buf[l:]); err != nil {
+				b.buf = b.buf[:l]
+				return err
+			}
+			rem -= n
+		}
+		msgSize += size
+		inMsg = flags&flagMore != 0
+		if !inMsg {
+			msgSize = 0
+			if err := p.finishMsg(b, msgStart); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// growLen extends b by n bytes, reallocating with headroom if needed.
+func growLen(b []byte, n int) []byte {
+	l := len(b)
+	if cap(b)-l < n {
+		nb := make([]byte, l, 2*cap(b)+n)
+		copy(nb, b)
+		b = nb
+	}
+	return b[:l+n]
+}
+
+// finishMsg applies the socket type's rules to the message just read at
+// b.buf[start:]: it is kept (b.msgs++) or removed from the batch.
+func (p *peer) finishMsg(b *batch, start int) error {
+	s := p.s
+	enc := b.buf[start:]
+	switch s.typ {
+	case SUB:
+		if !s.ownSubs.Load().match(firstFrame(enc)) {
+			b.buf = b.buf[:start]
+			s.ctr.filtered.Add(1)
+			return nil
+		}
+	case PUB, XPUB:
+		// Subscribers send only subscriptions; in ZMTP 3.0 they are
+		// messages whose first byte is 1 (subscribe) or 0 (cancel).
+		body, single := firstFrameSingle(enc)
+		if single && len(body) > 0 && body[0] <= 1 {
+			if err := p.applySubscription(body[1:], body[0] == 1); err != nil {
+				b.buf = b.buf[:start]
+				return err
+			}
+		}
+		if s.typ == PUB {
+			b.buf = b.buf[:start]
+			return nil
+		}
+	}
+	b.msgs++
+	return nil
+}
+
+// maxPeerSubscriptions bounds the distinct prefixes one subscriber may
+// hold, so a hostile peer cannot grow a publisher's memory or matching
+// cost without limit.
+const maxPeerSubscriptions = 4096
+
+// applySubscription updates this subscriber's prefix set.
+func (p *peer) applySubscription(prefix []byte, add bool) error {
+	cur := p.subs.Load()
+	if add && cur != nil && len(cur.counts) >= maxPeerSubscriptions {
+		if _, ok := cur.counts[string(prefix)]; !ok {
+			return errorf(ErrProtocol, "more than %d subscriptions", maxPeerSubscriptions)
+		}
+	}
+	next, _ := cur.with(prefix, add)
+	p.subs.Store(next)
+	return nil
+}
+
+// handleCommand processes a command received after the handshake.
+func (p *peer) handleCommand(body []byte, b *batch) error {
+	c, err := parseCommand(body)
+	if err != nil {
+		return err
+	}
+	switch c.name {
+	case cmdPING:
+		ttl, pctx, err := parsePing(c.data)
+		if err != nil {
+			return err
+		}
+		if ttl > 0 {
+			d := time.Duration(ttl) * 100 * time.Millisecond
+			if p.rd.timeout == 0 || d < p.rd.timeout {
+				p.rd.timeout = d
+			}
+		}
+		var echo [maxPingContext]byte
+		n := copy(echo[:], pctx)
+		p.enqueueControl(func(out []byte) []byte { return appendCommand(out, cmdPONG, echo[:n]) })
+	case cmdPONG:
+	case cmdERROR:
+		return errorf(ErrPeerError, "%s", parseError(c.data))
+	case cmdSUBSCRIBE, cmdCANCEL:
+		add := c.name == cmdSUBSCRIBE
+		switch p.s.typ {
+		case PUB:
+			return p.applySubscription(c.data, add)
+		case XPUB:
+			if err := p.applySubscription(c.data, add); err != nil {
+				return err
+			}
+			// The application sees the 3.0 message form either way.
+			var flag byte
+			if add {
+				flag = 1
+			}
+			b.buf = appendFrameHeader(b.buf, 0, 1+len(c.data))
+			b.buf = append(b.buf, flag)
+			b.buf = append(b.buf, c.data...)
+			b.msgs++
+		}
+	case cmdREADY, cmdHELLO, cmdWELCOME, cmdINITIATE:
+		return errorf(ErrProtocol, "%s after handshake", c.name)
+	default:
+		// RFC 37 lets a peer ignore commands it does not know.
+	}
+	return nil
+}
+
+// waitRecvRoom blocks the reader while this peer already has RecvHWM
+// messages or RecvHWMBytes bytes waiting for Recv: TCP flow control then
+// slows the sender down instead of memory growing.
+func (p *peer) waitRecvRoom() error {
+	cfg := &p.s.cfg
+	full := func() bool {
+		return p.inMsgs.Load() >= int64(cfg.RecvHWM) || p.inBytes.Load() >= int64(cfg.RecvHWMBytes)
+	}
+	for full() {
+		p.inWaiting.Store(true)
+		if !full() {
+			p.inWaiting.Store(false)
+			break
+		}
+		select {
+		case <-p.inSpace:
+		case <-p.done:
+			p.inWaiting.Store(false)
+			return errors.Join(ErrClosed, p.err)
+		}
+		p.inWaiting.Store(false)
+	}
+	return nil
+}
+
+// firstFrame returns the body of the first frame of an encoded message.
+func firstFrame(enc []byte) []byte {
+	body, _ := firstFrameSingle(enc)
+	return body
+}
+
+// firstFrameSingle also reports whether the message has just one frame.
+func firstFrameSingle(enc []byte) ([]byte, bool) {
+	h, n, err := parseFrameHeader(enc, int64(len(enc)))
+	if err != nil || n == 0 || n+int(h.size) > len(enc) {
+		return nil, false
+	}
+	return enc[n : n+int(h.size)], !h.more()
+}

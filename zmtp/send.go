@@ -1,0 +1,241 @@
+package zmtp
+
+import (
+	"context"
+)
+
+// Send queues m for delivery and returns once it is queued: Send copies
+// the frames, so the caller may reuse or modify them as soon as Send
+// returns. It waits, until ctx is done, only when the message cannot be
+// queued under the socket's rules:
+//
+//   - PUSH hands each message to the next connected peer with room
+//     (round-robin). While no peer is connected it keeps up to SendHWM
+//     messages (and SendHWMBytes) itself; beyond that, or when every peer
+//     is full, Send waits.
+//   - PUB and XPUB copy the message to every subscriber whose prefixes
+//     match the first frame. A subscriber with a full queue misses the
+//     message, counted in Stats (per peer and in total), unless
+//     Options.NoDrop is set, in which case Send waits for room; if ctx
+//     ends while waiting the error is returned and the subscribers already
+//     served keep their copy.
+//   - XSUB treats a message whose first frame starts with byte 1 or 0 as
+//     a subscribe or cancel (like Subscribe/Unsubscribe) and sends any
+//     other message to every peer.
+//
+// A nil error means the message was accepted: it will be written, or
+// counted in Stats.Dropped.
+func (s *Socket) Send(ctx context.Context, m Msg) error {
+	if s == nil {
+		return ErrClosed
+	}
+	if len(m) == 0 {
+		return ErrEmptyMsg
+	}
+	if !s.typ.canSend() {
+		return errorf(ErrNotSupported, "Send on %s", s.typ)
+	}
+	if s.closing.Load() {
+		return ErrClosed
+	}
+	if int64(m.Size()) > s.cfg.MaxMsgSize {
+		return errorf(ErrTooLarge, "message of %d bytes, limit %d", m.Size(), s.cfg.MaxMsgSize)
+	}
+	size := encodedSize(m)
+	switch s.typ {
+	case PUSH:
+		return s.sendPush(ctx, m, size)
+	case XSUB:
+		if len(m) == 1 && len(m[0]) > 0 && m[0][0] <= 1 {
+			return s.subscribe(m[0][1:], m[0][0] == 1)
+		}
+		return s.sendFanOut(ctx, m, size, false)
+	default:
+		return s.sendFanOut(ctx, m, size, true)
+	}
+}
+
+// SendFrames is Send for a message given as separate frames.
+func (s *Socket) SendFrames(ctx context.Context, frames ...[]byte) error {
+	return s.Send(ctx, Msg(frames))
+}
+
+func (s *Socket) sendPush(ctx context.Context, m Msg, size int) error {
+	if s.tryPush(m, size) {
+		return nil
+	}
+	for {
+		c := s.sendWake.acquire()
+		if s.tryPush(m, size) {
+			s.sendWake.release()
+			return nil
+		}
+		select {
+		case <-c:
+		case <-ctx.Done():
+			s.sendWake.release()
+			return ctx.Err()
+		case <-s.stop:
+			s.sendWake.release()
+			return ErrClosed
+		}
+		s.sendWake.release()
+		if s.closing.Load() {
+			return ErrClosed
+		}
+	}
+}
+
+// tryPush queues m without waiting. Messages go straight to a peer only
+// while the socket's own queue is empty, which keeps messages queued
+// during an outage ahead of newer ones.
+func (s *Socket) tryPush(m Msg, size int) bool {
+	if s.pendingCount.Load() == 0 {
+		peers := *s.peers.Load()
+		if n := len(peers); n > 0 {
+			start := int(s.rr.Add(1))
+			for i := 0; i < n; i++ {
+				if peers[(start+i)%n].tryEnqueue(m, size) == enqOK {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	peers := *s.peers.Load()
+	if len(peers) > 0 && s.pendMsgs == 0 {
+		// A peer attached meanwhile: retry the direct path.
+		return false
+	}
+	if s.pendMsgs > 0 && (s.pendMsgs >= s.cfg.SendHWM || len(s.pending)+size > s.cfg.SendHWMBytes) {
+		return false
+	}
+	s.pending = appendMsg(s.pending, m)
+	s.pendMsgs++
+	s.pendingCount.Store(int64(s.pendMsgs))
+	for _, p := range peers {
+		kick(p.wake)
+	}
+	return true
+}
+
+// drainPendingTo moves the socket's queue to an idle peer's queue.
+func (s *Socket) drainPendingTo(p *peer) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pendMsgs == 0 {
+		return false
+	}
+	p.mu.Lock()
+	if p.dead {
+		p.mu.Unlock()
+		return false
+	}
+	p.out = append(p.out, s.pending...)
+	p.outMsgs += s.pendMsgs
+	p.mu.Unlock()
+	if cap(s.pending) > maxRetainedBuf {
+		s.pending = nil
+	} else {
+		s.pending = s.pending[:0]
+	}
+	s.pendMsgs = 0
+	s.pendingCount.Store(0)
+	s.sendWake.broadcast()
+	return true
+}
+
+func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) error {
+	peers := *s.peers.Load()
+	matched := 0
+	for _, p := range peers {
+		if filter && !p.subs.Load().match(m[0]) {
+			continue
+		}
+		matched++
+		switch p.tryEnqueue(m, size) {
+		case enqOK:
+		case enqDead:
+			s.ctr.dropDisconnected.Add(1)
+		case enqFull:
+			if !s.cfg.NoDrop {
+				p.dropped.Add(1)
+				s.ctr.dropFull.Add(1)
+				continue
+			}
+			if err := s.waitPeer(ctx, p, m, size); err != nil {
+				return err
+			}
+		}
+	}
+	if matched == 0 {
+		s.ctr.noSubscriber.Add(1)
+	}
+	return nil
+}
+
+// waitPeer waits for room in one subscriber's queue (NoDrop mode).
+func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int) error {
+	for {
+		c := s.sendWake.acquire()
+		switch p.tryEnqueue(m, size) {
+		case enqOK:
+			s.sendWake.release()
+			return nil
+		case enqDead:
+			s.sendWake.release()
+			s.ctr.dropDisconnected.Add(1)
+			return nil
+		}
+		select {
+		case <-c:
+		case <-p.done:
+		case <-ctx.Done():
+			s.sendWake.release()
+			return ctx.Err()
+		case <-s.stop:
+			s.sendWake.release()
+			return ErrClosed
+		}
+		s.sendWake.release()
+	}
+}
+
+// Subscribe adds a prefix filter (SUB, XSUB). The empty prefix matches
+// every message. Subscriptions are sent to every connected peer and again
+// to every peer that connects or reconnects later.
+func (s *Socket) Subscribe(prefix []byte) error { return s.subscribeChecked(prefix, true) }
+
+// Unsubscribe removes one Subscribe of prefix.
+func (s *Socket) Unsubscribe(prefix []byte) error { return s.subscribeChecked(prefix, false) }
+
+func (s *Socket) subscribeChecked(prefix []byte, add bool) error {
+	if s == nil || s.closing.Load() {
+		return ErrClosed
+	}
+	if !s.typ.subscriber() {
+		return errorf(ErrNotSupported, "subscriptions on %s", s.typ)
+	}
+	if len(prefix) > maxCommandSize-16 {
+		return errorf(ErrTooLarge, "subscription of %d bytes", len(prefix))
+	}
+	return s.subscribe(prefix, add)
+}
+
+// subscribe updates our subscriptions and tells peers when the set of
+// distinct prefixes changed (a prefix subscribed twice is sent once, and
+// cancelled upstream only when its last Subscribe is undone).
+func (s *Socket) subscribe(prefix []byte, add bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next, changed := s.ownSubs.Load().with(prefix, add)
+	s.ownSubs.Store(next)
+	if changed {
+		for _, p := range *s.peers.Load() {
+			p.enqueueSubscription(prefix, add)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logbus/logbus/topic"
+	"github.com/logbus/logbus/zmtp"
+)
+
+// Broker forwards messages from publishers to subscribers. Create it with
+// New, forward with Run, and release it with Close.
+type Broker struct {
+	cfg      Config
+	ingest   *zmtp.Socket
+	fanout   *zmtp.Socket
+	archive  *zmtp.Socket // nil when disabled
+	upstream *zmtp.Socket // nil when not configured
+
+	singleTopic []byte
+	upPrefixes  [][]byte
+
+	running   atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+
+	c counters
+}
+
+// counters are written by the forwarding loop only and read by Stats.
+type counters struct {
+	in, forwarded, singleFrame    atomic.Uint64
+	badTopic, noPayload, notJSON  atomic.Uint64
+	upSent, upDropped, upFiltered atomic.Uint64
+	archiveTimeout                atomic.Uint64
+	topics                        [topicSlots]atomic.Uint64
+}
+
+// New binds the broker's endpoints. Nothing is forwarded until Run.
+func New(cfg *Config) (*Broker, error) {
+	c := cfg.withDefaults()
+	st, err := topic.Parse([]byte(c.SingleFrameTopic))
+	if err != nil {
+		return nil, fmt.Errorf("broker: single-frame topic: %w", err)
+	}
+	b := &Broker{cfg: c, singleTopic: []byte(st.String())}
+	for _, p := range c.UpstreamPrefixes {
+		b.upPrefixes = append(b.upPrefixes, []byte(p))
+	}
+	fail := func(err error) (*Broker, error) {
+		return nil, errors.Join(err, b.Close())
+	}
+	base := zmtp.Options{
+		MaxMsgSize:       c.MaxMessageSize,
+		MaxPeers:         c.MaxPeers,
+		HandshakeTimeout: c.HandshakeTimeout,
+		Linger:           c.DrainTimeout,
+		Logger:           c.Logger,
+	}
+	in := base
+	in.RecvHWM = c.IngestQueue
+	if b.ingest, err = bound(zmtp.PULL, &in, c.Ingest); err != nil {
+		return fail(fmt.Errorf("broker: ingest: %w", err))
+	}
+	fo := base
+	fo.SendHWM = c.FanoutQueue
+	if b.fanout, err = bound(zmtp.PUB, &fo, c.Fanout); err != nil {
+		return fail(fmt.Errorf("broker: fan-out: %w", err))
+	}
+	if c.Archive != "-" {
+		ar := base
+		ar.SendHWM = c.ArchiveQueue
+		ar.NoDrop = true
+		if b.archive, err = bound(zmtp.PUB, &ar, c.Archive); err != nil {
+			return fail(fmt.Errorf("broker: archive: %w", err))
+		}
+	}
+	if c.Upstream != "" {
+		up := base
+		up.SendHWM = c.UpstreamQueue
+		if b.upstream, err = zmtp.NewSocket(zmtp.PUSH, &up); err != nil {
+			return fail(fmt.Errorf("broker: upstream: %w", err))
+		}
+		if err = b.upstream.Connect(c.Upstream); err != nil {
+			return fail(fmt.Errorf("broker: upstream: %w", err))
+		}
+	}
+	return b, nil
+}
+
+func bound(t zmtp.Type, o *zmtp.Options, ep string) (*zmtp.Socket, error) {
+	s, err := zmtp.NewSocket(t, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Bind(ep); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// IngestAddr, FanoutAddr and ArchiveAddr return the bound addresses
+// (useful with port 0). ArchiveAddr is nil when the archive is disabled.
+func (b *Broker) IngestAddr() net.Addr { return b.ingest.Addr() }
+
+// FanoutAddr returns the fan-out's bound address.
+func (b *Broker) FanoutAddr() net.Addr { return b.fanout.Addr() }
+
+// ArchiveAddr returns the archive endpoint's bound address.
+func (b *Broker) ArchiveAddr() net.Addr {
+	if b.archive == nil {
+		return nil
+	}
+	return b.archive.Addr()
+}
+
+// Run forwards messages until ctx ends, then drains: it keeps reading
+// what publishers already sent until ingest is quiet (or DrainTimeout
+// passes) and returns. Close then flushes the subscriber queues.
+func (b *Broker) Run(ctx context.Context) error {
+	if !b.running.CompareAndSwap(false, true) {
+		return errors.New("broker: Run called twice")
+	}
+	// Sends must outlive ctx: during the drain the archive may still need
+	// to wait for room.
+	sendCtx, cancelSends := context.WithCancel(context.Background())
+	defer cancelSends()
+	var m zmtp.Msg
+	for {
+		err := b.ingest.RecvInto(ctx, &m)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			return fmt.Errorf("broker: ingest: %w", err)
+		}
+		b.forward(sendCtx, m)
+	}
+	b.cfg.Logger.Info("broker draining", "timeout", b.cfg.DrainTimeout)
+	deadline := time.Now().Add(b.cfg.DrainTimeout)
+	time.AfterFunc(b.cfg.DrainTimeout, cancelSends)
+	const quiet = 200 * time.Millisecond
+	for time.Now().Before(deadline) {
+		rctx, cancel := context.WithTimeout(context.Background(), min(quiet, time.Until(deadline)))
+		err := b.ingest.RecvInto(rctx, &m)
+		cancel()
+		if err != nil {
+			break // quiet for a while, or closed: drained
+		}
+		b.forward(sendCtx, m)
+	}
+	return nil
+}
+
+// forward validates one message and hands it to every path.
+func (b *Broker) forward(ctx context.Context, m zmtp.Msg) {
+	b.c.in.Add(1)
+	switch {
+	case len(m) == 1:
+		if !jsonObject(m[0]) {
+			if _, err := topic.Parse(m[0]); err == nil {
+				b.c.noPayload.Add(1)
+			} else {
+				b.c.notJSON.Add(1)
+			}
+			return
+		}
+		// logbook's ZeroMQHandler: one JSON object, no topic.
+		m = zmtp.Msg{b.singleTopic, m[0]}
+		b.c.singleFrame.Add(1)
+	default:
+		if _, err := topic.Parse(m[0]); err != nil {
+			b.c.badTopic.Add(1)
+			return
+		}
+		for _, f := range m[1:] {
+			if len(f) == 0 {
+				b.c.noPayload.Add(1)
+				return
+			}
+		}
+	}
+	b.c.topics[topicSlot(m[0])].Add(1)
+	b.c.forwarded.Add(1)
+	if err := b.fanout.Send(ctx, m); err != nil {
+		b.cfg.Logger.Warn("fan-out send failed", "err", err)
+	}
+	if b.archive != nil {
+		if err := b.archive.Send(ctx, m); err != nil {
+			b.c.archiveTimeout.Add(1)
+		}
+	}
+	if b.upstream != nil {
+		b.toUpstream(m)
+	}
+}
+
+// done is an already-finished context: a Send with it never waits.
+var done = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+func (b *Broker) toUpstream(m zmtp.Msg) {
+	if len(b.upPrefixes) > 0 && !hasAnyPrefix(m[0], b.upPrefixes) {
+		b.c.upFiltered.Add(1)
+		return
+	}
+	if err := b.upstream.Send(done, m); err != nil {
+		b.c.upDropped.Add(1)
+		return
+	}
+	b.c.upSent.Add(1)
+}
+
+func hasAnyPrefix(t []byte, ps [][]byte) bool {
+	for _, p := range ps {
+		if len(t) >= len(p) && string(t[:len(p)]) == string(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func jsonObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return c == '{'
+	}
+	return false
+}
+
+// Close releases the endpoints: subscriber queues are flushed for up to
+// DrainTimeout, then what remains is counted as dropped. It is idempotent
+// and safe on a nil *Broker.
+func (b *Broker) Close() error {
+	if b == nil {
+		return nil
+	}
+	b.closeOnce.Do(func() {
+		// Close ingest first: nothing new arrives while the rest flushes.
+		var errs []error
+		for _, s := range []*zmtp.Socket{b.ingest, b.upstream, b.fanout, b.archive} {
+			if s != nil {
+				errs = append(errs, s.Close())
+			}
+		}
+		b.closeErr = errors.Join(errs...)
+	})
+	return b.closeErr
+}
+
+// Logger returns the broker's logger.
+func (b *Broker) Logger() *slog.Logger { return b.cfg.Logger }

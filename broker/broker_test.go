@@ -1,0 +1,318 @@
+package broker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/internal/vectors"
+	"github.com/logbus/logbus/publisher"
+	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/topic"
+	"github.com/logbus/logbus/zmtp"
+)
+
+func TestPublisherBrokerSubscriber(t *testing.T) {
+	b := startBroker(t, nil)
+	dash := newSub(t, b.fanout(), nil)
+	arch := newSub(t, b.archiveEP(), nil)
+	p := newPub(t, b.ingest(), nil)
+	joined(t, p, dash, arch)
+	log := slog.New(p.Handler())
+	const n = 5000
+	for i := range n {
+		log.Info("step", "i", i, "equipment", "scope-3")
+	}
+	for name, s := range map[string]*subscriber.Subscriber{"fan-out": dash, "archive": arch} {
+		recs, gaps := collect(t, s, n, 20*time.Second)
+		if len(gaps) != 0 {
+			t.Errorf("%s: gaps %v", name, gaps)
+		}
+		for i, r := range recs {
+			if v, _ := r.Attr("i"); v.Int64() != int64(i) || r.Equipment != "scope-3" || r.Stream != p.Stream() {
+				t.Fatalf("%s: record %d: i=%v %+v", name, i, v, r.Envelope)
+			}
+		}
+	}
+	st := b.Stats()
+	if st.Rejected.Total() != 0 || st.Topics["PLM"] < n {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestSlowDashboardDropsCountedAsGaps: a dashboard whose queue overflows
+// loses records, the broker counts them for that peer, and the
+// subscriber reports exactly that many missing. The archive, meanwhile,
+// receives everything.
+func TestSlowDashboardDropsCountedAsGaps(t *testing.T) {
+	b := startBroker(t, &Config{FanoutQueue: 50, ArchiveQueue: 50})
+	dash := newSub(t, b.fanout(), &subscriber.Options{QueueMessages: 10})
+	arch := newSub(t, b.archiveEP(), &subscriber.Options{QueueMessages: 10})
+	p := newPub(t, b.ingest(), &publisher.Options{QueueRecords: 100000})
+	joined(t, p, dash, arch)
+	const n = 20000
+	for i := range n {
+		p.Publish(&codec.Record{Message: "r", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+	}
+	// The archive gets all of them, in order, while nobody reads the dashboard.
+	recs, gaps := collect(t, arch, n, 30*time.Second)
+	if len(gaps) != 0 || len(recs) != n {
+		t.Fatalf("archive: %d records, gaps %v", len(recs), gaps)
+	}
+	// Now read the dashboard: what it missed must show up as gaps. Drain
+	// what it has, then one more record ends the run so that drops at the
+	// tail show up as a gap too.
+	var got int
+	var missing uint64
+	read := func(d time.Duration, until string) bool {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		for {
+			ev, err := dash.Next(ctx)
+			if err != nil {
+				return false
+			}
+			switch ev.Kind {
+			case subscriber.KindRecord:
+				if ev.Record.Message == until {
+					return true
+				}
+				if ev.Record.Message != "probe" {
+					got++
+				}
+			case subscriber.KindGap:
+				missing += ev.Gap.Missing
+			}
+		}
+	}
+	for read(300*time.Millisecond, "") {
+	}
+	p.Publish(&codec.Record{Message: "end"})
+	if !read(10*time.Second, "end") {
+		t.Fatalf("end marker never arrived (%d records, %d missing)", got, missing)
+	}
+	if got+int(missing) != n {
+		t.Errorf("dashboard: %d received + %d missing != %d published", got, missing, n)
+	}
+	perPeer := uint64(0)
+	for _, peer := range b.Stats().Fanout.Peers {
+		perPeer += peer.Dropped
+	}
+	if missing == 0 || missing != perPeer || perPeer != b.Stats().Fanout.Dropped.QueueFull {
+		t.Errorf("dashboard: %d received, %d reported missing; broker dropped %d for its peer (%d in total)", got, missing, perPeer, b.Stats().Fanout.Dropped.QueueFull)
+	}
+	if st := p.Stats(); st.Dropped.Total() != 0 {
+		t.Errorf("publisher dropped %+v: the archive's back-pressure must not cost records here", st.Dropped)
+	}
+}
+
+func TestSingleFrameAndRejects(t *testing.T) {
+	b := startBroker(t, nil)
+	dash := newSub(t, b.fanout(), nil)
+	p := newPub(t, b.ingest(), nil)
+	joined(t, p, dash)
+	raw, err := zmtp.NewSocket(zmtp.PUSH, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := raw.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := raw.Connect(b.ingest()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	send := func(frames ...string) {
+		t.Helper()
+		var m zmtp.Msg
+		for _, f := range frames {
+			m = append(m, []byte(f))
+		}
+		if err := raw.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("XLJ", "{}") // bad topic
+	send("PLJ")       // topic without payload
+	send("hello")     // not JSON
+	send("PLJ", "")   // empty payload
+	send(`{"channel":"app","level":14,"message":"from logbook","time":"2024-01-02T03:04:05Z","extra":{}}`)
+	recs, _ := collect(t, dash, 1, 10*time.Second)
+	if recs[0].Message != "from logbook" || recs[0].Level != codec.LevelError {
+		t.Errorf("single frame: %+v", recs[0])
+	}
+	waitFor(t, 5*time.Second, "rejects counted", func() bool { return b.Stats().Rejected.Total() == 4 })
+	st := b.Stats()
+	if st.Rejected != (RejectStats{BadTopic: 1, NoPayload: 2, NotJSON: 1}) || st.SingleFrame != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestLogbookVectorsThroughBroker replays logbook's captured frames.
+func TestLogbookVectorsThroughBroker(t *testing.T) {
+	vs, _, err := vectors.Load("logbook_zmq_push")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startBroker(t, nil)
+	dash := newSub(t, b.fanout(), nil)
+	p := newPub(t, b.ingest(), nil)
+	joined(t, p, dash)
+	raw, err := zmtp.NewSocket(zmtp.PUSH, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := raw.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := raw.Connect(b.ingest()); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if err := raw.Send(context.Background(), v.Frames); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, _ := collect(t, dash, len(vs), 10*time.Second)
+	if recs[2].Level != codec.LevelError || !strings.Contains(recs[2].Error, "ZeroDivisionError") {
+		t.Errorf("logbook exception record: %+v", recs[2])
+	}
+}
+
+// TestHostileTraffic: garbage on both ports while a publisher streams.
+func TestHostileTraffic(t *testing.T) {
+	b := startBroker(t, &Config{HandshakeTimeout: 300 * time.Millisecond})
+	dash := newSub(t, b.fanout(), nil)
+	p := newPub(t, b.ingest(), nil)
+	joined(t, p, dash)
+
+	hostile := func(addr net.Addr, payload []byte) {
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write(payload); err != nil {
+			return // the broker may already have hung up: fine
+		}
+		if err := c.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, c); err != nil {
+			return
+		}
+	}
+	junk := make([]byte, 4096)
+	if _, err := rand.Read(junk); err != nil {
+		t.Fatal(err)
+	}
+	// A valid greeting, then a long frame header claiming 2^62 bytes.
+	greeting := make([]byte, 64)
+	greeting[0], greeting[9], greeting[10], greeting[11] = 0xff, 0x7f, 3, 1
+	copy(greeting[12:], "NULL")
+	huge := append(append([]byte{}, greeting...), 0x06)
+	huge = binary.BigEndian.AppendUint64(huge, 1<<62)
+
+	log := slog.New(p.Handler())
+	const n = 3000
+	stop := make(chan struct{})
+	attacked := make(chan struct{})
+	go func() {
+		defer close(attacked)
+		for _, addr := range []net.Addr{b.IngestAddr(), b.FanoutAddr()} {
+			hostile(addr, junk)
+			hostile(addr, []byte("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"))
+			hostile(addr, huge)
+			hostile(addr, greeting[:10]) // half a greeting, then silence
+		}
+		<-stop
+	}()
+	for i := range n {
+		log.Info("honest", "i", i)
+	}
+	recs, gaps := collect(t, dash, n, 20*time.Second)
+	close(stop)
+	<-attacked
+	if len(gaps) != 0 || len(recs) != n {
+		t.Errorf("honest stream: %d records, gaps %v", len(recs), gaps)
+	}
+	st := b.Stats()
+	if st.Ingest.Rejected.Total() < 3 || st.Fanout.Rejected.Total() < 3 {
+		t.Errorf("connection rejects not counted: ingest %+v fanout %+v", st.Ingest.Rejected, st.Fanout.Rejected)
+	}
+}
+
+func TestUpstream(t *testing.T) {
+	central := startBroker(t, nil)
+	site := startBroker(t, &Config{Upstream: central.ingest(), UpstreamPrefixes: []string{"P"}})
+	dash := newSub(t, central.fanout(), nil)
+	p := newPub(t, site.ingest(), nil)
+	joined(t, p, dash)
+	test := newPub(t, site.ingest(), &publisher.Options{System: topic.Test})
+	test.Publish(&codec.Record{Message: "test system: stays on site"})
+	p.Publish(&codec.Record{Message: "production: goes up"})
+	recs, _ := collect(t, dash, 1, 10*time.Second)
+	if recs[0].Message != "production: goes up" {
+		t.Errorf("central received %q", recs[0].Message)
+	}
+	waitFor(t, 5*time.Second, "filtered count", func() bool { return site.Stats().Upstream.Filtered >= 1 })
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	b := startBroker(t, nil)
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	for path, want := range map[string]string{
+		"/healthz": "ok",
+		"/metrics": "logbus_broker_messages_in_total",
+	} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if cerr := resp.Body.Close(); cerr != nil {
+			t.Error(cerr)
+		}
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %v, want %q in:\n%.500s", path, resp.StatusCode, err, want, body)
+		}
+	}
+}
+
+// TestGracefulStopDrains: records published before the broker is told to
+// stop all reach subscribers.
+func TestGracefulStopDrains(t *testing.T) {
+	b := startBroker(t, nil)
+	arch := newSub(t, b.archiveEP(), nil)
+	p := newPub(t, b.ingest(), nil)
+	joined(t, p, arch)
+	const n = 2000
+	for range n {
+		p.Publish(&codec.Record{Message: "before stop"})
+	}
+	waitFor(t, 10*time.Second, "publisher sent", func() bool { return p.Stats().Queued == 0 && p.Stats().Sent >= n })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.stop(t)
+	recs, gaps := collect(t, arch, n, 10*time.Second)
+	if len(recs) != n || len(gaps) != 0 {
+		t.Errorf("%d records, gaps %v", len(recs), gaps)
+	}
+}

@@ -1,0 +1,100 @@
+package broker
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config configures a Broker. A nil *Config, and every zero field, means
+// the default.
+type Config struct {
+	// Ingest is where publishers connect (PULL). Default
+	// tcp://127.0.0.1:5010.
+	Ingest string
+	// Fanout is the lossy publish endpoint for dashboards. Default
+	// tcp://127.0.0.1:5011.
+	Fanout string
+	// Archive is the no-drop publish endpoint for file sinks. Default
+	// tcp://127.0.0.1:5014; "-" disables it.
+	Archive string
+	// Upstream, when set, is another broker's ingest to forward to.
+	Upstream string
+	// UpstreamPrefixes limits forwarding to topics starting with one of
+	// them (e.g. "P" for production). Default: everything.
+	UpstreamPrefixes []string
+	// SingleFrameTopic is the topic given to single-frame JSON messages.
+	// Default "PLJ".
+	SingleFrameTopic string
+	// FanoutQueue bounds each dashboard's queue, in messages.
+	// Default 10000.
+	FanoutQueue int
+	// ArchiveQueue bounds each archiver's queue, in messages; beyond it the
+	// broker waits. Default 10000.
+	ArchiveQueue int
+	// UpstreamQueue bounds messages waiting for the upstream broker;
+	// beyond it they are dropped and counted. Default 100000.
+	UpstreamQueue int
+	// IngestQueue bounds, per publisher, messages read ahead of the
+	// forwarding loop. Default 1000.
+	IngestQueue int
+	// MaxMessageSize is the largest message accepted, checked before
+	// reading it. Default 16 MiB.
+	MaxMessageSize int64
+	// MaxPeers bounds the connections of each endpoint. Default 1024.
+	MaxPeers int
+	// HandshakeTimeout bounds a new connection's ZMTP handshake.
+	// Default 10 s.
+	HandshakeTimeout time.Duration
+	// DrainTimeout bounds the shutdown: reading what publishers still send
+	// and flushing subscriber queues. Default 5 s.
+	DrainTimeout time.Duration
+	// Logger receives connection problems and shutdown progress.
+	// Default: discarded.
+	Logger *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultIngest  = "tcp://127.0.0.1:5010"
+	DefaultFanout  = "tcp://127.0.0.1:5011"
+	DefaultArchive = "tcp://127.0.0.1:5014"
+)
+
+func (c *Config) withDefaults() Config {
+	var r Config
+	if c != nil {
+		r = *c
+	}
+	def := func(s *string, d string) {
+		if *s == "" {
+			*s = d
+		}
+	}
+	def(&r.Ingest, DefaultIngest)
+	def(&r.Fanout, DefaultFanout)
+	def(&r.Archive, DefaultArchive)
+	def(&r.SingleFrameTopic, "PLJ")
+	defInt := func(n *int, d int) {
+		if *n <= 0 {
+			*n = d
+		}
+	}
+	defInt(&r.FanoutQueue, 10000)
+	defInt(&r.ArchiveQueue, 10000)
+	defInt(&r.UpstreamQueue, 100000)
+	defInt(&r.IngestQueue, 1000)
+	defInt(&r.MaxPeers, 1024)
+	if r.MaxMessageSize <= 0 {
+		r.MaxMessageSize = 16 << 20
+	}
+	if r.HandshakeTimeout <= 0 {
+		r.HandshakeTimeout = 10 * time.Second
+	}
+	if r.DrainTimeout <= 0 {
+		r.DrainTimeout = 5 * time.Second
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	return r
+}

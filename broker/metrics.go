@@ -1,0 +1,116 @@
+package broker
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/logbus/logbus/zmtp"
+)
+
+// Handler serves /metrics (Prometheus text format) and /healthz.
+func (b *Broker) Handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		&collector{b: b},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if _, err := w.Write([]byte("ok\n")); err != nil {
+			b.cfg.Logger.Debug("healthz write", "err", err)
+		}
+	})
+	return mux
+}
+
+// collector reads Stats at scrape time, so forwarding pays nothing for
+// metrics beyond its own atomic counters.
+type collector struct{ b *Broker }
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("logbus_broker_"+name, help, labels, nil)
+}
+
+var (
+	dIn        = desc("messages_in_total", "Messages read from publishers.")
+	dForwarded = desc("messages_forwarded_total", "Messages that passed validation and were fanned out.")
+	dSingle    = desc("single_frame_total", "Single-frame JSON messages republished under the configured topic.")
+	dRejected  = desc("messages_rejected_total", "Messages rejected, by reason.", "reason")
+	dTopic     = desc("topic_messages_total", "Forwarded messages per topic head.", "topic")
+	dSent      = desc("messages_sent_total", "Messages written to subscribers (once per subscriber), per endpoint.", "endpoint")
+	dDropped   = desc("messages_dropped_total", "Messages dropped, per endpoint and reason.", "endpoint", "reason")
+	dPeerDrop  = desc("subscriber_dropped_total", "Messages dropped for one subscriber whose queue was full.", "endpoint", "peer")
+	dQueued    = desc("queue_depth", "Messages queued, per endpoint.", "endpoint")
+	dPeers     = desc("peers", "Connected peers, per endpoint.", "endpoint")
+	dConnRej   = desc("connections_rejected_total", "Connections closed because of the peer, per endpoint and reason.", "endpoint", "reason")
+	dUpstream  = desc("upstream_messages_total", "Messages for the upstream broker, by outcome.", "outcome")
+)
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dTopic, dSent, dDropped, dPeerDrop, dQueued, dPeers, dConnRej, dUpstream} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.b.Stats()
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v int, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+	}
+	counter(dIn, s.In)
+	counter(dForwarded, s.Forwarded)
+	counter(dSingle, s.SingleFrame)
+	counter(dRejected, s.Rejected.BadTopic, "bad_topic")
+	counter(dRejected, s.Rejected.NoPayload, "no_payload")
+	counter(dRejected, s.Rejected.NotJSON, "not_json")
+	for t, n := range s.Topics {
+		counter(dTopic, n, t)
+	}
+	counter(dUpstream, s.Upstream.Sent, "sent")
+	counter(dUpstream, s.Upstream.Dropped, "dropped")
+	counter(dUpstream, s.Upstream.Filtered, "filtered")
+	counter(dDropped, s.ArchiveTimeouts, "archive", "shutdown_timeout")
+	endpoints := []struct {
+		name string
+		st   zmtp.Stats
+		on   bool
+	}{{"ingest", s.Ingest, true}, {"fanout", s.Fanout, true}, {"archive", s.Archive, c.b.archive != nil}}
+	for _, e := range endpoints {
+		if !e.on {
+			continue
+		}
+		counter(dSent, e.st.Sent, e.name)
+		counter(dDropped, e.st.Dropped.QueueFull, e.name, "queue_full")
+		counter(dDropped, e.st.Dropped.Disconnected, e.name, "disconnected")
+		counter(dDropped, e.st.Dropped.Linger, e.name, "linger")
+		counter(dDropped, e.st.Dropped.Unread, e.name, "unread")
+		gauge(dQueued, e.st.Queued, e.name)
+		gauge(dPeers, len(e.st.Peers), e.name)
+		for _, p := range e.st.Peers {
+			if p.Dropped > 0 {
+				counter(dPeerDrop, p.Dropped, e.name, p.Remote)
+			}
+		}
+		r := e.st.Rejected
+		for _, kv := range []struct {
+			reason string
+			n      uint64
+		}{
+			{"greeting", r.Greeting}, {"version", r.Version}, {"mechanism", r.Mechanism},
+			{"socket_type", r.SocketType}, {"auth", r.Auth}, {"protocol", r.Protocol},
+			{"too_large", r.TooLarge}, {"handshake_timeout", r.HandshakeTimeout},
+			{"heartbeat", r.Heartbeat}, {"peer_error", r.PeerError}, {"peer_limit", r.PeerLimit},
+		} {
+			counter(dConnRej, kv.n, e.name, kv.reason)
+		}
+	}
+}

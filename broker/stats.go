@@ -1,0 +1,70 @@
+package broker
+
+import "github.com/logbus/logbus/zmtp"
+
+// Stats is a snapshot of the broker's counters.
+type Stats struct {
+	// In counts messages read from publishers; Forwarded those that passed
+	// validation and went to every path; SingleFrame those among them that
+	// were republished single-frame JSON.
+	In, Forwarded, SingleFrame uint64
+	Rejected                   RejectStats
+	// Topics counts forwarded messages per three-byte topic head.
+	Topics map[string]uint64
+	// ArchiveTimeouts counts messages the archive could not take before
+	// the shutdown deadline.
+	ArchiveTimeouts uint64
+	Upstream        UpstreamStats
+	// The endpoints' own counters: connections, rejects by reason, queue
+	// depths and, for the fan-out, drops per dashboard.
+	Ingest, Fanout, Archive zmtp.Stats
+}
+
+// RejectStats counts rejected messages by reason.
+type RejectStats struct {
+	BadTopic  uint64 // first frame is not a valid topic
+	NoPayload uint64 // a topic without payload, or an empty payload frame
+	NotJSON   uint64 // a single frame that is neither a topic nor a JSON object
+}
+
+// Total is the sum of all reasons.
+func (r RejectStats) Total() uint64 { return r.BadTopic + r.NoPayload + r.NotJSON }
+
+// UpstreamStats counts forwarding to the upstream broker.
+type UpstreamStats struct {
+	Sent     uint64 // handed to the upstream connection
+	Dropped  uint64 // its queue was full (upstream down or slow)
+	Filtered uint64 // not matching UpstreamPrefixes
+}
+
+// Stats returns the broker's counters. It is safe to call at any time.
+func (b *Broker) Stats() Stats {
+	s := Stats{
+		In:          b.c.in.Load(),
+		Forwarded:   b.c.forwarded.Load(),
+		SingleFrame: b.c.singleFrame.Load(),
+		Rejected: RejectStats{
+			BadTopic:  b.c.badTopic.Load(),
+			NoPayload: b.c.noPayload.Load(),
+			NotJSON:   b.c.notJSON.Load(),
+		},
+		ArchiveTimeouts: b.c.archiveTimeout.Load(),
+		Upstream: UpstreamStats{
+			Sent:     b.c.upSent.Load(),
+			Dropped:  b.c.upDropped.Load(),
+			Filtered: b.c.upFiltered.Load(),
+		},
+		Topics: make(map[string]uint64),
+		Ingest: b.ingest.Stats(),
+		Fanout: b.fanout.Stats(),
+	}
+	if b.archive != nil {
+		s.Archive = b.archive.Stats()
+	}
+	for i := range b.c.topics {
+		if n := b.c.topics[i].Load(); n > 0 {
+			s.Topics[slotTopic(i)] = n
+		}
+	}
+	return s
+}

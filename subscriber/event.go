@@ -1,0 +1,60 @@
+package subscriber
+
+import (
+	"fmt"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/topic"
+)
+
+// EventKind says what an Event carries.
+type EventKind int
+
+// The kinds of Event.
+const (
+	KindRecord      EventKind = iota + 1 // Record is set
+	KindSample                           // Sample is set
+	KindGap                              // Gap is set: records were lost before the next one
+	KindDecodeError                      // Err is set: a message or payload could not be decoded
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case KindRecord:
+		return "record"
+	case KindSample:
+		return "sample"
+	case KindGap:
+		return "gap"
+	case KindDecodeError:
+		return "decode-error"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Event is one thing the subscriber has to say. Record and Sample point
+// into the subscriber's buffers and stay valid until the next call to
+// Next; copy what must outlive it.
+type Event struct {
+	Kind   EventKind
+	Topic  topic.Topic // the message's topic (zero when it did not parse)
+	Record *codec.Record
+	Sample *codec.Sample
+	Gap    Gap
+	Err    error
+}
+
+// Gap describes records that a stream numbered but that never arrived.
+type Gap struct {
+	Stream  uint64
+	Topic   string // the full topic, equipment suffix included
+	Host    string
+	PID     int64
+	Missing uint64 // how many records are missing
+	After   uint64 // the last sequence number received before the gap
+}
+
+func (g Gap) String() string {
+	return fmt.Sprintf("GAP stream=%016x topic=%s host=%s pid=%d missing=%d after=%d",
+		g.Stream, g.Topic, g.Host, g.PID, g.Missing, g.After)
+}

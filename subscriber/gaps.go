@@ -1,0 +1,80 @@
+package subscriber
+
+import (
+	"time"
+
+	"github.com/logbus/logbus/codec"
+)
+
+// sequencer tracks the last sequence number per (stream, topic). Its size
+// is bounded: when it holds maxStreams entries, those idle longest are
+// forgotten (a forgotten stream that speaks again is "joined late").
+type sequencer struct {
+	last       map[seqKey]*seqState
+	maxStreams int
+	now        func() time.Time
+
+	Gaps, Missing, Reordered uint64
+}
+
+type seqKey struct {
+	stream uint64
+	topic  string
+}
+
+type seqState struct {
+	seq  uint64
+	seen time.Time
+}
+
+func newSequencer(max int) *sequencer {
+	return &sequencer{last: make(map[seqKey]*seqState), maxStreams: max, now: time.Now}
+}
+
+// check records env's number and returns the gap before it, if any.
+// topic must be the message's full topic frame.
+func (s *sequencer) check(topicFrame []byte, env *codec.Envelope) (Gap, bool) {
+	if env.Stream == 0 || env.Seq == 0 {
+		return Gap{}, false // an unnumbered sender (Python clients)
+	}
+	st, ok := s.last[seqKey{env.Stream, string(topicFrame)}] // no allocation for the lookup
+	now := s.now()
+	if !ok {
+		if len(s.last) >= s.maxStreams {
+			s.evict()
+		}
+		s.last[seqKey{env.Stream, string(topicFrame)}] = &seqState{seq: env.Seq, seen: now}
+		return Gap{}, false // joined late, or a new stream
+	}
+	st.seen = now
+	switch {
+	case env.Seq == st.seq+1:
+		st.seq = env.Seq
+		return Gap{}, false
+	case env.Seq > st.seq+1:
+		g := Gap{Stream: env.Stream, Topic: string(topicFrame), Host: env.Host, PID: env.PID,
+			Missing: env.Seq - st.seq - 1, After: st.seq}
+		st.seq = env.Seq
+		s.Gaps++
+		s.Missing += g.Missing
+		return g, true
+	default:
+		s.Reordered++ // a duplicate or a late record: delivered, not counted twice
+		return Gap{}, false
+	}
+}
+
+// evict forgets the half of the streams idle longest.
+func (s *sequencer) evict() {
+	var total time.Duration
+	now := s.now()
+	for _, st := range s.last {
+		total += now.Sub(st.seen)
+	}
+	mean := total / time.Duration(len(s.last))
+	for k, st := range s.last {
+		if now.Sub(st.seen) >= mean {
+			delete(s.last, k)
+		}
+	}
+}

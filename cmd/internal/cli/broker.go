@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/logbus/logbus/broker"
+)
+
+// BrokerHTTP is the broker's default HTTP address (/metrics, /healthz).
+const BrokerHTTP = "127.0.0.1:5012"
+
+// BrokerFlags adds the broker's flags to fs. configs/broker.yaml
+// documents each one under the same name.
+func BrokerFlags(fs *pflag.FlagSet) {
+	fs.String("ingest", broker.DefaultIngest, "endpoint publishers connect to (PULL)")
+	fs.String("fanout", broker.DefaultFanout, "lossy endpoint for dashboards (PUB)")
+	fs.String("archive", broker.DefaultArchive, `no-drop endpoint for file sinks (PUB with back-pressure); "-" disables`)
+	fs.String("http", BrokerHTTP, `address for /metrics and /healthz; "-" disables`)
+	fs.String("upstream", "", "another broker's ingest to forward to")
+	fs.StringSlice("upstream-prefix", nil, "forward only topics with these prefixes (repeatable); default all")
+	fs.String("single-frame-topic", "PLJ", "topic given to single-frame JSON messages (logbook)")
+	fs.Int("fanout-queue", 10000, "per-dashboard queue, messages")
+	fs.Int("archive-queue", 10000, "per-archiver queue, messages; beyond it the broker waits")
+	fs.Int("upstream-queue", 100000, "messages waiting for the upstream broker; beyond it they are dropped")
+	fs.Int("ingest-queue", 1000, "per-publisher read-ahead, messages")
+	fs.Int64("max-message-size", 16<<20, "largest message accepted, bytes")
+	fs.Int("max-peers", 1024, "connections per endpoint")
+	fs.Duration("drain-timeout", 5*time.Second, "shutdown: how long to drain publishers and flush subscribers")
+}
+
+// BrokerConfig reads the broker's configuration and HTTP address.
+func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
+	c := broker.Config{
+		Ingest:           v.GetString("ingest"),
+		Fanout:           v.GetString("fanout"),
+		Archive:          v.GetString("archive"),
+		Upstream:         v.GetString("upstream"),
+		UpstreamPrefixes: v.GetStringSlice("upstream-prefix"),
+		SingleFrameTopic: v.GetString("single-frame-topic"),
+		FanoutQueue:      v.GetInt("fanout-queue"),
+		ArchiveQueue:     v.GetInt("archive-queue"),
+		UpstreamQueue:    v.GetInt("upstream-queue"),
+		IngestQueue:      v.GetInt("ingest-queue"),
+		MaxMessageSize:   v.GetInt64("max-message-size"),
+		MaxPeers:         v.GetInt("max-peers"),
+		DrainTimeout:     v.GetDuration("drain-timeout"),
+	}
+	for name, n := range map[string]int64{
+		"fanout-queue": int64(c.FanoutQueue), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue),
+		"ingest-queue": int64(c.IngestQueue), "max-message-size": c.MaxMessageSize, "max-peers": int64(c.MaxPeers),
+		"drain-timeout": int64(c.DrainTimeout),
+	} {
+		if n <= 0 {
+			return c, "", Configf("--%s must be positive", name)
+		}
+	}
+	for _, ep := range []struct{ name, val string }{{"ingest", c.Ingest}, {"fanout", c.Fanout}, {"archive", c.Archive}, {"upstream", c.Upstream}} {
+		if ep.val == "" || ep.val == "-" {
+			if ep.name == "ingest" || ep.name == "fanout" {
+				return c, "", Configf("--%s must be set", ep.name)
+			}
+			continue
+		}
+		if !strings.HasPrefix(ep.val, "tcp://") && !strings.HasPrefix(ep.val, "ipc://") && !strings.HasPrefix(ep.val, "inproc://") {
+			return c, "", Configf("--%s %q: want tcp://host:port or ipc://path", ep.name, ep.val)
+		}
+	}
+	return c, v.GetString("http"), nil
+}

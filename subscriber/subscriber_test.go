@@ -1,0 +1,132 @@
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/topic"
+	"github.com/logbus/logbus/zmtp"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// pubStandIn is a PUB socket the test drives by hand.
+func pubStandIn(t *testing.T) (*zmtp.Socket, string) {
+	t.Helper()
+	s, err := zmtp.NewSocket(zmtp.PUB, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind("tcp://127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s, "tcp://" + s.Addr().String()
+}
+
+func record(stream, seq uint64, level codec.Level, equipment, msg string) []byte {
+	r := codec.Record{Envelope: codec.Envelope{Stream: stream, Seq: seq, Equipment: equipment, Host: "h"}, Level: level, Message: msg}
+	return codec.AppendRecordMsgpack(nil, &r)
+}
+
+func TestEventsGapsErrorsAndFilters(t *testing.T) {
+	pub, ep := pubStandIn(t)
+	warn := codec.LevelWarn
+	sub, err := Dial(context.Background(), ep, &Options{
+		Filter:   topic.Filter{Systems: []topic.System{topic.Production}, Equipments: []string{"scope-3"}},
+		MinLevel: &warn,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := sub.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	send := func(frames ...[]byte) {
+		t.Helper()
+		if err := pub.Send(ctx, frames); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Join: PUB delivers only after the subscription arrived.
+	for {
+		send([]byte("PLM"), record(7, 1, codec.LevelError, "scope-3", "hello"))
+		c2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
+		ev, err := sub.Next(c2)
+		cancel2()
+		if err == nil && ev.Kind == KindRecord {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("never joined")
+		}
+	}
+	// Drain the join probes: they all have seq 1 (reordered, not gaps).
+	send([]byte("TLM"), record(7, 1, codec.LevelError, "scope-3", "other system")) // not subscribed
+	send([]byte("PLM"), record(7, 2, codec.LevelInfo, "scope-3", "below level"))
+	send([]byte("PLM"), record(7, 3, codec.LevelError, "scope-30", "other equipment"))
+	send([]byte("PLM"), record(7, 6, codec.LevelError, "scope-3", "after a gap"))
+	send([]byte("PLM"), []byte{0xc1})
+	send([]byte("PLM"), record(7, 7, codec.LevelCritical, "scope-3", "last"))
+
+	var kinds []EventKind
+	var msgs []string
+	for len(kinds) < 4 {
+		ev, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatalf("after %v: %v", kinds, err)
+		}
+		if ev.Kind == KindRecord && ev.Record.Message == "hello" {
+			continue
+		}
+		kinds = append(kinds, ev.Kind)
+		switch ev.Kind {
+		case KindRecord:
+			msgs = append(msgs, ev.Record.Message)
+		case KindGap:
+			if ev.Gap.Missing != 2 || ev.Gap.After != 3 {
+				t.Errorf("gap %+v", ev.Gap)
+			}
+		case KindDecodeError:
+			if !errors.Is(ev.Err, codec.ErrMsgpack) {
+				t.Errorf("decode error %v", ev.Err)
+			}
+		}
+	}
+	want := []EventKind{KindGap, KindRecord, KindDecodeError, KindRecord}
+	for i := range want {
+		if kinds[i] != want[i] {
+			t.Fatalf("events %v, want %v", kinds, want)
+		}
+	}
+	if msgs[0] != "after a gap" || msgs[1] != "last" {
+		t.Errorf("records %q", msgs)
+	}
+	st := sub.Stats()
+	if st.Filtered != 2 || st.DecodeErrors != 1 || st.Gaps != 1 || st.Missing != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestDialRejectsBadFilter(t *testing.T) {
+	if _, err := Dial(context.Background(), "tcp://127.0.0.1:1", &Options{Filter: topic.Filter{Systems: []topic.System{'X'}}}); err == nil {
+		t.Error("bad filter accepted")
+	}
+	var s *Subscriber
+	if err := s.Close(); err != nil {
+		t.Error(err)
+	}
+}

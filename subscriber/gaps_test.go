@@ -24,7 +24,7 @@ func TestSequencer(t *testing.T) {
 		{topicA, 1, 45, 2}, // 43, 44 lost
 		{topicB, 1, 1, 0},  // another topic of the same stream counts on its own
 		{topicB, 1, 2, 0},
-		{topicA, 2, 1, 0}, // the publisher restarted: a new stream
+		{topicA, 2, 1, 0},  // the publisher restarted: a new stream
 		{topicA, 1, 44, 0}, // late duplicate of the old stream: reordered, not a gap
 		{topicA, 1, 46, 0},
 		{topicA, 0, 0, 0}, // unnumbered sender

@@ -214,3 +214,7 @@ func (s *Subscriber) Close() error {
 	}
 	return s.sock.Close()
 }
+
+// Buffered returns how many events of the current message Next has yet
+// to return: a caller batching output flushes when it reaches 0.
+func (s *Subscriber) Buffered() int { return len(s.queue) }

@@ -1,6 +1,6 @@
 // Command logbus is the logbus command line: it runs programs with their
-// stderr relayed to the broker (run) and prints its version (version).
-// Further commands arrive with the broker and file sink.
+// stderr relayed to the broker (run), follows the broker's fan-out
+// (tail) and prints its version (version).
 package main
 
 import (
@@ -21,6 +21,7 @@ type command struct {
 
 var commands = []command{
 	{"run", "run a program, relaying its stderr log frames to the broker", runCommand},
+	{"tail", "follow the broker's fan-out: records, samples, gaps and decode errors", tailCommand},
 	{"version", "print the version", func(_ []string, stdout, _ io.Writer) int {
 		fmt.Fprintf(stdout, "logbus %s\n", version)
 		return 0

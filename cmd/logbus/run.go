@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/logbus/logbus/cmd/internal/cli"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/topic"
 )
@@ -50,7 +51,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "logbus run: %v (see logbus run --help)\n", err)
 		return exitUsage
 	}
-	v, err := newViper(fs)
+	v, err := cli.Load(fs, "")
 	if err != nil {
 		fmt.Fprintf(stderr, "logbus run: %v\n", err)
 		return exitUsage

@@ -63,10 +63,16 @@ func TestSlowDashboardDropsCountedAsGaps(t *testing.T) {
 	for i := range n {
 		p.Publish(&codec.Record{Message: "r", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
 	}
-	// The archive gets all of them, in order, while nobody reads the dashboard.
+	// The archive gets all of them, in order, while nobody reads the
+	// dashboard, whose queue at the broker stays within its bound.
 	recs, gaps := collect(t, arch, n, 30*time.Second)
 	if len(gaps) != 0 || len(recs) != n {
 		t.Fatalf("archive: %d records, gaps %v", len(recs), gaps)
+	}
+	for _, peer := range b.Stats().Fanout.Peers {
+		if peer.Queued > 50 {
+			t.Errorf("dashboard queue holds %d messages, bound 50", peer.Queued)
+		}
 	}
 	// Now read the dashboard: what it missed must show up as gaps. Drain
 	// what it has, then one more record ends the run so that drops at the

@@ -1,0 +1,178 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/publisher"
+	"github.com/logbus/logbus/zmtp"
+)
+
+// BenchmarkBrokerThroughput: N publishers → broker → one archive
+// subscriber (no drops, back-pressure), 200-byte records. Reports
+// messages per second end to end and the CPU time of the whole process
+// (publishers, broker and subscriber share it) per message.
+func BenchmarkBrokerThroughput(b *testing.B) {
+	for _, n := range []int{1, 4, 16} {
+		b.Run(fmt.Sprintf("publishers=%d", n), func(b *testing.B) {
+			br, err := New(&Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			ran := make(chan error, 1)
+			go func() { ran <- br.Run(ctx) }()
+			defer func() {
+				cancel()
+				<-ran
+				if err := br.Close(); err != nil {
+					b.Error(err)
+				}
+			}()
+			sub, err := zmtp.NewSocket(zmtp.SUB, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sub.Close()
+			if err := sub.Subscribe(nil); err != nil {
+				b.Fatal(err)
+			}
+			if err := sub.Connect("tcp://" + br.ArchiveAddr().String()); err != nil {
+				b.Fatal(err)
+			}
+			pubs := make([]*publisher.Publisher, n)
+			for i := range pubs {
+				if pubs[i], err = publisher.New("tcp://"+br.IngestAddr().String(), &publisher.Options{QueueRecords: 100000}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			defer func() {
+				for _, p := range pubs {
+					c, cc := context.WithTimeout(context.Background(), 5*time.Second)
+					if err := p.Close(c); err != nil {
+						b.Error(err)
+					}
+					cc()
+				}
+			}()
+			// Join: wait until the archive subscriber receives a probe.
+			var m zmtp.Msg
+			for {
+				pubs[0].Publish(&codec.Record{Message: "probe"})
+				c, cc := context.WithTimeout(context.Background(), 20*time.Millisecond)
+				err := sub.RecvInto(c, &m)
+				cc()
+				if err == nil {
+					break
+				}
+			}
+			for {
+				c, cc := context.WithTimeout(context.Background(), 50*time.Millisecond)
+				err := sub.RecvInto(c, &m)
+				cc()
+				if err != nil {
+					break
+				}
+			}
+			rec := codec.Record{Level: codec.LevelInfo, Message: string(make([]byte, 120)), Logger: "bench",
+				Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(1)}}}
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			per := b.N / n
+			for _, p := range pubs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := rec
+					for range per {
+						for !p.PublishWait(context.Background(), &r, time.Second) {
+						}
+					}
+				}()
+			}
+			total := per * n
+			for i := 0; i < total; i++ {
+				if err := sub.RecvInto(context.Background(), &m); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			wg.Wait()
+			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msg/s")
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(total), "cpu-ns/msg")
+		})
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkStalledDashboard: one dashboard never reads while 200k
+// messages pass; the heap stays bounded by its queue limit.
+func BenchmarkStalledDashboard(b *testing.B) {
+	for range b.N {
+		br, err := New(&Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "-", FanoutQueue: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- br.Run(ctx) }()
+		stalled, err := zmtp.NewSocket(zmtp.SUB, &zmtp.Options{RecvHWM: 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := stalled.Subscribe(nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := stalled.Connect("tcp://" + br.FanoutAddr().String()); err != nil {
+			b.Fatal(err)
+		}
+		for len(br.Stats().Fanout.Peers) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		p, err := publisher.New("tcp://"+br.IngestAddr().String(), &publisher.Options{QueueRecords: 200000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec := codec.Record{Message: string(make([]byte, 200))}
+		const n = 200000
+		for range n {
+			for !p.PublishWait(context.Background(), &rec, time.Second) {
+			}
+		}
+		for br.Stats().Forwarded < n {
+			time.Sleep(time.Millisecond)
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		b.ReportMetric(float64(br.Stats().Fanout.Dropped.QueueFull), "dropped")
+		c, cc := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := p.Close(c); err != nil {
+			b.Error(err)
+		}
+		cc()
+		if err := stalled.Close(); err != nil {
+			b.Error(err)
+		}
+		cancel()
+		<-ran
+		if err := br.Close(); err != nil {
+			b.Error(err)
+		}
+	}
+}

@@ -218,3 +218,18 @@ func (s *Subscriber) Close() error {
 // Buffered returns how many events of the current message Next has yet
 // to return: a caller batching output flushes when it reaches 0.
 func (s *Subscriber) Buffered() int { return len(s.queue) }
+
+// done is an already-finished context: receiving with it never waits.
+var done = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+// TryNext returns the next event if one is already here, without
+// waiting: a consumer that batches work uses it to tell when its input
+// has gone idle.
+func (s *Subscriber) TryNext() (Event, bool) {
+	ev, err := s.Next(done)
+	return ev, err == nil
+}

@@ -1,0 +1,112 @@
+package filesink
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// dest is one destination file: the records waiting for it, its open
+// handle (if any) and its health.
+type dest struct {
+	rel  string
+	f    *os.File
+	buf  []byte
+	ends []int // offset in buf where each buffered record ends
+	sync bool  // a buffered record needs fsync
+
+	lastUse   time.Time
+	checkedAt time.Time // last check that the path still names f
+	prev      *dest     // LRU of open files, most recent at the head
+	next      *dest
+
+	pending   bool      // in the sink's pending list
+	failUntil time.Time // while failing, records go to the central log
+	backoff   time.Duration
+	lastErr   error
+}
+
+// add buffers one whole record.
+func (d *dest) add(line []byte, sync bool) {
+	d.buf = append(d.buf, line...)
+	d.ends = append(d.ends, len(d.buf))
+	d.sync = d.sync || sync
+}
+
+func (d *dest) reset() {
+	d.buf, d.ends, d.sync = d.buf[:0], d.ends[:0], false
+	if cap(d.buf) > 1<<20 {
+		d.buf, d.ends = nil, nil // do not keep a burst's memory per file
+	}
+}
+
+// failing reports whether the destination is in its back-off period.
+func (d *dest) failing(now time.Time) bool { return now.Before(d.failUntil) }
+
+// fail starts or lengthens the back-off: 1 s doubling to 1 min.
+func (d *dest) fail(now time.Time, err error) {
+	switch {
+	case d.backoff == 0:
+		d.backoff = time.Second
+	case d.backoff < time.Minute:
+		d.backoff = min(2*d.backoff, time.Minute)
+	}
+	d.failUntil = now.Add(d.backoff)
+	d.lastErr = err
+}
+
+func (d *dest) healthy() { d.backoff, d.failUntil, d.lastErr = 0, time.Time{}, nil }
+
+// lru is the list of open destinations.
+type lru struct {
+	head, tail *dest
+	n          int
+}
+
+func (l *lru) pushFront(d *dest) {
+	d.prev, d.next = nil, l.head
+	if l.head != nil {
+		l.head.prev = d
+	}
+	l.head = d
+	if l.tail == nil {
+		l.tail = d
+	}
+	l.n++
+}
+
+func (l *lru) remove(d *dest) {
+	if d.prev != nil {
+		d.prev.next = d.next
+	} else {
+		l.head = d.next
+	}
+	if d.next != nil {
+		d.next.prev = d.prev
+	} else {
+		l.tail = d.prev
+	}
+	d.prev, d.next = nil, nil
+	l.n--
+}
+
+func (l *lru) touch(d *dest) {
+	if l.head != d {
+		l.remove(d)
+		l.pushFront(d)
+	}
+}
+
+// sameFile reports whether the path rel under dir still names f; a file
+// renamed or deleted (logrotate) must be reopened.
+func sameFile(dir, rel string, f *os.File) bool {
+	st, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return false
+	}
+	fst, err := f.Stat()
+	return err == nil && os.SameFile(st, fst)
+}
+
+var errClosed = errors.New("filesink: closed")

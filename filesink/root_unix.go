@@ -1,0 +1,131 @@
+//go:build unix
+
+package filesink
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// root opens files beneath one directory without ever following a
+// symbolic link: each directory is opened relative to its parent with
+// O_NOFOLLOW (and, on Linux, openat2 with RESOLVE_BENEATH and
+// RESOLVE_NO_SYMLINKS as well), so neither a hostile name nor a link
+// planted inside the root can reach a file outside it.
+type root struct {
+	dir string
+	fd  int
+}
+
+func openRoot(dir string) (*root, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("filesink: root: %w", err)
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("filesink: root %s: %w", dir, err)
+	}
+	return &root{dir: dir, fd: fd}, nil
+}
+
+func (r *root) close() error {
+	if r == nil || r.fd < 0 {
+		return nil
+	}
+	err := unix.Close(r.fd)
+	r.fd = -1
+	return err
+}
+
+// ErrSymlink reports a symbolic link on the way to a destination.
+var ErrSymlink = errors.New("filesink: symbolic link in path")
+
+// openAppend opens rel (a clean relative path) for appending, creating it
+// and its directories (0755) as needed; it reports whether the file was
+// created, after syncing the directory that now lists it.
+func (r *root) openAppend(rel string) (*os.File, bool, error) {
+	if !cleanRel(rel) {
+		return nil, false, fmt.Errorf("%w: %q", ErrComponent, rel)
+	}
+	comps := strings.Split(rel, "/")
+	dirfd := r.fd
+	closeDir := func() {
+		if dirfd != r.fd {
+			unix.Close(dirfd) //nolint:errcheck // a read-only directory handle: nothing to lose
+		}
+	}
+	for _, c := range comps[:len(comps)-1] {
+		next, err := openDirBeneath(dirfd, c)
+		if errors.Is(err, unix.ENOENT) {
+			if err = unix.Mkdirat(dirfd, c, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+				closeDir()
+				return nil, false, fmt.Errorf("mkdir %s: %w", c, err)
+			}
+			if err == nil {
+				if err := unix.Fsync(dirfd); err != nil {
+					closeDir()
+					return nil, false, fmt.Errorf("sync directory: %w", err)
+				}
+			}
+			next, err = openDirBeneath(dirfd, c)
+		}
+		if err != nil {
+			closeDir()
+			return nil, false, linkError(c, err)
+		}
+		closeDir()
+		dirfd = next
+	}
+	defer closeDir()
+	name := comps[len(comps)-1]
+	created := true
+	fd, err := openFileBeneath(dirfd, name, unix.O_WRONLY|unix.O_APPEND|unix.O_CREAT|unix.O_EXCL)
+	if errors.Is(err, unix.EEXIST) {
+		created = false
+		fd, err = openFileBeneath(dirfd, name, unix.O_WRONLY|unix.O_APPEND)
+	}
+	if err != nil {
+		return nil, false, linkError(name, err)
+	}
+	if created {
+		if err := unix.Fsync(dirfd); err != nil {
+			unix.Close(fd) //nolint:errcheck // nothing written yet
+			return nil, false, fmt.Errorf("sync directory: %w", err)
+		}
+	}
+	return os.NewFile(uintptr(fd), r.dir+"/"+rel), created, nil
+}
+
+func linkError(name string, err error) error {
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.EXDEV) {
+		return fmt.Errorf("%w: %s: %w", ErrSymlink, name, err)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+func openDirBeneath(dirfd int, name string) (int, error) {
+	return openBeneath(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+}
+
+func openFileBeneath(dirfd int, name string, flags int) (int, error) {
+	return openBeneath(dirfd, name, flags, 0o644)
+}
+
+// openBeneath opens one path component relative to dirfd, refusing links.
+func openBeneath(dirfd int, name string, flags int, mode uint32) (int, error) {
+	flags |= unix.O_CLOEXEC | unix.O_NOFOLLOW
+	if fd, ok, err := openat2Beneath(dirfd, name, flags, mode); ok {
+		return fd, err
+	}
+	for {
+		fd, err := unix.Openat(dirfd, name, flags, mode)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return fd, err
+	}
+}

@@ -1,0 +1,80 @@
+package filesink
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/windows"
+)
+
+// root opens files beneath one directory. Windows has no openat: each
+// directory on the way is checked not to be a symbolic link or other
+// reparse point before use, and the file is opened with
+// FILE_FLAG_OPEN_REPARSE_POINT so a link in its place is not followed.
+// A link swapped in between check and use is not caught; on Windows the
+// root should not be writable by untrusted accounts.
+type root struct {
+	dir string
+}
+
+// ErrSymlink reports a symbolic link on the way to a destination.
+var ErrSymlink = errors.New("filesink: symbolic link in path")
+
+func openRoot(dir string) (*root, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("filesink: root: %w", err)
+	}
+	return &root{dir: dir}, nil
+}
+
+func (r *root) close() error { return nil }
+
+func (r *root) openAppend(rel string) (*os.File, bool, error) {
+	if !cleanRel(rel) {
+		return nil, false, fmt.Errorf("%w: %q", ErrComponent, rel)
+	}
+	comps := strings.Split(rel, "/")
+	dir := r.dir
+	for _, c := range comps[:len(comps)-1] {
+		dir = filepath.Join(dir, c)
+		st, err := os.Lstat(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				return nil, false, err
+			}
+			st, err = os.Lstat(dir)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if st.Mode()&(fs.ModeSymlink|fs.ModeIrregular) != 0 || !st.IsDir() {
+			return nil, false, fmt.Errorf("%w: %s", ErrSymlink, c)
+		}
+	}
+	name := filepath.Join(dir, comps[len(comps)-1])
+	if st, err := os.Lstat(name); err == nil && st.Mode()&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
+		return nil, false, fmt.Errorf("%w: %s", ErrSymlink, comps[len(comps)-1])
+	}
+	p, err := windows.UTF16PtrFromString(name)
+	if err != nil {
+		return nil, false, err
+	}
+	created := true
+	h, err := windows.CreateFile(p, windows.FILE_APPEND_DATA|windows.SYNCHRONIZE,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE, nil,
+		windows.CREATE_NEW, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	if errors.Is(err, windows.ERROR_FILE_EXISTS) {
+		created = false
+		h, err = windows.CreateFile(p, windows.FILE_APPEND_DATA|windows.SYNCHRONIZE,
+			windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE, nil,
+			windows.OPEN_EXISTING, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("open %s: %w", name, err)
+	}
+	return os.NewFile(uintptr(h), name), created, nil
+}

@@ -1,0 +1,509 @@
+package filesink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/topic"
+)
+
+// Source is where the sink reads events: a *subscriber.Subscriber.
+type Source interface {
+	Next(ctx context.Context) (subscriber.Event, error)
+	TryNext() (subscriber.Event, bool)
+}
+
+// Sink writes events to files. Run owns it: only Reopen, Stats and
+// Handler may be called from other goroutines.
+type Sink struct {
+	cfg        Config
+	root       *root
+	recTmpl    *template
+	smpTmpl    *template
+	json       bool
+	fsyncLevel codec.Level
+
+	dests   map[string]*dest
+	open    lru
+	pending []*dest
+	central *dest
+
+	pendingBytes int
+	firstPending time.Time
+	scratch      []byte
+	line         []byte
+	now          func() time.Time
+
+	reopen      atomic.Bool
+	backlogWarn bool // central failure reported on stderr, once per episode
+	closed      bool
+
+	c counters
+}
+
+// New checks the configuration and opens the root directory.
+func New(cfg *Config) (*Sink, error) {
+	c := cfg.withDefaults()
+	rt, err := parseTemplate(c.PathTemplate)
+	if err != nil {
+		return nil, err
+	}
+	st, err := parseTemplate(c.SamplesTemplate)
+	if err != nil {
+		return nil, err
+	}
+	if !validComponentValue(c.Central) {
+		return nil, fmt.Errorf("%w: central log name %q", ErrTemplate, c.Central)
+	}
+	if c.Format != "text" && c.Format != "json" {
+		return nil, fmt.Errorf("filesink: format %q: want text or json", c.Format)
+	}
+	r, err := openRoot(c.Root)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{
+		cfg: c, root: r, recTmpl: rt, smpTmpl: st, json: c.Format == "json", fsyncLevel: *c.FsyncLevel,
+		dests: make(map[string]*dest), now: time.Now,
+	}
+	s.central = &dest{rel: c.Central}
+	return s, nil
+}
+
+// Run writes events from src until ctx ends, then writes and syncs what
+// it holds. It returns nil on a graceful stop.
+func (s *Sink) Run(ctx context.Context, src Source) error {
+	if s.closed {
+		return errClosed
+	}
+	for ctx.Err() == nil {
+		if s.reopen.Swap(false) {
+			s.closeAll()
+		}
+		// When even the central log cannot take records, stop reading:
+		// back-pressure to the broker instead of unbounded memory.
+		if len(s.central.buf) >= s.cfg.MaxBacklog {
+			s.flush()
+			if len(s.central.buf) >= s.cfg.MaxBacklog {
+				s.pause(ctx, time.Second)
+				continue
+			}
+		}
+		ev, ok := src.TryNext()
+		if !ok {
+			s.flush() // input idle: everything to the files now
+			s.housekeeping()
+			wctx, cancel := context.WithTimeout(ctx, time.Second)
+			var err error
+			ev, err = src.Next(wctx)
+			cancel()
+			if err != nil {
+				continue // a quiet second, or ctx ended
+			}
+		}
+		s.Add(ev)
+		if s.pendingBytes >= maxBatch || s.now().Sub(s.firstPending) >= s.cfg.FlushInterval {
+			s.flush()
+		}
+	}
+	s.flush()
+	return nil
+}
+
+// maxBatch bounds the bytes buffered between writes.
+const maxBatch = 1 << 20
+
+func (s *Sink) pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// Add buffers one event for its destination. Callers outside Run (tests,
+// benchmarks) follow it with Flush.
+func (s *Sink) Add(ev subscriber.Event) {
+	switch ev.Kind {
+	case subscriber.KindRecord:
+		s.addRecord(ev.Topic, ev.Record)
+	case subscriber.KindSample:
+		s.addSample(ev.Topic, ev.Sample)
+	case subscriber.KindGap:
+		s.c.gaps.Add(1)
+		s.c.missing.Add(ev.Gap.Missing)
+		s.notice("GAP", ev.Gap.String(), codec.Attr{Key: "missing", Value: codec.Uint64Value(ev.Gap.Missing)})
+	case subscriber.KindDecodeError:
+		s.c.decodeErrors.Add(1)
+		s.notice("DECODE-ERROR", fmt.Sprintf("DECODE-ERROR topic=%s %v", ev.Topic, ev.Err))
+	}
+}
+
+func (s *Sink) addRecord(t topic.Topic, r *codec.Record) {
+	sync := r.Level >= s.fsyncLevel
+	s.line = s.formatRecord(s.line[:0], r)
+	if r.Equipment == "" {
+		s.toCentral(s.line, sync)
+		return
+	}
+	f := recordFields(t, &r.Envelope, r.Logger)
+	d, ref := s.destFor(s.recTmpl, &f)
+	if ref != nil {
+		s.refused(r, ref, sync)
+		return
+	}
+	s.toDest(d, r, sync)
+}
+
+func (s *Sink) addSample(t topic.Topic, sm *codec.Sample) {
+	s.line = append(codec.AppendSampleJSON(s.line[:0], sm), '\n')
+	if sm.Equipment == "" {
+		s.toCentral(s.line, false)
+		return
+	}
+	f := recordFields(t, &sm.Envelope, "")
+	d, ref := s.destFor(s.smpTmpl, &f)
+	if ref != nil {
+		s.c.refused.Add(1)
+		s.line = append(codec.AppendSampleJSON(s.line[:0], sm), '\n')
+		s.notice("REFUSED", "REFUSED sample: "+ref.Error())
+		s.toCentral(s.line, false)
+		return
+	}
+	if d.failing(s.now()) {
+		s.notice("DESTINATION-FAILING", fmt.Sprintf("DESTINATION-FAILING path=%s err=%v", strconv.Quote(d.rel), d.lastErr))
+		s.toCentral(s.line, false)
+		return
+	}
+	s.enqueue(d, s.line, false)
+}
+
+func (s *Sink) toDest(d *dest, r *codec.Record, sync bool) {
+	if d.failing(s.now()) {
+		s.c.rerouted.Add(1)
+		rr := *r
+		rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], codec.Attr{Key: "logbus.destination_error",
+			Value: codec.StringValue(fmt.Sprintf("%s: %v", d.rel, d.lastErr))})
+		s.line = s.formatRecord(s.line[:0], &rr)
+		s.toCentral(s.line, sync)
+		return
+	}
+	s.enqueue(d, s.line, sync)
+}
+
+// refused sends a record whose path was refused to the central log, the
+// reason and the offending value (escaped) attached.
+func (s *Sink) refused(r *codec.Record, ref *refusal, sync bool) {
+	s.c.refused.Add(1)
+	rr := *r
+	rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], codec.Attr{Key: "logbus.refused",
+		Value: codec.StringValue(fmt.Sprintf("{%s}=%s", ref.variable, strconv.QuoteToASCII(ref.value)))})
+	s.line = s.formatRecord(s.line[:0], &rr)
+	s.toCentral(s.line, sync)
+}
+
+func (s *Sink) formatRecord(dst []byte, r *codec.Record) []byte {
+	if s.json {
+		return append(codec.AppendRecordJSON(dst, r), '\n')
+	}
+	return codec.AppendRecordText(dst, r)
+}
+
+// notice writes one line of the sink's own to the central log.
+func (s *Sink) notice(event, text string, attrs ...codec.Attr) {
+	r := codec.Record{Envelope: codec.Envelope{Time: s.now()}, Level: codec.LevelWarn, Logger: "logbus.filesink", Message: text,
+		Attrs: append([]codec.Attr{{Key: "event", Value: codec.StringValue(event)}}, attrs...)}
+	if s.json {
+		s.toCentral(append(codec.AppendRecordJSON(nil, &r), '\n'), false)
+		return
+	}
+	line := r.Time.UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z")
+	line = append(append(append(line, ' '), text...), '\n')
+	s.toCentral(line, false)
+}
+
+func (s *Sink) toCentral(line []byte, sync bool) {
+	s.c.central.Add(1)
+	s.enqueue(s.central, line, sync)
+}
+
+func (s *Sink) enqueue(d *dest, line []byte, sync bool) {
+	if s.pendingBytes == 0 {
+		s.firstPending = s.now()
+	}
+	d.add(line, sync)
+	s.pendingBytes += len(line)
+	if !d.pending {
+		d.pending = true
+		s.pending = append(s.pending, d)
+	}
+}
+
+// destFor renders a path and returns its destination.
+func (s *Sink) destFor(t *template, f *fields) (*dest, *refusal) {
+	var err error
+	s.scratch, err = t.render(s.scratch[:0], f)
+	if err != nil {
+		var ref *refusal
+		if errors.As(err, &ref) {
+			return nil, ref
+		}
+		return nil, &refusal{variable: "path", value: string(s.scratch)}
+	}
+	if d, ok := s.dests[string(s.scratch)]; ok { // no allocation on a hit
+		return d, nil
+	}
+	if string(s.scratch) == s.cfg.Central {
+		return nil, &refusal{variable: "path", value: string(s.scratch)}
+	}
+	d := &dest{rel: string(s.scratch)}
+	s.dests[d.rel] = d
+	s.forgetIdle()
+	return d, nil
+}
+
+// forgetIdle bounds the destination table: entries without an open file,
+// buffered data or a failure are dropped once it is large.
+func (s *Sink) forgetIdle() {
+	if len(s.dests) < 64*s.cfg.MaxOpen {
+		return
+	}
+	for k, d := range s.dests {
+		if d.f == nil && !d.pending && d.lastErr == nil {
+			delete(s.dests, k)
+		}
+	}
+}
+
+// Flush writes everything buffered and syncs what needs it.
+func (s *Sink) Flush() { s.flush() }
+
+func (s *Sink) flush() {
+	if s.pendingBytes == 0 {
+		return
+	}
+	now := s.now()
+	// Destinations first: a failing one reroutes its records to central.
+	for _, d := range s.pending {
+		if d != s.central {
+			s.write(d, now)
+		}
+	}
+	s.write(s.central, now)
+	s.c.openFiles.Store(int64(s.open.n))
+	s.c.backlog.Store(int64(len(s.central.buf)))
+	s.pending = s.pending[:0]
+	s.pendingBytes = len(s.central.buf)
+	if s.pendingBytes > 0 {
+		s.pending = append(s.pending, s.central)
+	} else {
+		s.central.pending = false
+	}
+}
+
+// write sends d's buffer in one write and syncs it if needed; on failure
+// the records not on disk go to the central log (or, for central itself,
+// stay buffered up to MaxBacklog).
+func (s *Sink) write(d *dest, now time.Time) {
+	if len(d.buf) == 0 {
+		d.pending = false
+		return
+	}
+	if d != s.central {
+		d.pending = false
+	}
+	err := s.ensureOpen(d, now)
+	n := 0
+	if err == nil {
+		n, err = d.f.Write(d.buf)
+		s.c.writes.Add(1)
+		s.c.bytes.Add(uint64(n))
+		if err == nil && d.sync {
+			err = d.f.Sync()
+			s.c.fsyncs.Add(1)
+		}
+	}
+	if err == nil {
+		s.c.records.Add(uint64(len(d.ends)))
+		if d.lastErr != nil && d != s.central {
+			s.c.failing.Add(-1)
+		}
+		d.healthy()
+		d.reset()
+		if d == s.central && s.backlogWarn {
+			s.backlogWarn = false
+			s.cfg.Logger.Warn("central log writable again")
+		}
+		if d == s.central && s.central.f != nil {
+			s.rotateCentral()
+		}
+		return
+	}
+	s.c.writeErrors.Add(1)
+	if d.lastErr == nil && d != s.central {
+		s.c.failing.Add(1)
+	}
+	d.fail(now, err)
+	s.closeFile(d)
+	// Records fully written before the error are on disk; the rest move.
+	first := 0
+	for first < len(d.ends) && d.ends[first] <= n {
+		first++
+	}
+	start := 0
+	if first > 0 {
+		start = d.ends[first-1]
+	}
+	if d == s.central {
+		// Keep the unwritten records, whole, for the next attempt.
+		rest := append([]byte(nil), d.buf[start:]...)
+		ends := make([]int, 0, len(d.ends)-first)
+		for _, e := range d.ends[first:] {
+			ends = append(ends, e-start)
+		}
+		d.buf, d.ends = rest, ends
+		d.pending = true
+		if !s.backlogWarn {
+			s.backlogWarn = true
+			s.cfg.Logger.Error("central log not writable: records wait in memory", "err", err, "backlog_bytes", len(d.buf))
+		}
+		return
+	}
+	s.c.rerouted.Add(uint64(len(d.ends) - first))
+	s.cfg.Logger.Warn("destination failing: records go to the central log", "path", d.rel, "err", err, "retry_in", d.backoff)
+	noticeLine := fmt.Appendf(nil, "%s DESTINATION-ERROR path=%s records=%d err=%q\n",
+		now.UTC().Format("2006-01-02T15:04:05.000Z"), strconv.Quote(d.rel), len(d.ends)-first, err.Error())
+	s.central.add(noticeLine, false)
+	for _, end := range d.ends[first:] {
+		s.central.add(d.buf[start:end], d.sync)
+		start = end
+	}
+	s.central.pending = true
+	d.reset()
+}
+
+// ensureOpen opens d's file, closing the least recently used when at
+// MaxOpen, and reopens it when its path no longer names it (logrotate).
+func (s *Sink) ensureOpen(d *dest, now time.Time) error {
+	if d.f != nil && now.Sub(d.checkedAt) >= time.Second {
+		d.checkedAt = now
+		if !sameFile(s.cfg.Root, d.rel, d.f) {
+			s.c.reopened.Add(1)
+			s.closeFile(d)
+		}
+	}
+	if d.f != nil {
+		s.open.touch(d)
+		d.lastUse = now
+		return nil
+	}
+	for s.open.n >= s.cfg.MaxOpen && s.open.tail != nil {
+		s.closeFile(s.open.tail)
+		s.c.evicted.Add(1)
+	}
+	f, created, err := s.root.openAppend(d.rel)
+	if err != nil {
+		return err
+	}
+	if created {
+		s.c.created.Add(1)
+	}
+	d.f, d.lastUse, d.checkedAt = f, now, now
+	s.open.pushFront(d)
+	s.c.opens.Add(1)
+	return nil
+}
+
+func (s *Sink) closeFile(d *dest) {
+	if d.f == nil {
+		return
+	}
+	s.open.remove(d)
+	if err := d.f.Close(); err != nil {
+		s.c.writeErrors.Add(1)
+		s.cfg.Logger.Warn("close", "path", d.rel, "err", err)
+	}
+	d.f = nil
+}
+
+// housekeeping closes idle files.
+func (s *Sink) housekeeping() {
+	now := s.now()
+	for d := s.open.tail; d != nil; {
+		prev := d.prev
+		if now.Sub(d.lastUse) >= s.cfg.IdleClose && d != s.central {
+			s.closeFile(d)
+		}
+		d = prev
+	}
+}
+
+// Reopen makes the sink close every file and open it again before the
+// next write: the SIGHUP of logrotate's postrotate. Safe from any
+// goroutine.
+func (s *Sink) Reopen() { s.reopen.Store(true) }
+
+func (s *Sink) closeAll() {
+	for s.open.head != nil {
+		s.closeFile(s.open.head)
+	}
+}
+
+// Close writes and syncs what is buffered and closes every file. Call it
+// after Run has returned. It is idempotent and safe on a nil *Sink.
+func (s *Sink) Close() error {
+	if s == nil || s.closed {
+		return nil
+	}
+	for _, d := range s.pending {
+		d.sync = true // a stop makes everything durable
+	}
+	s.flush()
+	var errs []error
+	for d := s.open.head; d != nil; d = d.next {
+		if err := d.f.Sync(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.closeAll()
+	if n := len(s.central.buf); n > 0 {
+		errs = append(errs, fmt.Errorf("filesink: %d bytes of records could not be written to the central log: %w", n, s.central.lastErr))
+	}
+	errs = append(errs, s.root.close())
+	s.closed = true
+	return errors.Join(errs...)
+}
+
+// rotateCentral renames central.log to central.log.1 (and so on, keeping
+// CentralBackups) once it is larger than CentralMaxBytes. Rotation is
+// written here rather than borrowed: the central log must open through
+// the same symlink-safe root, append with O_APPEND and be fsynced by
+// severity like every other file.
+func (s *Sink) rotateCentral() {
+	st, err := s.central.f.Stat()
+	if err != nil || st.Size() < s.cfg.CentralMaxBytes {
+		return
+	}
+	s.closeFile(s.central)
+	base := filepath.Join(s.cfg.Root, s.cfg.Central)
+	for i := s.cfg.CentralBackups - 1; i >= 1; i-- {
+		from := base + "." + strconv.Itoa(i)
+		if err := os.Rename(from, base+"."+strconv.Itoa(i+1)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.cfg.Logger.Warn("rotate central log", "err", err)
+		}
+	}
+	if err := os.Rename(base, base+".1"); err != nil {
+		s.cfg.Logger.Warn("rotate central log", "err", err)
+		return
+	}
+	s.c.rotations.Add(1)
+}

@@ -1,0 +1,275 @@
+package filesink
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/topic"
+)
+
+var plm = topic.Topic{System: topic.Production, Kind: topic.Log, Encoding: topic.Msgpack}
+
+func newSink(t *testing.T, cfg Config) *Sink {
+	t.Helper()
+	if cfg.Root == "" {
+		cfg.Root = t.TempDir()
+	}
+	s, err := New(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func recEvent(level codec.Level, equipment, host, msg string) subscriber.Event {
+	r := &codec.Record{Envelope: codec.Envelope{Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Host: host, Equipment: equipment},
+		Level: level, Message: msg}
+	return subscriber.Event{Kind: subscriber.KindRecord, Topic: plm, Record: r}
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
+func TestRouting(t *testing.T) {
+	s := newSink(t, Config{})
+	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "first\nsecond line"))
+	s.Add(recEvent(codec.LevelError, "scope-3", "lab-7", "bad"))
+	s.Add(recEvent(codec.LevelInfo, "", "lab-7", "no equipment"))
+	s.Add(subscriber.Event{Kind: subscriber.KindSample, Topic: topic.Topic{System: 'P', Kind: 'P', Encoding: 'M'},
+		Sample: &codec.Sample{Envelope: codec.Envelope{Host: "lab-7", Equipment: "cryo-1"}, Name: "temp", Value: 4.2, Unit: "K"}})
+	s.Add(subscriber.Event{Kind: subscriber.KindGap, Gap: subscriber.Gap{Stream: 1, Topic: "PLM", Host: "lab-7", PID: 3, Missing: 5, After: 9}})
+	s.Flush()
+	root := s.cfg.Root
+	got := readLines(t, filepath.Join(root, "scope-3", "lab-7.log"))
+	want := []string{
+		"2026-11-22T10:00:00.000Z INFO [host:lab-7] [equip:scope-3] first",
+		"    second line",
+		"2026-11-22T10:00:00.000Z ERROR [host:lab-7] [equip:scope-3] bad",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("scope-3 file:\n%s", strings.Join(got, "\n"))
+	}
+	central := strings.Join(readLines(t, filepath.Join(root, "central.log")), "\n")
+	if !strings.Contains(central, "no equipment") || !strings.Contains(central, "GAP stream=0000000000000001 topic=PLM host=lab-7 pid=3 missing=5") {
+		t.Errorf("central:\n%s", central)
+	}
+	samples := readLines(t, filepath.Join(root, "cryo-1", "lab-7.samples.jsonl"))
+	if len(samples) != 1 || !strings.Contains(samples[0], `"name":"temp","value":4.2,"unit":"K"`) {
+		t.Errorf("samples %q", samples)
+	}
+	if st := s.Stats(); st.Fsyncs != 1 || st.Gaps != 1 || st.Missing != 5 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestPathAttacks: hostile equipment ids create nothing outside the root
+// and every such record lands in the central log with its reason.
+func TestPathAttacks(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "root")
+	outside := filepath.Join(base, "outside")
+	for _, d := range []string{root, outside} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A link planted inside the root, pointing out of it.
+	if err := os.Symlink(outside, filepath.Join(root, "evil")); err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t, Config{Root: root})
+	attacks := []string{"../x", "/etc/passwd", "..", ".", "a\x00b", strings.Repeat("A", 300), "é", "a/b", "evil", "x y", "a\\b"}
+	for i, eq := range attacks {
+		s.Add(recEvent(codec.LevelInfo, eq, "lab-7", "attack "+string(rune('a'+i))))
+	}
+	s.Flush()
+	entries, err := os.ReadDir(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("created outside the root: %v", entries)
+	}
+	central := strings.Join(readLines(t, filepath.Join(root, "central.log")), "\n")
+	for i, eq := range attacks {
+		msg := "attack " + string(rune('a'+i))
+		if !strings.Contains(central, msg) {
+			t.Errorf("record with equipment %q missing from the central log", eq)
+		}
+	}
+	if !strings.Contains(central, `logbus.refused="{equipment}=\"../x\""`) {
+		t.Errorf("reason not recorded:\n%s", central)
+	}
+	if strings.Contains(central, "\x00") {
+		t.Error("NUL written raw")
+	}
+	if st := s.Stats(); st.Refused != uint64(len(attacks)-1) || st.Rerouted != 1 {
+		// "evil" passes the name check and fails at open (a link): rerouted.
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestTemplateRejects(t *testing.T) {
+	for _, tmpl := range []string{"/abs/{host}.log", "../{host}", "{equipment}/../x", "{nope}.log", "{host", "a//b", "a b/{host}", `a\{host}`} {
+		if _, err := New(&Config{Root: t.TempDir(), PathTemplate: tmpl}); err == nil {
+			t.Errorf("template %q accepted", tmpl)
+		}
+	}
+	s := newSink(t, Config{PathTemplate: "{equipment}/.exlab-wizard/wizard.{host}.log"})
+	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "wizard layout"))
+	s.Flush()
+	if l := readLines(t, filepath.Join(s.cfg.Root, "scope-3", ".exlab-wizard", "wizard.lab-7.log")); len(l) != 1 {
+		t.Errorf("lab-wizard layout: %q", l)
+	}
+}
+
+// TestGroupCommit: one fsync per file covers every ERROR record of a batch.
+func TestGroupCommit(t *testing.T) {
+	s := newSink(t, Config{})
+	for range 500 {
+		s.Add(recEvent(codec.LevelError, "scope-3", "lab-7", "storm"))
+		s.Add(recEvent(codec.LevelInfo, "scope-4", "lab-7", "calm"))
+	}
+	s.Flush()
+	if st := s.Stats(); st.Fsyncs != 1 || st.Writes != 2 {
+		t.Errorf("fsyncs %d writes %d, want 1 and 2", st.Fsyncs, st.Writes)
+	}
+}
+
+func TestCacheChurnAndIdleClose(t *testing.T) {
+	s := newSink(t, Config{MaxOpen: 4, IdleClose: time.Minute})
+	now := time.Unix(1000, 0)
+	s.now = func() time.Time { return now }
+	for round := range 5 {
+		for e := range 20 {
+			s.Add(recEvent(codec.LevelInfo, "eq-"+string(rune('a'+e)), "h", "round "+string(rune('0'+round))))
+		}
+		s.Flush()
+		if st := s.Stats(); st.OpenFiles > 4 {
+			t.Fatalf("%d files open, bound 4", st.OpenFiles)
+		}
+	}
+	for e := range 20 {
+		if l := readLines(t, filepath.Join(s.cfg.Root, "eq-"+string(rune('a'+e)), "h.log")); len(l) != 5 {
+			t.Fatalf("eq-%c has %d lines", 'a'+e, len(l))
+		}
+	}
+	now = now.Add(2 * time.Minute)
+	s.housekeeping()
+	if s.open.n != 0 {
+		t.Errorf("%d files still open after the idle period", s.open.n)
+	}
+}
+
+func TestLogrotateAndReopen(t *testing.T) {
+	s := newSink(t, Config{})
+	now := time.Unix(1000, 0)
+	s.now = func() time.Time { return now }
+	path := filepath.Join(s.cfg.Root, "scope-3", "lab-7.log")
+	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "before rotation"))
+	s.Flush()
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Second)
+	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "after rotation"))
+	s.Flush()
+	if l := readLines(t, path); len(l) != 1 || !strings.Contains(l[0], "after rotation") {
+		t.Errorf("new file: %q", l)
+	}
+	if l := readLines(t, path+".1"); len(l) != 1 || !strings.Contains(l[0], "before rotation") {
+		t.Errorf("rotated file: %q", l)
+	}
+	s.Reopen()
+	if !s.reopen.Load() {
+		t.Fatal("Reopen not recorded")
+	}
+	if st := s.Stats(); st.Reopened != 1 {
+		t.Errorf("reopened %d", st.Reopened)
+	}
+}
+
+// TestFailingDestination: a destination that cannot be opened sends its
+// records to the central log with the error; others keep working; it is
+// retried after its back-off.
+func TestFailingDestination(t *testing.T) {
+	s := newSink(t, Config{})
+	now := time.Unix(1000, 0)
+	s.now = func() time.Time { return now }
+	// A directory where the file should be: every open fails.
+	bad := filepath.Join(s.cfg.Root, "broken", "lab-7.log")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		s.Add(recEvent(codec.LevelError, "broken", "lab-7", "to a broken place"))
+		s.Add(recEvent(codec.LevelInfo, "fine", "lab-7", "to a fine place"))
+	}
+	s.Flush()
+	s.Add(recEvent(codec.LevelInfo, "broken", "lab-7", "while backing off"))
+	s.Flush()
+	central := strings.Join(readLines(t, filepath.Join(s.cfg.Root, "central.log")), "\n")
+	if strings.Count(central, "to a broken place") != 3 || !strings.Contains(central, "DESTINATION-ERROR") ||
+		!strings.Contains(central, "while backing off") || !strings.Contains(central, "logbus.destination_error") {
+		t.Errorf("central:\n%s", central)
+	}
+	if l := readLines(t, filepath.Join(s.cfg.Root, "fine", "lab-7.log")); len(l) != 3 {
+		t.Errorf("fine destination has %d lines", len(l))
+	}
+	if st := s.Stats(); st.Failing != 1 || st.Rerouted != 4 {
+		t.Errorf("stats %+v", st)
+	}
+	// Repaired, and past the back-off: the destination works again.
+	if err := os.Remove(bad); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	s.Add(recEvent(codec.LevelInfo, "broken", "lab-7", "repaired"))
+	s.Flush()
+	if l := readLines(t, bad); len(l) != 1 {
+		t.Errorf("repaired destination: %q", l)
+	}
+	if st := s.Stats(); st.Failing != 0 {
+		t.Errorf("still failing: %+v", st)
+	}
+}
+
+func TestCentralRotation(t *testing.T) {
+	s := newSink(t, Config{CentralMaxBytes: 1000, CentralBackups: 2})
+	for range 50 {
+		s.Add(recEvent(codec.LevelInfo, "", "lab-7", strings.Repeat("x", 100)))
+		s.Flush()
+	}
+	for _, name := range []string{"central.log", "central.log.1", "central.log.2"} {
+		if _, err := os.Stat(filepath.Join(s.cfg.Root, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(s.cfg.Root, "central.log.3")); err == nil {
+		t.Error("more backups than configured")
+	}
+}

@@ -1,0 +1,49 @@
+package filesink
+
+import "sync/atomic"
+
+type counters struct {
+	records, writes, bytes, fsyncs       atomic.Uint64
+	central, refused, rerouted           atomic.Uint64
+	gaps, missing, decodeErrors          atomic.Uint64
+	writeErrors, opens, created, evicted atomic.Uint64
+	reopened, rotations                  atomic.Uint64
+	openFiles, failing, backlog          atomic.Int64
+}
+
+// Stats is a snapshot of the sink's counters.
+type Stats struct {
+	Records  uint64 // records and notices written to files
+	Writes   uint64 // write calls (each holds whole records)
+	Bytes    uint64
+	Fsyncs   uint64
+	Central  uint64 // lines sent to the central log
+	Refused  uint64 // records whose path was refused
+	Rerouted uint64 // records of failing destinations sent to the central log
+	Gaps     uint64 // gaps reported by the subscriber
+	Missing  uint64 // records those gaps miss
+	// DecodeErrors counts messages the subscriber could not decode.
+	DecodeErrors uint64
+	WriteErrors  uint64
+	Opens        uint64 // files opened
+	Created      uint64 // files created
+	Evicted      uint64 // files closed to stay within MaxOpen
+	Reopened     uint64 // files reopened because their path changed (logrotate)
+	Rotations    uint64 // central log rotations
+	OpenFiles    int64
+	Failing      int64 // destinations in back-off
+	Backlog      int64 // bytes waiting for the central log
+}
+
+// Stats returns the sink's counters; safe from any goroutine.
+func (s *Sink) Stats() Stats {
+	c := &s.c
+	return Stats{
+		Records: c.records.Load(), Writes: c.writes.Load(), Bytes: c.bytes.Load(), Fsyncs: c.fsyncs.Load(),
+		Central: c.central.Load(), Refused: c.refused.Load(), Rerouted: c.rerouted.Load(),
+		Gaps: c.gaps.Load(), Missing: c.missing.Load(), DecodeErrors: c.decodeErrors.Load(),
+		WriteErrors: c.writeErrors.Load(), Opens: c.opens.Load(), Created: c.created.Load(), Evicted: c.evicted.Load(),
+		Reopened: c.reopened.Load(), Rotations: c.rotations.Load(),
+		OpenFiles: c.openFiles.Load(), Failing: c.failing.Load(), Backlog: c.backlog.Load(),
+	}
+}

@@ -116,9 +116,12 @@ func appendTextAttrs(dst []byte, prefix string, attrs []Attr) []byte {
 		dst = append(dst, ' ')
 		dst = appendTextString(dst, key)
 		dst = append(dst, '=')
-		if a.Value.kind == KindString {
+		switch a.Value.kind {
+		case KindString:
 			dst = appendTextString(dst, a.Value.str)
-		} else {
+		case KindInt, KindUint, KindFloat, KindBool, KindNull, KindBigInt:
+			dst = a.Value.appendText(dst) // never needs quotes
+		default:
 			dst = appendTextString(dst, a.Value.String())
 		}
 	}

@@ -2,8 +2,6 @@ package filesink
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -11,7 +9,7 @@ import (
 // handle (if any) and its health.
 type dest struct {
 	rel  string
-	f    *os.File
+	f    handle // nil while closed
 	buf  []byte
 	ends []int // offset in buf where each buffered record ends
 	sync bool  // a buffered record needs fsync
@@ -36,8 +34,8 @@ func (d *dest) add(line []byte, sync bool) {
 
 func (d *dest) reset() {
 	d.buf, d.ends, d.sync = d.buf[:0], d.ends[:0], false
-	if cap(d.buf) > 1<<20 {
-		d.buf, d.ends = nil, nil // do not keep a burst's memory per file
+	if cap(d.buf) > 2*maxBatch {
+		d.buf, d.ends = nil, nil // do not keep more than a batch's memory per file
 	}
 }
 
@@ -98,15 +96,14 @@ func (l *lru) touch(d *dest) {
 	}
 }
 
-// sameFile reports whether the path rel under dir still names f; a file
-// renamed or deleted (logrotate) must be reopened.
-func sameFile(dir, rel string, f *os.File) bool {
-	st, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel)))
-	if err != nil {
-		return false
-	}
-	fst, err := f.Stat()
-	return err == nil && os.SameFile(st, fst)
+// handle is an open destination file. On Unix it is a bare descriptor:
+// a sink that keeps thousands of destinations opens and closes files
+// often, and *os.File costs extra system calls and a finalizer each time.
+type handle interface {
+	Write(b []byte) (int, error) // all of b, or an error
+	Sync() error
+	Close() error
+	Size() (int64, error)
 }
 
 var errClosed = errors.New("filesink: closed")

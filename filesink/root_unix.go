@@ -5,6 +5,7 @@ package filesink
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -47,9 +48,14 @@ var ErrSymlink = errors.New("filesink: symbolic link in path")
 // openAppend opens rel (a clean relative path) for appending, creating it
 // and its directories (0755) as needed; it reports whether the file was
 // created, after syncing the directory that now lists it.
-func (r *root) openAppend(rel string) (*os.File, bool, error) {
+func (r *root) openAppend(rel string) (handle, bool, error) {
 	if !cleanRel(rel) {
 		return nil, false, fmt.Errorf("%w: %q", ErrComponent, rel)
+	}
+	// Fast path: the file exists, and the kernel walks the path refusing
+	// links and escapes in one call.
+	if fd, ok, err := openat2Beneath(r.fd, rel, unix.O_WRONLY|unix.O_APPEND|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0); ok && err == nil {
+		return fdFile(fd), false, nil
 	}
 	comps := strings.Split(rel, "/")
 	dirfd := r.fd
@@ -97,7 +103,61 @@ func (r *root) openAppend(rel string) (*os.File, bool, error) {
 			return nil, false, fmt.Errorf("sync directory: %w", err)
 		}
 	}
-	return os.NewFile(uintptr(fd), r.dir+"/"+rel), created, nil
+	return fdFile(fd), created, nil
+}
+
+// fdFile is a file descriptor opened for appending.
+type fdFile int
+
+func (f fdFile) Write(b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := unix.Write(int(f), b[done:])
+		if n > 0 {
+			done += n
+		}
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return done, err
+		case n == 0:
+			return done, io.ErrShortWrite
+		}
+	}
+	return done, nil
+}
+
+func (f fdFile) Sync() error {
+	for {
+		if err := unix.Fsync(int(f)); !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+func (f fdFile) Close() error { return unix.Close(int(f)) }
+
+func (f fdFile) Size() (int64, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f), &st); err != nil {
+		return 0, err
+	}
+	return st.Size, nil
+}
+
+// sameFile reports whether rel still names the open file h; a file
+// renamed or deleted (logrotate) must be reopened.
+func (r *root) sameFile(rel string, h handle) bool {
+	f, ok := h.(fdFile)
+	if !ok {
+		return false
+	}
+	var a, b unix.Stat_t
+	if unix.Fstat(int(f), &a) != nil || unix.Fstatat(r.fd, rel, &b, unix.AT_SYMLINK_NOFOLLOW) != nil {
+		return false
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
 }
 
 func linkError(name string, err error) error {

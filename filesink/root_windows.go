@@ -33,7 +33,7 @@ func openRoot(dir string) (*root, error) {
 
 func (r *root) close() error { return nil }
 
-func (r *root) openAppend(rel string) (*os.File, bool, error) {
+func (r *root) openAppend(rel string) (handle, bool, error) {
 	if !cleanRel(rel) {
 		return nil, false, fmt.Errorf("%w: %q", ErrComponent, rel)
 	}
@@ -76,5 +76,30 @@ func (r *root) openAppend(rel string) (*os.File, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("open %s: %w", name, err)
 	}
-	return os.NewFile(uintptr(h), name), created, nil
+	return winFile{os.NewFile(uintptr(h), name)}, created, nil
+}
+
+// winFile is an *os.File opened for appending.
+type winFile struct{ *os.File }
+
+func (f winFile) Size() (int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// sameFile reports whether rel still names the open file h (logrotate).
+func (r *root) sameFile(rel string, h handle) bool {
+	f, ok := h.(winFile)
+	if !ok {
+		return false
+	}
+	st, err := os.Lstat(filepath.Join(r.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return false
+	}
+	fst, err := f.Stat()
+	return err == nil && os.SameFile(st, fst)
 }

@@ -118,8 +118,11 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 	return nil
 }
 
-// maxBatch bounds the bytes buffered between writes.
-const maxBatch = 1 << 20
+// maxBatch bounds the bytes buffered between writes (the flush interval
+// usually ends a batch first). Large batches matter when records spread
+// over more destinations than MaxOpen: each open then carries several
+// records.
+const maxBatch = 4 << 20
 
 func (s *Sink) pause(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
@@ -396,7 +399,7 @@ func (s *Sink) write(d *dest, now time.Time) {
 func (s *Sink) ensureOpen(d *dest, now time.Time) error {
 	if d.f != nil && now.Sub(d.checkedAt) >= time.Second {
 		d.checkedAt = now
-		if !sameFile(s.cfg.Root, d.rel, d.f) {
+		if !s.root.sameFile(d.rel, d.f) {
 			s.c.reopened.Add(1)
 			s.closeFile(d)
 		}
@@ -489,8 +492,8 @@ func (s *Sink) Close() error {
 // the same symlink-safe root, append with O_APPEND and be fsynced by
 // severity like every other file.
 func (s *Sink) rotateCentral() {
-	st, err := s.central.f.Stat()
-	if err != nil || st.Size() < s.cfg.CentralMaxBytes {
+	size, err := s.central.f.Size()
+	if err != nil || size < s.cfg.CentralMaxBytes {
 		return
 	}
 	s.closeFile(s.central)

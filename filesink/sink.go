@@ -64,7 +64,7 @@ func New(cfg *Config) (*Sink, error) {
 		return nil, fmt.Errorf("%w: central log name %q", ErrTemplate, c.Central)
 	}
 	if c.Format != "text" && c.Format != "json" {
-		return nil, fmt.Errorf("filesink: format %q: want text or json", c.Format)
+		return nil, fmt.Errorf("%w: %q: want text or json", ErrFormat, c.Format)
 	}
 	r, err := openRoot(c.Root)
 	if err != nil {

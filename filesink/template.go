@@ -15,6 +15,7 @@ import (
 var (
 	ErrTemplate  = errors.New("filesink: bad path template")
 	ErrComponent = errors.New("filesink: refused path component")
+	ErrFormat    = errors.New("filesink: bad line format")
 )
 
 // Template variables.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logbus/logbus/filesink"
 	"github.com/logbus/logbus/zmtp"
 )
 
@@ -26,7 +27,8 @@ func Logger(w io.Writer, level string) (*slog.Logger, error) {
 // IsConfigError reports whether err comes from bad configuration: our own
 // checks or an endpoint the transport cannot parse.
 func IsConfigError(err error) bool {
-	return errors.Is(err, ErrConfig) || errors.Is(err, zmtp.ErrEndpoint)
+	return errors.Is(err, ErrConfig) || errors.Is(err, zmtp.ErrEndpoint) ||
+		errors.Is(err, filesink.ErrTemplate) || errors.Is(err, filesink.ErrFormat)
 }
 
 // Join logs err (a failure while stopping) and folds it into code.

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/logbus/logbus/broker"
+	"github.com/logbus/logbus/cmd/internal/cli"
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/publisher"
+)
+
+func TestBadConfigurationExits2(t *testing.T) {
+	for _, args := range [][]string{
+		{"--bogus"},
+		{"--path-template", "../{host}.log"},
+		{"--path-template", "{nope}"},
+		{"--format", "xml"},
+		{"--fsync-level", "LOUD"},
+		{"--max-open", "0"},
+		{"--connect", "tcp://nohost", "--root", t.TempDir()},
+	} {
+		var stderr bytes.Buffer
+		if code := run(context.Background(), args, &stderr); code != cli.ExitUsage || stderr.Len() == 0 {
+			t.Errorf("filesink %q: exit %d want 2; %q", args, code, stderr.String())
+		}
+	}
+}
+
+func TestShippedConfigsMatchFlags(t *testing.T) {
+	for _, file := range []string{"../../configs/filesink.yaml", "../../configs/lab-wizard.yaml"} {
+		fs := pflag.NewFlagSet("filesink", pflag.ContinueOnError)
+		cli.FilesinkConnectFlag(fs)
+		cli.FilesinkFlags(fs)
+		fs.String("http", cli.FilesinkHTTP, "")
+		fs.String("config", "", "")
+		fs.String("log-level", "info", "")
+		if err := fs.Parse([]string{"--config", file}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := cli.Load(fs, "config")
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if _, err := cli.FilesinkConfig(v); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if !strings.HasSuffix(file, "filesink.yaml") {
+			continue
+		}
+		fs.VisitAll(func(f *pflag.Flag) {
+			if f.Name == "config" {
+				return
+			}
+			if !v.InConfig(f.Name) {
+				t.Errorf("%s does not document %q", file, f.Name)
+			} else if got := v.GetString(f.Name); got != f.DefValue {
+				t.Errorf("%s: %s is %q, flag default %q", file, f.Name, got, f.DefValue)
+			}
+		})
+	}
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func sinkBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "filesink-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "filesink")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+type env struct {
+	b    *broker.Broker
+	pub  *publisher.Publisher
+	root string
+	cmd  *exec.Cmd
+	http string
+	logs *bytes.Buffer
+}
+
+// start runs an in-process broker, a publisher and the filesink binary.
+func start(t *testing.T) *env {
+	t.Helper()
+	b, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	e := &env{b: b, root: t.TempDir(), logs: new(bytes.Buffer)}
+	e.cmd = exec.Command(sinkBinary(t), "--connect", "tcp://"+b.ArchiveAddr().String(), "--root", e.root, "--http", "127.0.0.1:0", "--log-level", "debug")
+	stderr, err := e.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if e.cmd.ProcessState == nil {
+			if err := e.cmd.Process.Kill(); err != nil {
+				t.Error(err)
+			}
+			if err := e.cmd.Wait(); err != nil {
+				t.Log(err)
+			}
+		}
+	})
+	// Read the log until the sink says where it serves HTTP.
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		line := sc.Text()
+		e.logs.WriteString(line + "\n")
+		if i := strings.Index(line, "http=http://"); i >= 0 {
+			e.http = strings.Fields(line[i+len("http="):])[0]
+			break
+		}
+	}
+	if e.http == "" {
+		t.Fatalf("sink did not start:\n%s", e.logs.String())
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	e.pub, err = publisher.New("tcp://"+b.IngestAddr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cc := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cc()
+		if err := e.pub.Close(c); err != nil {
+			t.Error(err)
+		}
+	})
+	// Join: the archive subscription must be in place before counting.
+	waitFor(t, 10*time.Second, "sink joined", func() bool {
+		e.pub.Publish(&codec.Record{Level: codec.LevelDebug, Message: "probe"})
+		return strings.Contains(readFile(filepath.Join(e.root, "central.log")), "probe")
+	})
+	return e
+}
+
+func readFile(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func countLines(path, substr string) int {
+	n := 0
+	for _, l := range strings.Split(readFile(path), "\n") {
+		if strings.Contains(l, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+func metric(t *testing.T, base, name string) string {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
+			return f[1]
+		}
+	}
+	return ""
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestKill9KeepsErrors: ERROR records the sink has written survive a
+// kill -9 of the sink, whole.
+func TestKill9KeepsErrors(t *testing.T) {
+	e := start(t)
+	const n = 500
+	for i := range n {
+		e.pub.Publish(&codec.Record{Level: codec.LevelError, Message: fmt.Sprintf("fault %d", i), Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+	}
+	path := filepath.Join(e.root, "scope-3", "lab-7.log")
+	waitFor(t, 20*time.Second, "records written", func() bool { return countLines(path, "fault ") == n })
+	fsyncs := metric(t, e.http, "logbus_filesink_fsyncs_total")
+	if err := e.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cmd.Wait(); err == nil {
+		t.Fatal("kill -9 reported success")
+	}
+	if got := countLines(path, "fault "); got != n {
+		t.Errorf("%d of %d ERROR records after kill -9", got, n)
+	}
+	if fsyncs == "" || fsyncs == "0" {
+		t.Errorf("no fsync happened for ERROR records (fsyncs_total %q)", fsyncs)
+	}
+}
+
+// TestSIGHUPAndSIGTERM: SIGHUP reopens files renamed by logrotate;
+// SIGTERM writes everything and exits 0.
+func TestSIGHUPAndSIGTERM(t *testing.T) {
+	e := start(t)
+	path := filepath.Join(e.root, "scope-3", "lab-7.log")
+	e.pub.Publish(&codec.Record{Message: "before rotation", Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+	waitFor(t, 10*time.Second, "first record", func() bool { return countLines(path, "before rotation") == 1 })
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "reopen", func() bool {
+		e.pub.Publish(&codec.Record{Message: "after rotation", Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+		return countLines(path, "after rotation") > 0
+	})
+	const n = 300
+	for i := range n {
+		e.pub.Publish(&codec.Record{Message: fmt.Sprintf("last %d", i), Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+	}
+	waitFor(t, 10*time.Second, "records read", func() bool { return countLines(path, "last ") == n })
+	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	if countLines(path+".1", "after rotation") != 0 {
+		t.Error("wrote to the rotated file after SIGHUP")
+	}
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/logbus/logbus/broker"
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/filesink"
+)
+
+// FilesinkHTTP is the file sink's default HTTP address.
+const FilesinkHTTP = "127.0.0.1:5013"
+
+// FilesinkFlags adds the file sink's flags to fs (without --connect and
+// --http, which differ between `filesink` and `logbus up`).
+// configs/filesink.yaml documents each one under the same name.
+func FilesinkFlags(fs *pflag.FlagSet) {
+	fs.String("root", "./logs", "directory everything is written under")
+	fs.String("path-template", "{equipment}/{host}.log", "where log records go under --root; variables {equipment} {host} {system} {kind} {logger} {date}")
+	fs.String("samples-template", "{equipment}/{host}.samples.jsonl", "where performance samples go (JSON lines)")
+	fs.String("central", "central.log", "central log name under --root: no equipment, refused paths, failing destinations, gaps")
+	fs.Int64("central-max-bytes", 100<<20, "rotate the central log past this size")
+	fs.Int("central-backups", 5, "rotated central logs kept")
+	fs.Int("max-open", 256, "open destination files at most")
+	fs.Duration("idle-close", 5*time.Minute, "close a file unused this long")
+	fs.String("fsync-level", "ERROR", "records at or above this level are fsynced before the sink waits for more input")
+	fs.Duration("flush-interval", 100*time.Millisecond, "longest a record waits in memory while input keeps coming")
+	fs.String("format", "text", "line format: text or json")
+	fs.Int("max-backlog", 64<<20, "bytes held in memory while the central log cannot be written; beyond it the sink stops reading")
+}
+
+// FilesinkConnectFlag adds --connect (the broker endpoint to read).
+func FilesinkConnectFlag(fs *pflag.FlagSet) {
+	fs.String("connect", broker.DefaultArchive, "broker endpoint to read: the no-drop archive fan-out")
+}
+
+// FilesinkConfig reads the file sink's configuration.
+func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
+	level, ok := codec.ParseLevel(v.GetString("fsync-level"))
+	if !ok {
+		return filesink.Config{}, Configf("--fsync-level %q: want DEBUG, INFO, WARN, ERROR or CRITICAL", v.GetString("fsync-level"))
+	}
+	c := filesink.Config{
+		Root:            v.GetString("root"),
+		PathTemplate:    v.GetString("path-template"),
+		SamplesTemplate: v.GetString("samples-template"),
+		Central:         v.GetString("central"),
+		CentralMaxBytes: v.GetInt64("central-max-bytes"),
+		CentralBackups:  v.GetInt("central-backups"),
+		MaxOpen:         v.GetInt("max-open"),
+		IdleClose:       v.GetDuration("idle-close"),
+		FsyncLevel:      &level,
+		FlushInterval:   v.GetDuration("flush-interval"),
+		Format:          v.GetString("format"),
+		MaxBacklog:      v.GetInt("max-backlog"),
+	}
+	for name, n := range map[string]int64{
+		"central-max-bytes": c.CentralMaxBytes, "central-backups": int64(c.CentralBackups), "max-open": int64(c.MaxOpen),
+		"idle-close": int64(c.IdleClose), "flush-interval": int64(c.FlushInterval), "max-backlog": int64(c.MaxBacklog),
+	} {
+		if n <= 0 {
+			return c, Configf("--%s must be positive", name)
+		}
+	}
+	if c.Root == "" {
+		return c, Configf("--root must be set")
+	}
+	return c, nil
+}

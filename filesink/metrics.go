@@ -1,0 +1,78 @@
+package filesink
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Handler serves /metrics (Prometheus text format) and /healthz, which
+// answers 503 while records wait because even the central log cannot be
+// written.
+func (s *Sink) Handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		msg := "ok\n"
+		if s.Stats().Backlog > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			msg = "central log not writable: records waiting in memory\n"
+		}
+		if _, err := w.Write([]byte(msg)); err != nil {
+			s.cfg.Logger.Debug("healthz write", "err", err)
+		}
+	})
+	return mux
+}
+
+type collector struct{ s *Sink }
+
+func fdesc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("logbus_filesink_"+name, help, labels, nil)
+}
+
+var (
+	fRecords  = fdesc("records_written_total", "Records (and the sink's own notices) written to files.")
+	fWrites   = fdesc("writes_total", "Write calls; each holds whole records.")
+	fBytes    = fdesc("bytes_written_total", "Bytes written.")
+	fFsyncs   = fdesc("fsyncs_total", "fsync calls (one per file per batch with a record at or above the fsync level).")
+	fCentral  = fdesc("central_total", "Lines sent to the central log.")
+	fRefused  = fdesc("refused_total", "Records whose destination path was refused (hostile or invalid values).")
+	fRerouted = fdesc("rerouted_total", "Records of failing destinations sent to the central log.")
+	fGaps     = fdesc("gaps_total", "Gaps reported by the subscriber.")
+	fMissing  = fdesc("missing_records_total", "Records missing in reported gaps.")
+	fDecode   = fdesc("decode_errors_total", "Messages that could not be decoded.")
+	fErrors   = fdesc("write_errors_total", "Failed opens, writes, syncs and closes.")
+	fOpens    = fdesc("opens_total", "Files opened.")
+	fEvicted  = fdesc("evicted_total", "Files closed to stay within the open-file bound.")
+	fReopened = fdesc("reopened_total", "Files reopened because their path changed (logrotate).")
+	fRotated  = fdesc("central_rotations_total", "Central log rotations.")
+	fOpen     = fdesc("open_files", "Open destination files.")
+	fFailing  = fdesc("failing_destinations", "Destinations in back-off after an error.")
+	fBacklog  = fdesc("backlog_bytes", "Bytes waiting because the central log cannot be written.")
+)
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDecode, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.Stats()
+	for d, v := range map[*prometheus.Desc]uint64{
+		fRecords: st.Records, fWrites: st.Writes, fBytes: st.Bytes, fFsyncs: st.Fsyncs, fCentral: st.Central,
+		fRefused: st.Refused, fRerouted: st.Rerouted, fGaps: st.Gaps, fMissing: st.Missing, fDecode: st.DecodeErrors,
+		fErrors: st.WriteErrors, fOpens: st.Opens, fEvicted: st.Evicted, fReopened: st.Reopened, fRotated: st.Rotations,
+	} {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))
+	}
+	for d, v := range map[*prometheus.Desc]int64{fOpen: st.OpenFiles, fFailing: st.Failing, fBacklog: st.Backlog} {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v))
+	}
+}

@@ -78,8 +78,9 @@ func New(cfg *Config) (*Sink, error) {
 	return s, nil
 }
 
-// Run writes events from src until ctx ends, then writes and syncs what
-// it holds. It returns nil on a graceful stop.
+// Run writes events from src until ctx ends, then writes what src has
+// already received. It returns nil on a graceful stop; Close then syncs
+// and closes the files.
 func (s *Sink) Run(ctx context.Context, src Source) error {
 	if s.closed {
 		return errClosed
@@ -111,6 +112,17 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		}
 		s.Add(ev)
 		if s.pendingBytes >= maxBatch || s.now().Sub(s.firstPending) >= s.cfg.FlushInterval {
+			s.flush()
+		}
+	}
+	// Stopping: what has already been received is written too.
+	for {
+		ev, ok := src.TryNext()
+		if !ok {
+			break
+		}
+		s.Add(ev)
+		if s.pendingBytes >= maxBatch {
 			s.flush()
 		}
 	}

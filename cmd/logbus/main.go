@@ -1,6 +1,7 @@
-// Command logbus is the logbus command line: it runs programs with their
-// stderr relayed to the broker (run), follows the broker's fan-out
-// (tail) and prints its version (version).
+// Command logbus is the logbus command line: it starts a broker and a
+// file sink in one process (up), runs programs with their stderr relayed
+// to the broker (run), follows the broker's fan-out (tail) and prints its
+// version (version).
 package main
 
 import (
@@ -20,6 +21,7 @@ type command struct {
 }
 
 var commands = []command{
+	{"up", "run a broker and a file sink in one process (--demo adds simulated instruments)", upCommand},
 	{"run", "run a program, relaying its stderr log frames to the broker", runCommand},
 	{"tail", "follow the broker's fan-out: records, samples, gaps and decode errors", tailCommand},
 	{"version", "print the version", func(_ []string, stdout, _ io.Writer) int {

@@ -72,6 +72,9 @@ func Start(t testing.TB, python, script string, args ...string) *Proc {
 	t.Cleanup(func() {
 		cancel()
 		<-p.done
+		if t.Failed() {
+			t.Logf("python stdout:\n%s\npython stderr:\n%s\nexit: %v", p.out.String(), p.err.String(), p.waitErr)
+		}
 	})
 	return p
 }

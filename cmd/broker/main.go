@@ -32,11 +32,8 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("broker", pflag.ContinueOnError)
+	fs := cli.BrokerFlagSet()
 	fs.SetOutput(stderr)
-	cli.BrokerFlags(fs)
-	fs.String("config", "", "YAML configuration file (keys as the flag names)")
-	fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: broker [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
 		fs.PrintDefaults()

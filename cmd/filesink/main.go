@@ -33,13 +33,8 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("filesink", pflag.ContinueOnError)
+	fs := cli.FilesinkFlagSet()
 	fs.SetOutput(stderr)
-	cli.FilesinkConnectFlag(fs)
-	cli.FilesinkFlags(fs)
-	fs.String("http", cli.FilesinkHTTP, `address for /metrics and /healthz; "-" disables`)
-	fs.String("config", "", "YAML configuration file (keys as the flag names)")
-	fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: filesink [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
 		fs.PrintDefaults()

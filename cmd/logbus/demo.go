@@ -4,11 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/logbus/logbus/cmd/internal/cli"
 
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/publisher"
@@ -91,4 +99,45 @@ func (in instrument) run(ctx context.Context, ingest string, seed int64) error {
 			log.InfoContext(rctx, "measured", "value", v, "unit", in.unit, "step", step)
 		}
 	}
+}
+
+// demoFlagSet is `logbus demo`'s flag set.
+func demoFlagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("logbus demo", pflag.ContinueOnError)
+	fs.String("endpoint", publisher.DefaultEndpoint, "broker ingest endpoint (LOGBUS_ENDPOINT)")
+	fs.Duration("duration", 0, "stop after this long (0: until interrupted)")
+	return fs
+}
+
+// demoCommand runs the simulated instruments of `logbus up --demo`
+// against any broker.
+func demoCommand(args []string, stdout, stderr io.Writer) int {
+	fs := demoFlagSet()
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: logbus demo [flags]\n\nPublishes from simulated instruments (records with tracebacks, and\nperformance samples) until interrupted.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return cli.ExitOK
+		}
+		fmt.Fprintf(stderr, "logbus demo: %v (see logbus demo --help)\n", err)
+		return cli.ExitUsage
+	}
+	v, err := cli.Load(fs, "")
+	if err != nil {
+		fmt.Fprintf(stderr, "logbus demo: %v\n", err)
+		return cli.ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if d := v.GetDuration("duration"); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	fmt.Fprintf(stdout, "publishing from %d simulated instruments to %s\n", len(demoInstruments), v.GetString("endpoint"))
+	runDemo(ctx, v.GetString("endpoint"), slog.New(slog.NewTextHandler(stderr, nil)))
+	return cli.ExitOK
 }

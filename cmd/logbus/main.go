@@ -22,6 +22,7 @@ type command struct {
 
 var commands = []command{
 	{"up", "run a broker and a file sink in one process (--demo adds simulated instruments)", upCommand},
+	{"demo", "publish from simulated instruments to a broker", demoCommand},
 	{"run", "run a program, relaying its stderr log frames to the broker", runCommand},
 	{"send", "publish one record from a shell, like logger(1)", sendCommand},
 	{"tail", "follow the broker's fan-out: records, samples, gaps and decode errors", tailCommand},

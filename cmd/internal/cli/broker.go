@@ -32,6 +32,20 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.Duration("drain-timeout", 5*time.Second, "shutdown: how long to drain publishers and flush subscribers")
 }
 
+// BrokerFlagSet is the broker command's complete flag set.
+func BrokerFlagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("broker", pflag.ContinueOnError)
+	BrokerFlags(fs)
+	CommonFlags(fs)
+	return fs
+}
+
+// CommonFlags adds --config and --log-level.
+func CommonFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML configuration file (keys as the flag names)")
+	fs.String("log-level", "info", "log level: debug, info, warn, error")
+}
+
 // BrokerConfig reads the broker's configuration and HTTP address.
 func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 	c := broker.Config{

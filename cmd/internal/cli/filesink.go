@@ -32,6 +32,16 @@ func FilesinkFlags(fs *pflag.FlagSet) {
 	fs.Int("max-backlog", 64<<20, "bytes held in memory while the central log cannot be written; beyond it the sink stops reading")
 }
 
+// FilesinkFlagSet is the filesink command's complete flag set.
+func FilesinkFlagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("filesink", pflag.ContinueOnError)
+	FilesinkConnectFlag(fs)
+	FilesinkFlags(fs)
+	fs.String("http", FilesinkHTTP, `address for /metrics and /healthz; "-" disables`)
+	CommonFlags(fs)
+	return fs
+}
+
 // FilesinkConnectFlag adds --connect (the broker endpoint to read).
 func FilesinkConnectFlag(fs *pflag.FlagSet) {
 	fs.String("connect", broker.DefaultArchive, "broker endpoint to read: the no-drop archive fan-out")

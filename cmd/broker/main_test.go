@@ -31,7 +31,7 @@ func TestBadConfigurationExits2(t *testing.T) {
 		{"--http", "http://127.0.0.1:0"},
 	} {
 		var stderr bytes.Buffer
-		if code := run(context.Background(), args, &stderr); code != cli.ExitUsage {
+		if code := cli.RunBroker(context.Background(), "broker", args, &stderr); code != cli.ExitUsage {
 			t.Errorf("broker %q: exit %d want 2; %s", args, code, stderr.String())
 		}
 		if stderr.Len() == 0 {
@@ -52,7 +52,9 @@ func TestRunsAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", cfg, "--drain-timeout", "100ms"}, &stderr) }()
+	go func() {
+		done <- cli.RunBroker(ctx, "broker", []string{"--config", cfg, "--drain-timeout", "100ms"}, &stderr)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(stderr.String(), "broker listening") {
 		if time.Now().After(deadline) {

@@ -34,7 +34,7 @@ func TestBadConfigurationExits2(t *testing.T) {
 		{"--connect", "tcp://nohost", "--root", t.TempDir()},
 	} {
 		var stderr bytes.Buffer
-		if code := run(context.Background(), args, &stderr); code != cli.ExitUsage || stderr.Len() == 0 {
+		if code := cli.RunFilesink(context.Background(), "filesink", args, &stderr); code != cli.ExitUsage || stderr.Len() == 0 {
 			t.Errorf("filesink %q: exit %d want 2; %q", args, code, stderr.String())
 		}
 	}
@@ -277,7 +277,10 @@ func TestSIGHUPAndSIGTERM(t *testing.T) {
 	if err := e.cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
-	if countLines(path+".1", "after rotation") != 0 {
-		t.Error("wrote to the rotated file after SIGHUP")
+	// Records handled before the signal may still reach the old file (as
+	// with any logrotate postrotate); once the new file is in use, nothing
+	// goes to the rotated one.
+	if countLines(path+".1", "last ") != 0 {
+		t.Error("wrote to the rotated file after reopening")
 	}
 }

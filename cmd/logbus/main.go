@@ -5,9 +5,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/logbus/logbus/cmd/internal/cli"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -22,6 +27,8 @@ type command struct {
 
 var commands = []command{
 	{"up", "run a broker and a file sink in one process (--demo adds simulated instruments)", upCommand},
+	{"broker", "run a broker (the broker command, built in)", daemon("broker", cli.RunBroker)},
+	{"filesink", "run a file sink (the filesink command, built in)", daemon("filesink", cli.RunFilesink)},
 	{"demo", "publish from simulated instruments to a broker", demoCommand},
 	{"run", "run a program, relaying its stderr log frames to the broker", runCommand},
 	{"send", "publish one record from a shell, like logger(1)", sendCommand},
@@ -34,6 +41,15 @@ var commands = []command{
 
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// daemon adapts a long-running command: SIGINT and SIGTERM stop it.
+func daemon(name string, run func(ctx context.Context, name string, args []string, stderr io.Writer) int) func([]string, io.Writer, io.Writer) int {
+	return func(args []string, _, stderr io.Writer) int {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return run(ctx, "logbus "+name, args, stderr)
+	}
 }
 
 // exitUsage is the exit code for bad flags or arguments.

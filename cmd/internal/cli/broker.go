@@ -1,6 +1,11 @@
 package cli
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -84,4 +89,70 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		}
 	}
 	return c, v.GetString("http"), nil
+}
+
+func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer) int {
+	fs := BrokerFlagSet()
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: "+name+" [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return ExitOK
+		}
+		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
+		return ExitUsage
+	}
+	v, err := Load(fs, "config")
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return ExitUsage
+	}
+	cfg, httpAddr, err := BrokerConfig(v)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return ExitUsage
+	}
+	log, err := Logger(stderr, v.GetString("log-level"))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return ExitUsage
+	}
+	cfg.Logger = log
+	return serveBroker(ctx, cfg, httpAddr, log)
+}
+
+func serveBroker(ctx context.Context, cfg broker.Config, httpAddr string, log *slog.Logger) int {
+	b, err := broker.New(&cfg)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		if IsConfigError(err) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	code := ExitOK
+	web, err := StartHTTP(httpAddr, b.Handler(), log)
+	if err != nil {
+		log.Error("cannot start HTTP", "err", err)
+		return Join(ExitUsage, b.Close(), log)
+	}
+	archive := "disabled"
+	if a := b.ArchiveAddr(); a != nil {
+		archive = "tcp://" + a.String()
+	}
+	log.Info("broker listening", "ingest", "tcp://"+b.IngestAddr().String(), "fanout", "tcp://"+b.FanoutAddr().String(),
+		"archive", archive, "http", web.Addr())
+	if err := b.Run(ctx); err != nil {
+		log.Error("broker stopped", "err", err)
+		code = ExitFailure
+	}
+	code = Join(code, web.Close(), log)
+	code = Join(code, b.Close(), log)
+	st := b.Stats()
+	log.Info("broker stopped", "in", st.In, "forwarded", st.Forwarded, "rejected", st.Rejected.Total(),
+		"fanout_dropped", st.Fanout.Dropped.QueueFull, "unflushed", st.Fanout.Dropped.Linger+st.Archive.Dropped.Linger)
+	return code
 }

@@ -1,6 +1,11 @@
 package cli
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -9,6 +14,7 @@ import (
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/filesink"
+	"github.com/logbus/logbus/subscriber"
 )
 
 // FilesinkHTTP is the file sink's default HTTP address.
@@ -79,4 +85,75 @@ func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
 		return c, Configf("--root must be set")
 	}
 	return c, nil
+}
+
+func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writer) int {
+	fs := FilesinkFlagSet()
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: "+name+" [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return ExitOK
+		}
+		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
+		return ExitUsage
+	}
+	v, err := Load(fs, "config")
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return ExitUsage
+	}
+	cfg, err := FilesinkConfig(v)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return ExitUsage
+	}
+	log, err := Logger(stderr, v.GetString("log-level"))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return ExitUsage
+	}
+	cfg.Logger = log
+	return serveFilesink(ctx, cfg, v.GetString("connect"), v.GetString("http"), log)
+}
+
+// Serve runs a file sink reading connect until ctx ends.
+func serveFilesink(ctx context.Context, cfg filesink.Config, connect, httpAddr string, log *slog.Logger) int {
+	sink, err := filesink.New(&cfg)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		if IsConfigError(err) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	sub, err := subscriber.Dial(ctx, connect, nil)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return Join(ExitUsage, sink.Close(), log)
+	}
+	web, err := StartHTTP(httpAddr, sink.Handler(), log)
+	if err != nil {
+		log.Error("cannot start HTTP", "err", err)
+		code := Join(ExitUsage, sub.Close(), log)
+		return Join(code, sink.Close(), log)
+	}
+	stopHUP := OnReopen(sink.Reopen)
+	defer stopHUP()
+	log.Info("file sink running", "connect", connect, "root", cfg.Root, "http", web.Addr())
+	code := ExitOK
+	if err := sink.Run(ctx, sub); err != nil {
+		log.Error("file sink stopped", "err", err)
+		code = ExitFailure
+	}
+	code = Join(code, web.Close(), log)
+	code = Join(code, sub.Close(), log)
+	code = Join(code, sink.Close(), log)
+	st := sink.Stats()
+	log.Info("file sink stopped", "records", st.Records, "fsyncs", st.Fsyncs, "central", st.Central,
+		"refused", st.Refused, "gaps", st.Gaps, "missing", st.Missing)
+	return code
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -98,7 +99,7 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 				continue
 			}
 		}
-		ev, ok := src.TryNext()
+		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
 			s.housekeeping()
@@ -129,6 +130,24 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 	s.flush()
 	return nil
 }
+
+// tryNext takes the next event if one is here. Before calling the input
+// idle it yields a few times, so that a record arriving a microsecond
+// later joins the batch instead of costing a write of its own.
+func (s *Sink) tryNext(src Source) (subscriber.Event, bool) {
+	for range idleYields {
+		if ev, ok := src.TryNext(); ok {
+			return ev, true
+		}
+		if s.pendingBytes == 0 {
+			break
+		}
+		runtime.Gosched()
+	}
+	return subscriber.Event{}, false
+}
+
+const idleYields = 4
 
 // maxBatch bounds the bytes buffered between writes (the flush interval
 // usually ends a batch first). Large batches matter when records spread

@@ -29,6 +29,7 @@ var commands = []command{
 	{"up", "run a broker and a file sink in one process (--demo adds simulated instruments)", upCommand},
 	{"broker", "run a broker (the broker command, built in)", daemon("broker", cli.RunBroker)},
 	{"filesink", "run a file sink (the filesink command, built in)", daemon("filesink", cli.RunFilesink)},
+	{"bench", "end-to-end load test: publishers, broker and file sink on disk", benchCommand},
 	{"demo", "publish from simulated instruments to a broker", demoCommand},
 	{"run", "run a program, relaying its stderr log frames to the broker", runCommand},
 	{"send", "publish one record from a shell, like logger(1)", sendCommand},

@@ -1,0 +1,440 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gozmq "github.com/go-zeromq/zmq4"
+	"github.com/spf13/pflag"
+
+	"github.com/logbus/logbus/cmd/internal/cli"
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/publisher"
+	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/topic"
+)
+
+// benchConfig is what `logbus bench` reads.
+type benchConfig struct {
+	Records    int           // per publisher
+	Publishers int           // concurrent publishers
+	Size       int           // message bytes per record
+	Rate       int           // records/s in all; 0: as fast as possible
+	Transport  string        // zmtp (logbus's engine) or gozmq (github.com/go-zeromq/zmq4)
+	Root       string        // where the file sink writes; default a temporary directory
+	Timeout    time.Duration // give up waiting for the files after this long without progress
+	JSON       bool
+}
+
+// benchResult is what `logbus bench --json` prints.
+type benchResult struct {
+	Transport     string             `json:"transport"`
+	Publishers    int                `json:"publishers"`
+	Records       int                `json:"records"`
+	RecordBytes   int                `json:"record_bytes"`
+	Seconds       float64            `json:"seconds"`
+	RecordsPerSec float64            `json:"records_per_sec"`
+	Lost          int                `json:"lost"`
+	DroppedAtPub  uint64             `json:"dropped_at_publishers"`
+	P50ms         float64            `json:"p50_ms"`
+	P99ms         float64            `json:"p99_ms"`
+	LatencyN      int                `json:"latency_samples"`
+	CPUSeconds    map[string]float64 `json:"cpu_seconds"`
+	PeakRSSMiB    map[string]float64 `json:"peak_rss_mib"`
+}
+
+func benchCommand(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("logbus bench", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Int("records", 100000, "records per publisher")
+	fs.Int("publishers", 4, "concurrent publishers")
+	fs.Int("size", 200, "message bytes per record")
+	fs.Int("rate", 0, "records per second in all (0: as fast as possible)")
+	fs.String("transport", "zmtp", "publisher transport: zmtp (logbus) or gozmq (github.com/go-zeromq/zmq4, for comparison)")
+	fs.String("root", "", "directory for the file sink (default: a temporary directory, removed afterwards)")
+	fs.Duration("timeout", 30*time.Second, "give up when the files stop growing for this long")
+	fs.Bool("json", false, "print one JSON object instead of a table")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: logbus bench [flags]\n\nEnd-to-end load: publishers → broker → file sink on disk, the broker and\nthe file sink as separate processes. Reports records/s, records lost,\nend-to-end latency (publish to fan-out delivery) and CPU and memory per\ncomponent.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return cli.ExitOK
+		}
+		fmt.Fprintf(stderr, "logbus bench: %v (see logbus bench --help)\n", err)
+		return cli.ExitUsage
+	}
+	v, err := cli.Load(fs, "")
+	if err != nil {
+		fmt.Fprintf(stderr, "logbus bench: %v\n", err)
+		return cli.ExitUsage
+	}
+	cfg := benchConfig{Records: v.GetInt("records"), Publishers: v.GetInt("publishers"), Size: v.GetInt("size"),
+		Rate: v.GetInt("rate"), Transport: v.GetString("transport"), Root: v.GetString("root"),
+		Timeout: v.GetDuration("timeout"), JSON: v.GetBool("json")}
+	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 || (cfg.Transport != "zmtp" && cfg.Transport != "gozmq") {
+		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative, --transport zmtp or gozmq")
+		return cli.ExitUsage
+	}
+	res, err := runBench(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "logbus bench: %v\n", err)
+		return cli.ExitFailure
+	}
+	if cfg.JSON {
+		b, err := json.Marshal(res)
+		if err != nil {
+			fmt.Fprintf(stderr, "logbus bench: %v\n", err)
+			return cli.ExitFailure
+		}
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		printBench(stdout, res)
+	}
+	if res.Lost > 0 {
+		return cli.ExitFailure
+	}
+	return cli.ExitOK
+}
+
+func printBench(w io.Writer, r benchResult) {
+	fmt.Fprintf(w, "transport       %s\n", r.Transport)
+	fmt.Fprintf(w, "load            %d publishers x %d records, %d-byte messages\n", r.Publishers, r.Records/r.Publishers, r.RecordBytes)
+	fmt.Fprintf(w, "throughput      %.0f records/s into files (%.2f s)\n", r.RecordsPerSec, r.Seconds)
+	fmt.Fprintf(w, "lost            %d (dropped at publishers: %d)\n", r.Lost, r.DroppedAtPub)
+	fmt.Fprintf(w, "latency         p50 %.2f ms, p99 %.2f ms (publish to fan-out delivery, %d samples)\n", r.P50ms, r.P99ms, r.LatencyN)
+	for _, c := range []string{"publishers", "broker", "filesink"} {
+		fmt.Fprintf(w, "%-15s %.2f CPU s, peak RSS %.1f MiB\n", c, r.CPUSeconds[c], r.PeakRSSMiB[c])
+	}
+}
+
+// component is a process started from this executable.
+type component struct {
+	cmd  *exec.Cmd
+	http string
+}
+
+func startComponent(self string, args []string, stderr io.Writer) (*component, error) {
+	cmd := exec.Command(self, args...)
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &component{cmd: cmd}, nil
+}
+
+// stop ends the child with SIGTERM (graceful) and returns its usage.
+func (c *component) stop() (cpu, rssMiB float64, err error) {
+	if err := terminate(c.cmd.Process); err != nil {
+		return 0, 0, err
+	}
+	werr := c.cmd.Wait()
+	cpu, rssMiB = childUsage(c.cmd.ProcessState)
+	return cpu, rssMiB, werr
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().String()
+	return addr, l.Close()
+}
+
+func metricValue(base, name string) (float64, error) {
+	resp, err := http.Get("http://" + base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
+			return strconv.ParseFloat(f[1], 64)
+		}
+	}
+	return 0, fmt.Errorf("metric %s not found", name)
+}
+
+func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return res, err
+	}
+	root := cfg.Root
+	if root == "" {
+		if root, err = os.MkdirTemp("", "logbus-bench"); err != nil {
+			return res, err
+		}
+		defer func() {
+			if rerr := os.RemoveAll(root); rerr != nil && err == nil {
+				err = rerr
+			}
+		}()
+	}
+	var addrs [5]string
+	for i := range addrs {
+		if addrs[i], err = freeAddr(); err != nil {
+			return res, err
+		}
+	}
+	ingest, fanout, archive := "tcp://"+addrs[0], "tcp://"+addrs[1], "tcp://"+addrs[2]
+	brk, err := startComponent(self, []string{"broker", "--ingest", ingest, "--fanout", fanout, "--archive", archive,
+		"--http", addrs[3], "--log-level", "warn", "--fanout-queue", "100000"}, stderr)
+	if err != nil {
+		return res, err
+	}
+	sink, err := startComponent(self, []string{"filesink", "--connect", archive, "--root", root, "--http", addrs[4], "--log-level", "warn"}, stderr)
+	if err != nil {
+		return res, errors.Join(err, brk.cmd.Process.Kill())
+	}
+	brk.http, sink.http = addrs[3], addrs[4]
+	res.CPUSeconds, res.PeakRSSMiB = map[string]float64{}, map[string]float64{}
+	defer func() {
+		for name, c := range map[string]*component{"filesink": sink, "broker": brk} {
+			cpu, rss, cerr := c.stop()
+			res.CPUSeconds[name], res.PeakRSSMiB[name] = cpu, rss
+			if cerr != nil && err == nil {
+				err = fmt.Errorf("%s: %w", name, cerr)
+			}
+		}
+	}()
+
+	// A probe on the fan-out measures latency; records carry their
+	// publish time.
+	probe, err := subscriber.Dial(context.Background(), fanout, &subscriber.Options{QueueMessages: 100000})
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := probe.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	warm, err := publisher.New(ingest, nil)
+	if err != nil {
+		return res, err
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for { // both subscribers (the sink and the probe) joined
+		warm.Publish(&codec.Record{Level: codec.LevelDebug, Message: "warm-up"})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		_, perr := probe.Next(ctx)
+		cancel()
+		written, _ := metricValue(sink.http, "logbus_filesink_records_written_total")
+		if perr == nil && written > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return res, errors.New("the broker or the file sink did not come up")
+		}
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	werr := warm.Close(wctx)
+	wcancel()
+	if werr != nil {
+		return res, werr
+	}
+
+	var lat []time.Duration
+	var latMu sync.Mutex
+	probeCtx, stopProbe := context.WithCancel(context.Background())
+	probeDone := make(chan struct{})
+	go func() {
+		defer close(probeDone)
+		for {
+			ev, err := probe.Next(probeCtx)
+			if err != nil {
+				return
+			}
+			if ev.Kind == subscriber.KindRecord && ev.Record.Equipment == "bench" {
+				d := time.Since(ev.Record.Time)
+				latMu.Lock()
+				lat = append(lat, d)
+				latMu.Unlock()
+			}
+		}
+	}()
+
+	total := cfg.Records * cfg.Publishers
+	cpu0 := selfCPU()
+	start := time.Now()
+	dropped, err := publish(cfg, ingest)
+	if err != nil {
+		stopProbe()
+		<-probeDone
+		return res, err
+	}
+	// Wait until the bench file holds every record, or stops growing.
+	file := filepath.Join(root, "bench", "bench-host.log")
+	lines, last, lastChange := 0, -1, time.Now()
+	for lines < total {
+		lines = countFileLines(file)
+		if lines != last {
+			last, lastChange = lines, time.Now()
+		} else if time.Since(lastChange) > cfg.Timeout {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	stopProbe()
+	<-probeDone
+	pubCPU, pubRSS := selfUsage(cpu0)
+
+	latMu.Lock()
+	slices.Sort(lat)
+	q := func(f float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000
+	}
+	res = benchResult{
+		Transport: cfg.Transport, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
+		Seconds: elapsed.Seconds(), RecordsPerSec: float64(lines) / elapsed.Seconds(), Lost: total - lines,
+		DroppedAtPub: dropped, P50ms: q(0.5), P99ms: q(0.99), LatencyN: len(lat),
+		CPUSeconds: res.CPUSeconds, PeakRSSMiB: res.PeakRSSMiB,
+	}
+	latMu.Unlock()
+	res.CPUSeconds["publishers"], res.PeakRSSMiB["publishers"] = pubCPU, pubRSS
+	return res, nil
+}
+
+func countFileLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := f.Read(buf)
+		for _, c := range buf[:k] {
+			if c == '\n' {
+				n++
+			}
+		}
+		if err != nil {
+			return n
+		}
+	}
+}
+
+// publish runs the publishers and returns how many records they dropped.
+func publish(cfg benchConfig, ingest string) (uint64, error) {
+	msg := strings.Repeat("x", cfg.Size)
+	var wg sync.WaitGroup
+	var dropped atomic.Uint64
+	errs := make(chan error, cfg.Publishers)
+	perPub := 0.0
+	if cfg.Rate > 0 {
+		perPub = float64(cfg.Rate) / float64(cfg.Publishers)
+	}
+	for i := range cfg.Publishers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if cfg.Transport == "gozmq" {
+				err = publishGozmq(ingest, cfg.Records, msg, perPub)
+			} else {
+				var n uint64
+				n, err = publishZmtp(ingest, cfg.Records, msg, perPub, i)
+				dropped.Add(n)
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return dropped.Load(), <-errs
+}
+
+// pacer spaces records to a rate, in bursts of a millisecond.
+type pacer struct {
+	rate  float64
+	start time.Time
+}
+
+func (p *pacer) wait(sent int) {
+	if p.rate <= 0 {
+		return
+	}
+	due := p.start.Add(time.Duration(float64(sent) / p.rate * float64(time.Second)))
+	if d := time.Until(due); d > time.Millisecond {
+		time.Sleep(d)
+	}
+}
+
+func benchRecord(msg string, i int) codec.Record {
+	return codec.Record{
+		Envelope: codec.Envelope{Time: time.Now(), Host: "bench-host", Equipment: "bench"},
+		Level:    codec.LevelInfo, Logger: "bench", Message: msg,
+		Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}},
+	}
+}
+
+func publishZmtp(ingest string, n int, msg string, rate float64, _ int) (uint64, error) {
+	p, err := publisher.New(ingest, &publisher.Options{QueueRecords: 100000, Host: "bench-host"})
+	if err != nil {
+		return 0, err
+	}
+	pace := pacer{rate: rate, start: time.Now()}
+	for i := range n {
+		pace.wait(i)
+		r := benchRecord(msg, i)
+		// The no-drop path: wait for queue room rather than drop.
+		for !p.PublishWait(context.Background(), &r, time.Second) {
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = p.Close(ctx)
+	return p.Stats().Dropped.Total(), err
+}
+
+// publishGozmq sends the same messages with github.com/go-zeromq/zmq4's
+// PUSH socket, for comparison.
+func publishGozmq(ingest string, n int, msg string, rate float64) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := gozmq.NewPush(ctx)
+	defer s.Close()
+	if err := s.Dial(ingest); err != nil {
+		return err
+	}
+	tp := topic.Topic{System: topic.Production, Kind: topic.Log, Encoding: topic.Msgpack, Equipment: "bench"}.String()
+	pace := pacer{rate: rate, start: time.Now()}
+	var buf []byte
+	for i := range n {
+		pace.wait(i)
+		r := benchRecord(msg, i)
+		r.Stream, r.Seq = 1, uint64(i+1)
+		buf = codec.AppendRecordMsgpack(buf[:0], &r)
+		if err := s.Send(gozmq.NewMsgFrom([]byte(tp), append([]byte(nil), buf...))); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"testing"
+)
+
+// TestBenchSmoke runs a small end-to-end bench (separate broker and file
+// sink processes) and checks its report: nothing lost, fields present.
+func TestBenchSmoke(t *testing.T) {
+	bin := logbusBinary(t)
+	for _, transport := range []string{"zmtp", "gozmq"} {
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(bin, "bench", "--records", "2000", "--publishers", "2", "--json", "--transport", transport, "--timeout", "20s")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v\n%s", transport, err, stderr.String())
+		}
+		var res map[string]any
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+			t.Fatalf("%s: not JSON: %q", transport, stdout.String())
+		}
+		for _, k := range []string{"records_per_sec", "lost", "p50_ms", "p99_ms", "transport", "cpu_seconds", "peak_rss_mib"} {
+			if _, ok := res[k]; !ok {
+				t.Errorf("%s: no %q in %v", transport, k, res)
+			}
+		}
+		if res["lost"] != 0.0 || res["transport"] != transport || res["records"] != 4000.0 || res["records_per_sec"].(float64) <= 0 {
+			t.Errorf("%s: %v", transport, res)
+		}
+	}
+}

@@ -26,6 +26,12 @@ type Broker struct {
 	singleTopic []byte
 	upPrefixes  [][]byte
 
+	// noArchiver is when the archive was first seen without subscribers
+	// (zero while it has some); graceOver is set once ArchiveGrace passed.
+	// Both belong to the forwarding loop.
+	noArchiver time.Time
+	graceOver  bool
+
 	running   atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -38,7 +44,7 @@ type counters struct {
 	in, forwarded, singleFrame    atomic.Uint64
 	badTopic, noPayload, notJSON  atomic.Uint64
 	upSent, upDropped, upFiltered atomic.Uint64
-	archiveTimeout                atomic.Uint64
+	archiveTimeout, archiveWaits  atomic.Uint64
 	topics                        [topicSlots]atomic.Uint64
 }
 
@@ -140,6 +146,7 @@ func (b *Broker) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("broker: ingest: %w", err)
 		}
+		b.awaitArchiver(ctx)
 		b.forward(sendCtx, m)
 	}
 	b.cfg.Logger.Info("broker draining", "timeout", b.cfg.DrainTimeout)
@@ -156,6 +163,42 @@ func (b *Broker) Run(ctx context.Context) error {
 		b.forward(sendCtx, m)
 	}
 	return nil
+}
+
+// awaitArchiver holds the loop, for up to ArchiveGrace, while nobody is
+// subscribed to the archive: publishers keep the messages meanwhile.
+func (b *Broker) awaitArchiver(ctx context.Context) {
+	if b.archive == nil {
+		return
+	}
+	if b.archive.Subscribers() > 0 {
+		if !b.noArchiver.IsZero() || b.graceOver {
+			b.noArchiver, b.graceOver = time.Time{}, false
+			b.cfg.Logger.Info("archiver subscribed")
+		}
+		return
+	}
+	if b.graceOver {
+		return
+	}
+	if b.noArchiver.IsZero() {
+		b.noArchiver = time.Now()
+		b.c.archiveWaits.Add(1)
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for b.archive.Subscribers() == 0 {
+		if time.Since(b.noArchiver) >= b.cfg.ArchiveGrace {
+			b.graceOver = true
+			b.cfg.Logger.Warn("no archiver subscribed: forwarding without one", "waited", b.cfg.ArchiveGrace)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // forward validates one message and hands it to every path.

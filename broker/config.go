@@ -31,6 +31,12 @@ type Config struct {
 	// ArchiveQueue bounds each archiver's queue, in messages; beyond it the
 	// broker waits. Default 10000.
 	ArchiveQueue int
+	// ArchiveGrace is how long the broker holds messages back (publishers
+	// queue them) while no archiver is subscribed, so that a file sink
+	// (re)connecting after a broker or sink restart misses nothing. After
+	// it, messages flow without archivers until one subscribes again.
+	// Default 10 s.
+	ArchiveGrace time.Duration
 	// UpstreamQueue bounds messages waiting for the upstream broker;
 	// beyond it they are dropped and counted. Default 100000.
 	UpstreamQueue int
@@ -89,6 +95,9 @@ func (c *Config) withDefaults() Config {
 	}
 	if r.HandshakeTimeout <= 0 {
 		r.HandshakeTimeout = 10 * time.Second
+	}
+	if r.ArchiveGrace <= 0 {
+		r.ArchiveGrace = 10 * time.Second
 	}
 	if r.DrainTimeout <= 0 {
 		r.DrainTimeout = 5 * time.Second

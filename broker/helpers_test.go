@@ -26,7 +26,10 @@ type running struct {
 
 func startBroker(t *testing.T, cfg *Config) *running {
 	t.Helper()
-	c := Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0", DrainTimeout: 2 * time.Second}
+	// Most tests have no archiver: a short grace keeps them from waiting
+	// for one.
+	c := Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0", DrainTimeout: 2 * time.Second,
+		ArchiveGrace: 50 * time.Millisecond}
 	if cfg != nil {
 		c = *cfg
 		for _, f := range []*string{&c.Ingest, &c.Fanout, &c.Archive} {
@@ -36,6 +39,9 @@ func startBroker(t *testing.T, cfg *Config) *running {
 		}
 		if c.DrainTimeout == 0 {
 			c.DrainTimeout = 2 * time.Second
+		}
+		if c.ArchiveGrace == 0 {
+			c.ArchiveGrace = 50 * time.Millisecond
 		}
 	}
 	b, err := New(&c)

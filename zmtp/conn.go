@@ -19,7 +19,7 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint) bool {
 		return false
 	}
 	rd := &connReader{conn: conn}
-	r := bufio.NewReaderSize(rd, readBufSize)
+	r := bufio.NewReaderSize(rd, s.cfg.ReadBufferSize)
 	info, err := s.runHandshake(conn, r)
 	s.trackHandshake(conn, false)
 	if err != nil {

@@ -21,7 +21,8 @@
 // # Delivery guarantees
 //
 // Send copies every frame before it returns: the caller may reuse or modify
-// its buffers immediately afterwards. A message accepted by Send is either
+// its buffers immediately afterwards. Send and Recv take a context whose
+// deadline or cancellation bounds their wait; TrySend never waits. A message accepted by Send is either
 // written to a connected peer's TCP stream, still queued, or counted in
 // Stats.Dropped with a reason. Queues are bounded in messages and in bytes
 // (Options.SendHWM, Options.SendHWMBytes, and the receive equivalents).
@@ -38,13 +39,23 @@
 // whole accumulated buffer to the kernel in a single write, so many small
 // messages share one system call. The receive side reads through a large
 // buffered reader and hands batches of complete messages to the socket.
-// Neither Send nor RecvInto allocates per message in steady state.
+// Neither Send nor RecvInto allocates per message in steady state; Recv
+// allocates the returned message (one buffer for all frames, and the
+// frame slice).
+//
+// # Observability
+//
+// Stats reports counters (sent, received, queued, dropped by reason,
+// connections rejected by reason) and, per connected peer, its queue and
+// its drops. Options.Logger, when set, receives one record per failed or
+// lost connection; the package logs nothing otherwise.
 //
 // # Endpoints
 //
 // Endpoints are "tcp://host:port" (IPv4, bracketed IPv6, "*" for every
 // interface, port 0 for an ephemeral port whose value BoundAddrs reports)
-// and, on Unix systems, "ipc:///path/to/socket". Either side may bind or
+// and, on Unix systems, "ipc:///path/to/socket"; "inproc://name" connects
+// sockets of one process without the network. Either side may bind or
 // connect, and connecting before the peer has bound works: the connecting
 // side retries with exponential backoff between Options.ReconnectInterval
 // and Options.ReconnectIntervalMax.

@@ -45,6 +45,8 @@ func parseEndpoint(s string, bind bool) (endpoint, error) {
 			return endpoint{}, errorf(ErrEndpoint, "%q: missing host", s)
 		}
 		return endpoint{transport: "tcp", addr: net.JoinHostPort(host, port)}, nil
+	case "inproc":
+		return endpoint{transport: "inproc", addr: addr}, nil
 	case "ipc":
 		if !ipcSupported {
 			return endpoint{}, errorf(ErrEndpoint, "%q: ipc is not supported on this system", s)
@@ -56,8 +58,11 @@ func parseEndpoint(s string, bind bool) (endpoint, error) {
 
 // listen opens a listener for a bind endpoint.
 func (e endpoint) listen() (net.Listener, error) {
-	if e.transport == "ipc" {
+	switch e.transport {
+	case "ipc":
 		return listenIPC(e.addr)
+	case "inproc":
+		return listenInproc(e.addr)
 	}
 	return net.Listen("tcp", e.addr)
 }
@@ -65,15 +70,18 @@ func (e endpoint) listen() (net.Listener, error) {
 // dial connects to a connect endpoint.
 func (e endpoint) dial(ctx context.Context) (net.Conn, error) {
 	var d net.Dialer
-	if e.transport == "ipc" {
+	switch e.transport {
+	case "ipc":
 		return d.DialContext(ctx, "unix", e.addr)
+	case "inproc":
+		return dialInproc(ctx, e.addr)
 	}
 	return d.DialContext(ctx, "tcp", e.addr)
 }
 
 // boundEndpoint renders a listener address back as an endpoint string.
 func boundEndpoint(e endpoint, a net.Addr) string {
-	if e.transport == "ipc" {
+	if e.transport != "tcp" {
 		return e.String()
 	}
 	return "tcp://" + a.String()

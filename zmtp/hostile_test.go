@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -135,6 +136,14 @@ func TestHostilePeers(t *testing.T) {
 			}
 			expectClosed(t, c, r)
 		}, func(r RejectStats) uint64 { return r.TooLarge }},
+		{"endless empty frames", func(t *testing.T, c net.Conn) {
+			r := rawHandshake(t, c, "PUSH")
+			flood := bytes.Repeat([]byte{flagMore, 0}, 40000)
+			if _, err := c.Write(flood); err != nil {
+				t.Logf("write stopped early: %v", err)
+			}
+			expectClosed(t, c, r)
+		}, func(r RejectStats) uint64 { return r.TooLarge }},
 		{"garbage instead of greeting", func(t *testing.T, c net.Conn) {
 			mustWrite(t, c, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 			expectClosed(t, c, nil)
@@ -206,6 +215,7 @@ func TestPeerLimit(t *testing.T) {
 	ep := bindLocal(t, pull)
 	c1 := rawDial(t, ep)
 	rawHandshake(t, c1, "PUSH")
+	waitFor(t, "first peer attached", func() bool { return pull.Stats().Connects == 1 })
 	c2 := rawDial(t, ep)
 	expectClosed(t, c2, nil)
 	if st := pull.Stats(); st.Rejected.PeerLimit != 1 || st.Connects != 1 {
@@ -236,5 +246,33 @@ func TestPingAnswered(t *testing.T) {
 	cmd, err := parseCommand(body)
 	if err != nil || cmd.name != cmdPONG || string(cmd.data) != "ctx-42" {
 		t.Fatalf("got %+v %v", cmd, err)
+	}
+}
+
+func TestPingFloodDoesNotGrowQueue(t *testing.T) {
+	// A peer that sends PINGs and never reads gets PONGs only while our
+	// queue to it is short.
+	pull := newSock(t, PULL, &Options{SendHWMBytes: 4096})
+	ep := bindLocal(t, pull)
+	c := rawDial(t, ep)
+	rawHandshake(t, c, "PUSH")
+	ping := appendCommand(nil, cmdPING, []byte{0, 0}, []byte("0123456789abcdef"))
+	flood := bytes.Repeat(ping, 20000)
+	for i := 0; i < 20; i++ {
+		mustWrite(t, c, flood)
+	}
+	// The last PING has been read once a data message sent after it
+	// arrives.
+	mustWrite(t, c, appendMsg(nil, Msg{[]byte("after")}))
+	m, err := pull.Recv(testCtx(t))
+	if err != nil || string(m[0]) != "after" {
+		t.Fatalf("%q %v", m, err)
+	}
+	p := (*pull.peers.Load())[0]
+	p.mu.Lock()
+	queued := len(p.out)
+	p.mu.Unlock()
+	if queued > 4096+64 {
+		t.Fatalf("%d bytes of PONG queued for a peer that does not read", queued)
 	}
 }

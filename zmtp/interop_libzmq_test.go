@@ -150,7 +150,8 @@ func TestPubToLibzmqSub(t *testing.T) {
 		}
 	}
 	py.expect("OK")
-	if st := pub.Stats(); st.Sent != 100 || st.NoSubscriber != 100 {
+	waitFor(t, "sent counter", func() bool { return pub.Stats().Sent == 100 })
+	if st := pub.Stats(); st.NoSubscriber != 100 {
 		t.Fatalf("stats %+v", st)
 	}
 }
@@ -338,4 +339,41 @@ func TestLibzmqPlain(t *testing.T) {
 			t.Fatalf("refused client connected: %+v", st)
 		}
 	})
+}
+
+func TestPushSurvivesLibzmqRestart(t *testing.T) {
+	// A libzmq PULL takes the first batch and exits; what our PUSH sends
+	// while it is gone reaches its successor on the same address.
+	ctx := testCtx(t)
+	ep := deadEndpoint(t)
+	push := newSock(t, PUSH, &Options{ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 50 * time.Millisecond})
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	send := func(from int) {
+		for i := from; i < from+n; i++ {
+			if err := push.SendFrames(ctx, []byte("T"), mkPayload(i, 32)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The script checks indices from 0, so each instance gets a run
+	// starting at 0: the second run is sent during the outage.
+	first := startPy(t, "--role", "pull", "--bind", ep, "--count", strconv.Itoa(n), "--size", "32")
+	first.expect("EP")
+	send(0)
+	first.expect("OK")
+	first.stop()
+	waitFor(t, "disconnect noticed", func() bool { return push.PeerCount() == 0 })
+	send(0)
+	if q := push.Stats().Queued; q != n {
+		t.Fatalf("queued during outage: %d", q)
+	}
+	second := startPy(t, "--role", "pull", "--bind", ep, "--count", strconv.Itoa(n), "--size", "32")
+	second.expect("EP")
+	second.expect("OK")
+	if st := push.Stats(); st.Connects != 2 || st.Dropped.Total() != 0 {
+		t.Fatalf("stats %+v", st)
+	}
 }

@@ -55,7 +55,7 @@ func TestLoggingOncePerProblem(t *testing.T) {
 	// A connect endpoint with nothing behind it is retried many times but
 	// reported once.
 	push := newSock(t, PUSH, &Options{Logger: slog.New(h), ReconnectInterval: time.Millisecond, ReconnectIntervalMax: 2 * time.Millisecond, Linger: -1})
-	if err := push.Connect("tcp://127.0.0.1:1"); err != nil {
+	if err := push.Connect(deadEndpoint(t)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "repeated dial failures", func() bool { return push.Stats().DialFailures >= 5 })

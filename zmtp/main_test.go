@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -65,4 +66,19 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// deadEndpoint returns a loopback endpoint nothing listens on: an
+// ephemeral port that was bound and released.
+func deadEndpoint(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := "tcp://" + ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return ep
 }

@@ -16,6 +16,7 @@ const (
 	DefaultReconnectIntervalMax = 5 * time.Second
 	DefaultLinger               = 2 * time.Second
 	DefaultMaxPeers             = 1024
+	DefaultReadBufferSize       = 64 << 10
 )
 
 // PlainAuthFunc decides whether a PLAIN client may connect. It runs on the
@@ -67,6 +68,11 @@ type Options struct {
 	// connections are closed and counted (reason PeerLimit).
 	// Default DefaultMaxPeers (1024).
 	MaxPeers int
+	// ReadBufferSize is the buffered reader size per connection. Larger
+	// buffers mean fewer system calls under load; a broker with very many
+	// mostly idle peers may want less. Default DefaultReadBufferSize
+	// (64 KiB); at least 4 KiB is used.
+	ReadBufferSize int
 	// HeartbeatInterval, when positive, sends a PING to each peer this
 	// often. Default 0: no heartbeats are sent (PINGs from peers are
 	// always answered).
@@ -139,6 +145,10 @@ func newConfig(o *Options) (config, error) {
 	if c.MaxPeers <= 0 {
 		c.MaxPeers = DefaultMaxPeers
 	}
+	if c.ReadBufferSize <= 0 {
+		c.ReadBufferSize = DefaultReadBufferSize
+	}
+	c.ReadBufferSize = max(c.ReadBufferSize, 4<<10)
 	if c.HeartbeatInterval > 0 && c.HeartbeatTimeout <= 0 {
 		c.HeartbeatTimeout = c.HeartbeatInterval
 	}

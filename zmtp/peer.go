@@ -71,13 +71,13 @@ func (p *peer) shutdown(err error) {
 		p.mu.Lock()
 		p.dead = true
 		p.mu.Unlock()
+		// Closing unblocks the reader and writer; its own error adds
+		// nothing to a cause already known.
+		if cerr := p.conn.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
 		p.err = err
 		close(p.done)
-		// Closing unblocks the reader and writer; its own error adds
-		// nothing to the cause already recorded.
-		if cerr := p.conn.Close(); cerr != nil && p.err == nil {
-			p.err = cerr
-		}
 	})
 }
 
@@ -134,6 +134,17 @@ func (p *peer) enqueueControl(fn func([]byte) []byte) {
 	p.mu.Unlock()
 	if wake {
 		kick(p.wake)
+	}
+}
+
+// enqueueControlBounded is enqueueControl for optional traffic: it is
+// skipped while the queue already holds more than SendHWMBytes.
+func (p *peer) enqueueControlBounded(fn func([]byte) []byte) {
+	p.mu.Lock()
+	full := len(p.out) > p.s.cfg.SendHWMBytes
+	p.mu.Unlock()
+	if !full {
+		p.enqueueControl(fn)
 	}
 }
 

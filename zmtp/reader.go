@@ -1,6 +1,7 @@
 package zmtp
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -8,8 +9,6 @@ import (
 )
 
 const (
-	// readBufSize is the buffered reader size per connection.
-	readBufSize = 64 << 10
 	// flushBatchBytes hands a batch to the socket once it holds this much,
 	// even if more input is already buffered.
 	flushBatchBytes = 64 << 10
@@ -17,6 +16,9 @@ const (
 	// bytes actually received, so a header declaring a large frame costs
 	// only what the peer really sends.
 	readChunk = 64 << 10
+	// maxFrameOverhead bounds the frame headers of one message beyond
+	// MaxMsgSize: 32768 empty frames, far more than any real message.
+	maxFrameOverhead = 64 << 10
 )
 
 // readLoop decodes frames until the connection fails. Complete data
@@ -42,7 +44,7 @@ func (p *peer) readLoop() (err error) {
 			err = errorf(ErrHeartbeat, "nothing received for %v", p.rd.timeout)
 		}
 	}()
-	var msgSize uint64
+	var msgSize, overhead uint64
 	inMsg := false
 	var hdr [8]byte
 	for {
@@ -103,26 +105,51 @@ func (p *peer) readLoop() (err error) {
 		if size > uint64(limit)-msgSize {
 			return errorf(ErrTooLarge, "message of at least %d bytes, limit %d", msgSize+size, limit)
 		}
+		// Frame headers count too, against a small allowance, so that a
+		// message of endless empty frames cannot grow the batch forever.
+		if overhead += uint64(frameHeaderSize(int(size))); overhead > maxFrameOverhead {
+			return errorf(ErrTooLarge, "message with more than %d bytes of frame headers", maxFrameOverhead)
+		}
 		b.buf = appendFrameHeader(b.buf, flags&flagMore, int(size))
-		for rem := int(size); rem > 0; {
-			n := min(rem, readChunk)
-			l := len(b.buf)
-			b.buf = growLen(b.buf, n)
-			if _, err := io.ReadFull(r, b.buf[l:]); err != nil {
-				b.buf = b.buf[:l]
+		if n := int(size); n <= r.Buffered() {
+			// The common case: the body is already buffered; copy it
+			// straight out of the reader's buffer.
+			body, err := r.Peek(n)
+			if err != nil {
 				return err
 			}
-			rem -= n
+			b.buf = append(b.buf, body...)
+			if _, err := r.Discard(n); err != nil {
+				return err
+			}
+		} else if err := readBody(r, b, n); err != nil {
+			return err
 		}
 		msgSize += size
 		inMsg = flags&flagMore != 0
 		if !inMsg {
-			msgSize = 0
+			msgSize, overhead = 0, 0
 			if err := p.finishMsg(b, msgStart); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// readBody reads a frame body that is not yet buffered, reserving memory
+// in readChunk steps as the bytes arrive.
+func readBody(r *bufio.Reader, b *batch, size int) error {
+	for rem := size; rem > 0; {
+		n := min(rem, readChunk)
+		l := len(b.buf)
+		b.buf = growLen(b.buf, n)
+		if _, err := io.ReadFull(r, b.buf[l:]); err != nil {
+			b.buf = b.buf[:l]
+			return err
+		}
+		rem -= n
+	}
+	return nil
 }
 
 // growLen extends b by n bytes, reallocating with headroom if needed.
@@ -175,13 +202,12 @@ const maxPeerSubscriptions = 4096
 // applySubscription updates this subscriber's prefix set.
 func (p *peer) applySubscription(prefix []byte, add bool) error {
 	cur := p.subs.Load()
-	if add && cur != nil && len(cur.counts) >= maxPeerSubscriptions {
-		if _, ok := cur.counts[string(prefix)]; !ok {
-			return errorf(ErrProtocol, "more than %d subscriptions", maxPeerSubscriptions)
-		}
+	if add && cur.size() >= maxPeerSubscriptions && cur.counts[string(prefix)] == 0 {
+		return errorf(ErrProtocol, "more than %d subscriptions", maxPeerSubscriptions)
 	}
-	next, _ := cur.with(prefix, add)
-	p.subs.Store(next)
+	if next, _ := cur.with(prefix, add); next != cur {
+		p.subs.Store(next)
+	}
 	return nil
 }
 
@@ -205,7 +231,10 @@ func (p *peer) handleCommand(body []byte, b *batch) error {
 		}
 		var echo [maxPingContext]byte
 		n := copy(echo[:], pctx)
-		p.enqueueControl(func(out []byte) []byte { return appendCommand(out, cmdPONG, echo[:n]) })
+		// A peer that pings but never reads must not grow our queue: a
+		// PONG only proves liveness, so one is skipped while the queue is
+		// already long (the peer learns we are alive from the data).
+		p.enqueueControlBounded(func(out []byte) []byte { return appendCommand(out, cmdPONG, echo[:n]) })
 	case cmdPONG:
 	case cmdERROR:
 		return errorf(ErrPeerError, "%s", parseError(c.data))

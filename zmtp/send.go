@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"context"
+	"errors"
 )
 
 // Send queues m for delivery and returns once it is queued: Send copies
@@ -55,6 +56,24 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 	}
 }
 
+// TrySend is Send that never waits: where Send would wait for room it
+// returns ErrQueueFull instead (for PUB with NoDrop, subscribers before the
+// full one keep their copy).
+func (s *Socket) TrySend(m Msg) error {
+	err := s.Send(cancelledCtx, m)
+	if errors.Is(err, context.Canceled) {
+		return ErrQueueFull
+	}
+	return err
+}
+
+// cancelledCtx makes every wait in Send give up at once.
+var cancelledCtx = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
 // SendFrames is Send for a message given as separate frames.
 func (s *Socket) SendFrames(ctx context.Context, frames ...[]byte) error {
 	return s.Send(ctx, Msg(frames))
@@ -92,7 +111,9 @@ func (s *Socket) sendPush(ctx context.Context, m Msg, size int) error {
 func (s *Socket) tryPush(m Msg, size int) bool {
 	if s.pendingCount.Load() == 0 {
 		peers := *s.peers.Load()
-		if n := len(peers); n > 0 {
+		if n := len(peers); n == 1 {
+			return peers[0].tryEnqueue(m, size) == enqOK
+		} else if n > 1 {
 			start := int(s.rr.Add(1))
 			for i := 0; i < n; i++ {
 				if peers[(start+i)%n].tryEnqueue(m, size) == enqOK {

@@ -22,17 +22,21 @@ type Socket struct {
 	peers atomic.Pointer[[]*peer]
 	rr    atomic.Uint32 // PUSH round-robin cursor
 
+	// Close proceeds in two steps. First closed (under mu; no new Bind or
+	// Connect) and closing (atomic; Send refuses) are set and queues get
+	// the linger time to drain. Then stopped (under mu) and the stop
+	// channel end every connection, listener and dialler.
 	mu        sync.Mutex
 	closed    bool
+	stopped   bool
 	pending   []byte // PUSH: encoded messages while no peer can take them
 	pendMsgs  int
 	listeners []*listener
 	bound     []string
 	hsConns   map[net.Conn]struct{} // connections still in their handshake
-	stopped   bool
 
 	ownSubs      atomic.Pointer[subSet] // SUB/XSUB: our subscriptions; writers hold mu
-	pendingCount atomic.Int64           // len of pending in messages, for the fast path
+	pendingCount atomic.Int64           // pendMsgs, readable without mu by the fast path
 	closing      atomic.Bool
 
 	sendWake notifier      // room appeared in a queue, or a peer attached
@@ -190,7 +194,11 @@ func (s *Socket) close() error {
 	s.pending, s.pendMsgs = nil, 0
 	s.pendingCount.Store(0)
 	s.mu.Unlock()
+	// Receivers return ErrClosed now that stop is closed; taking their
+	// lock waits for one still decoding before its batch is counted.
+	s.recvLock <- struct{}{}
 	s.ctr.dropUnread.Add(uint64(s.inbox.drain()))
+	<-s.recvLock
 	return errors.Join(errs...)
 }
 
@@ -243,7 +251,7 @@ func (s *Socket) Stats() Stats {
 		st.Peers = append(st.Peers, PeerStats{
 			Remote:     p.remote,
 			SocketType: p.info.socketType,
-			Identity:   p.info.identity,
+			Identity:   append([]byte(nil), p.info.identity...),
 			Queued:     p.queued(),
 			Dropped:    p.dropped.Load(),
 		})
@@ -310,12 +318,14 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 			for _, q := range n {
 				kick(q.wake)
 			}
+		} else if s.isStopped() {
+			s.ctr.dropLinger.Add(uint64(msgs))
 		} else {
 			s.ctr.dropDisconnected.Add(uint64(msgs))
 		}
 	}
 	s.mu.Unlock()
-	if s.typ == XPUB {
+	if s.typ == XPUB && !s.isStopped() {
 		s.cancelSubscriptions(p)
 	}
 	s.ctr.disconnects.Add(1)

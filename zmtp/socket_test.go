@@ -70,6 +70,9 @@ func TestPubSubPrefix(t *testing.T) {
 		}
 		return true
 	})
+	if n := pub.Subscribers(); n != 2 {
+		t.Fatalf("Subscribers() = %d", n)
+	}
 	for i := 0; i < 100; i++ {
 		if err := pub.SendFrames(ctx, []byte("A1"), []byte{byte(i)}); err != nil {
 			t.Fatal(err)
@@ -95,7 +98,8 @@ func TestPubSubPrefix(t *testing.T) {
 			}
 		}
 	}
-	if st := pub.Stats(); st.NoSubscriber != 100 || st.Sent != 200 {
+	waitFor(t, "sent counter", func() bool { return pub.Stats().Sent == 200 })
+	if st := pub.Stats(); st.NoSubscriber != 100 {
 		t.Fatalf("pub stats %+v", st)
 	}
 }

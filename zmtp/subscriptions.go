@@ -2,9 +2,13 @@ package zmtp
 
 import "bytes"
 
-// subSet is an immutable set of subscription prefixes with reference
-// counts, as a PUB keeps per subscriber and a SUB keeps for itself. It is
-// replaced, never modified, so the send path reads it without a lock.
+// subSet is a set of subscription prefixes with reference counts, as a
+// PUB keeps per subscriber and a SUB keeps for itself. The fields the send
+// path reads (all, prefixes) never change once published: an update that
+// changes the distinct prefixes publishes a new subSet. The counts map is
+// shared between versions and touched only by the set's single writer (the
+// subscriber's reader goroutine, or the socket under its lock), so a
+// repeated subscribe or an unknown cancel costs a map operation, not a copy.
 type subSet struct {
 	all      bool // the empty prefix is subscribed: everything matches
 	prefixes [][]byte
@@ -27,36 +31,55 @@ func (s *subSet) match(topic []byte) bool {
 	return false
 }
 
-// with returns a copy of s with prefix added (add) or removed once (!add),
-// and whether the set of distinct prefixes changed.
+// with applies one subscribe (add) or cancel and returns the set to
+// publish and whether the distinct prefixes changed.
 func (s *subSet) with(prefix []byte, add bool) (*subSet, bool) {
-	n := &subSet{counts: make(map[string]int)}
-	if s != nil {
-		for k, v := range s.counts {
-			n.counts[k] = v
+	if s == nil {
+		if !add {
+			return nil, false
 		}
+		s = &subSet{counts: make(map[string]int)}
 	}
-	k := string(prefix)
-	c := n.counts[k]
-	changed := false
+	c := s.counts[string(prefix)]
+	switch {
+	case add && c > 0:
+		s.counts[string(prefix)] = c + 1
+		return s, false
+	case !add && c == 0:
+		return s, false
+	case !add && c > 1:
+		s.counts[string(prefix)] = c - 1
+		return s, false
+	}
+	n := &subSet{counts: s.counts}
 	if add {
-		n.counts[k] = c + 1
-		changed = c == 0
-	} else if c > 0 {
-		if c == 1 {
-			delete(n.counts, k)
-			changed = true
-		} else {
-			n.counts[k] = c - 1
+		s.counts[string(prefix)] = 1
+		n.prefixes = make([][]byte, 0, len(s.prefixes)+1)
+		n.prefixes = append(n.prefixes, s.prefixes...)
+		n.prefixes = append(n.prefixes, append([]byte(nil), prefix...))
+	} else {
+		delete(s.counts, string(prefix))
+		n.prefixes = make([][]byte, 0, len(s.prefixes))
+		for _, p := range s.prefixes {
+			if !bytes.Equal(p, prefix) {
+				n.prefixes = append(n.prefixes, p)
+			}
 		}
 	}
-	for p := range n.counts {
-		if p == "" {
+	for _, p := range n.prefixes {
+		if len(p) == 0 {
 			n.all = true
 		}
-		n.prefixes = append(n.prefixes, []byte(p))
 	}
-	return n, changed
+	return n, true
+}
+
+// size returns the number of distinct prefixes.
+func (s *subSet) size() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.prefixes)
 }
 
 // list returns every subscription, repeated by its count.

@@ -35,6 +35,7 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.Int64("max-message-size", 16<<20, "largest message accepted, bytes")
 	fs.Int("max-peers", 1024, "connections per endpoint")
 	fs.Duration("drain-timeout", 5*time.Second, "shutdown: how long to drain publishers and flush subscribers")
+	fs.Duration("archive-grace", 10*time.Second, "hold messages back this long while no archiver (file sink) is subscribed")
 }
 
 // BrokerFlagSet is the broker command's complete flag set.
@@ -67,11 +68,12 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		MaxMessageSize:   v.GetInt64("max-message-size"),
 		MaxPeers:         v.GetInt("max-peers"),
 		DrainTimeout:     v.GetDuration("drain-timeout"),
+		ArchiveGrace:     v.GetDuration("archive-grace"),
 	}
 	for name, n := range map[string]int64{
 		"fanout-queue": int64(c.FanoutQueue), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue),
 		"ingest-queue": int64(c.IngestQueue), "max-message-size": c.MaxMessageSize, "max-peers": int64(c.MaxPeers),
-		"drain-timeout": int64(c.DrainTimeout),
+		"drain-timeout": int64(c.DrainTimeout), "archive-grace": int64(c.ArchiveGrace),
 	} {
 		if n <= 0 {
 			return c, "", Configf("--%s must be positive", name)

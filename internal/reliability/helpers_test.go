@@ -1,0 +1,248 @@
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/publisher"
+	"github.com/logbus/logbus/subscriber"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// logbusBinary builds cmd/logbus once; its broker and filesink commands
+// run the daemons.
+func logbusBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "logbus-rel")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		_, file, _, _ := runtime.Caller(0)
+		binPath = filepath.Join(dir, "logbus")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/logbus")
+		cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// proc is a daemon process under test.
+type proc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	args []string
+	out  *strings.Builder
+}
+
+func startProc(t *testing.T, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, args: args, out: new(strings.Builder)}
+	p.start()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			if err := p.cmd.Process.Kill(); err != nil {
+				t.Error(err)
+			}
+			if err := p.cmd.Wait(); err != nil {
+				t.Logf("%s: %v", args[0], err)
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", args[0], p.out.String())
+		}
+	})
+	return p
+}
+
+func (p *proc) start() {
+	p.cmd = exec.Command(logbusBinary(p.t), p.args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// kill sends sig and waits for the process to end.
+func (p *proc) kill(sig syscall.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return err
+	}
+	return p.cmd.Wait()
+}
+
+type brokerAddrs struct{ ingest, fanout, archive, http string }
+
+func newBrokerAddrs(t *testing.T) brokerAddrs {
+	return brokerAddrs{"tcp://" + freeAddr(t), "tcp://" + freeAddr(t), "tcp://" + freeAddr(t), freeAddr(t)}
+}
+
+func startBroker(t *testing.T, a brokerAddrs) *proc {
+	return startProc(t, "broker", "--ingest", a.ingest, "--fanout", a.fanout, "--archive", a.archive, "--http", a.http,
+		"--log-level", "warn", "--drain-timeout", "3s")
+}
+
+func newPub(t *testing.T, ep string, opts *publisher.Options) *publisher.Publisher {
+	t.Helper()
+	if opts == nil {
+		opts = &publisher.Options{}
+	}
+	opts.ReconnectInterval, opts.ReconnectIntervalMax = 10*time.Millisecond, 100*time.Millisecond
+	p, err := publisher.New(ep, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := p.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
+}
+
+func newSub(t *testing.T, ep string) *subscriber.Subscriber {
+	t.Helper()
+	s, err := subscriber.Dial(context.Background(), ep, &subscriber.Options{
+		QueueMessages: 100000, ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// tally follows a subscriber: the distinct sequence numbers received per
+// stream and the records reported missing.
+type tally struct {
+	mu      sync.Mutex
+	seqs    map[uint64]map[uint64]bool
+	missing uint64
+	done    chan struct{}
+	cancel  context.CancelFunc
+}
+
+func follow(s *subscriber.Subscriber) *tally {
+	ctx, cancel := context.WithCancel(context.Background())
+	tl := &tally{seqs: map[uint64]map[uint64]bool{}, done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(tl.done)
+		for {
+			ev, err := s.Next(ctx)
+			if err != nil {
+				return
+			}
+			tl.mu.Lock()
+			switch ev.Kind {
+			case subscriber.KindRecord:
+				if ev.Record.Message != "probe" {
+					if tl.seqs[ev.Record.Stream] == nil {
+						tl.seqs[ev.Record.Stream] = map[uint64]bool{}
+					}
+					tl.seqs[ev.Record.Stream][ev.Record.Seq] = true
+				}
+			case subscriber.KindGap:
+				tl.missing += ev.Gap.Missing
+			}
+			tl.mu.Unlock()
+		}
+	}()
+	return tl
+}
+
+func (tl *tally) stop() {
+	tl.cancel()
+	<-tl.done
+}
+
+func (tl *tally) received(stream uint64) int {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return len(tl.seqs[stream])
+}
+
+func (tl *tally) has(stream, seq uint64) bool {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return tl.seqs[stream][seq]
+}
+
+func (tl *tally) gaps() uint64 {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return tl.missing
+}
+
+// joined publishes probes until the tally's subscriber has one (the
+// probes are numbered like other records: count them in the stream).
+func joined(t *testing.T, p *publisher.Publisher, s *subscriber.Subscriber) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatal("subscriber never joined")
+		}
+		p.Publish(&codec.Record{Message: "probe"})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ev, err := s.Next(ctx)
+		cancel()
+		if err == nil && ev.Kind == subscriber.KindRecord {
+			return
+		}
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -116,20 +116,50 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 			s.flush()
 		}
 	}
-	// Stopping: what has already been received is written too.
-	for {
-		ev, ok := src.TryNext()
-		if !ok {
-			break
+	s.drain(src)
+	s.flush()
+	return nil
+}
+
+// Stopping gracefully: a source that can stop the flow (a subscriber
+// unsubscribing from the broker) does, and what is already on its way is
+// read until the input has been quiet for drainQuiet (at most drainMax);
+// the broker holds back new messages while no archiver is subscribed, so
+// a restarted sink misses nothing. Any other source is read for what it
+// already holds.
+func (s *Sink) drain(src Source) {
+	u, ok := src.(interface{ Unsubscribe() error })
+	if !ok || u.Unsubscribe() != nil {
+		for {
+			ev, ok := src.TryNext()
+			if !ok {
+				return
+			}
+			s.Add(ev)
+			if s.pendingBytes >= maxBatch {
+				s.flush()
+			}
+		}
+	}
+	deadline := time.Now().Add(drainMax)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), drainQuiet)
+		ev, err := src.Next(ctx)
+		cancel()
+		if err != nil {
+			return
 		}
 		s.Add(ev)
 		if s.pendingBytes >= maxBatch {
 			s.flush()
 		}
 	}
-	s.flush()
-	return nil
 }
+
+const (
+	drainQuiet = 300 * time.Millisecond
+	drainMax   = 10 * time.Second
+)
 
 // tryNext takes the next event if one is here. Before calling the input
 // idle it yields a few times, so that a record arriving a microsecond

@@ -54,6 +54,8 @@ type Subscriber struct {
 	msg    codec.Message
 	queue  []Event // events of the current message not yet returned
 	stats  Stats
+
+	prefixes [][]byte // the subscriptions made at Dial
 }
 
 // Stats counts what a subscriber has seen.
@@ -92,7 +94,10 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	if err != nil {
 		return nil, fmt.Errorf("subscriber: %w", err)
 	}
-	sock, err := zmtp.NewSocket(zmtp.SUB, &zmtp.Options{
+	// XSUB rather than SUB: the broker filters by our subscriptions, and
+	// XSUB does not filter again locally, so after Unsubscribe what is
+	// already on its way is still delivered (a SUB would discard it).
+	sock, err := zmtp.NewSocket(zmtp.XSUB, &zmtp.Options{
 		RecvHWM:              o.QueueMessages,
 		PlainUsername:        o.PlainUsername,
 		PlainPassword:        o.PlainPassword,
@@ -110,7 +115,7 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	if err := sock.Connect(endpoint); err != nil {
 		return nil, errors.Join(fmt.Errorf("subscriber: %w", err), sock.Close())
 	}
-	return &Subscriber{sock: sock, opts: o, seq: newSequencer(o.MaxStreams)}, nil
+	return &Subscriber{sock: sock, opts: o, seq: newSequencer(o.MaxStreams), prefixes: prefixes}, nil
 }
 
 // Next returns the next event, waiting until one arrives or ctx ends.
@@ -206,6 +211,18 @@ func (s *Subscriber) Stats() Stats { return s.stats }
 
 // Connected reports whether the broker is connected.
 func (s *Subscriber) Connected() bool { return s.sock.PeerCount() > 0 }
+
+// Unsubscribe cancels the subscriptions: the broker stops sending new
+// messages, while those already on their way can still be read with Next.
+// A consumer stopping gracefully calls it, then reads until the input is
+// quiet, so nothing in flight is lost.
+func (s *Subscriber) Unsubscribe() error {
+	var errs []error
+	for _, p := range s.prefixes {
+		errs = append(errs, s.sock.Unsubscribe(p))
+	}
+	return errors.Join(errs...)
+}
 
 // Close disconnects. It is idempotent and safe on a nil *Subscriber.
 func (s *Subscriber) Close() error {

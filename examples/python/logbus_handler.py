@@ -115,7 +115,8 @@ class LogbusHandler(logging.Handler):
             self.handleError(record)
 
     def close(self):
+        # Give queued records up to 5 s to reach the broker at exit.
         try:
-            self.socket.close(linger=2000)
+            self.socket.close(linger=5000)
         finally:
             super().close()

@@ -93,7 +93,9 @@ func TestLogbusHandlerExample(t *testing.T) {
 	for len(recs) < 4 {
 		ev, err := sub.Next(rctx)
 		if err != nil {
-			t.Fatalf("after %d records: %v (python stdout %q)", len(recs), err, proc.Stdout())
+			st := b.Stats()
+			t.Fatalf("after %d records: %v (python stdout %q); broker in %d forwarded %d rejected %+v ingest peers %d archive sent %d",
+				len(recs), err, proc.Stdout(), st.In, st.Forwarded, st.Rejected, len(st.Ingest.Peers), st.Archive.Sent)
 		}
 		if ev.Kind == subscriber.KindDecodeError {
 			t.Fatalf("decode error: %v", ev.Err)

@@ -22,6 +22,13 @@ type pull struct {
 	t    *testing.T
 	sock *zmtp.Socket
 	dec  codec.Decoder
+	buf  []topicRecord // received, not yet returned
+}
+
+// topicRecord is a record with the topic of the message that carried it.
+type topicRecord struct {
+	topic string
+	codec.Record
 }
 
 func startPull(t *testing.T, endpoint string) (*pull, string) {
@@ -59,18 +66,32 @@ func (p *pull) next(d time.Duration) (codec.Message, error) {
 	return m, nil
 }
 
-// records receives n log records (deadline d in all).
+// records receives n log records (deadline d in all); a message may
+// carry several (a batch), and what is not asked for is kept.
 func (p *pull) records(n int, d time.Duration) []codec.Record {
 	p.t.Helper()
-	deadline := time.Now().Add(d)
 	var out []codec.Record
-	for len(out) < n {
+	for _, tr := range p.topicRecords(n, d) {
+		out = append(out, tr.Record)
+	}
+	return out
+}
+
+func (p *pull) topicRecords(n int, d time.Duration) []topicRecord {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
+	for len(p.buf) < n {
 		m, err := p.next(time.Until(deadline))
 		if err != nil {
-			p.t.Fatalf("after %d of %d records: %v", len(out), n, err)
+			p.t.Fatalf("after %d of %d records: %v", len(p.buf), n, err)
 		}
-		out = append(out, m.Records...)
+		for _, r := range m.Records {
+			r.Attrs = append([]codec.Attr(nil), r.Attrs...)
+			p.buf = append(p.buf, topicRecord{m.Topic.String(), r})
+		}
 	}
+	out := p.buf[:n:n]
+	p.buf = p.buf[n:]
 	return out
 }
 

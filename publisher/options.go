@@ -21,6 +21,11 @@ type Options struct {
 	// QueueBytes bounds the encoded bytes waiting for the sender.
 	// Default 16 MiB.
 	QueueBytes int
+	// Batch is the most records sent in one message when several of the
+	// same topic are waiting (a message is the topic frame and one frame
+	// per record; see docs/wire.md). 1 sends every record alone.
+	// Default 64.
+	Batch int
 	// Host names this machine in every record. Default os.Hostname(),
 	// resolved once.
 	Host string
@@ -46,6 +51,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.QueueRecords <= 0 {
 		r.QueueRecords = 10000
+	}
+	if r.Batch <= 0 {
+		r.Batch = 64
 	}
 	if r.QueueBytes <= 0 {
 		r.QueueBytes = 16 << 20

@@ -45,20 +45,16 @@ func TestTopicCarriesEquipment(t *testing.T) {
 	log.Warn("b", "equipment", "../etc") // not routable: payload only
 	log.Warn("c")
 	want := []string{"SLJ/scope-3/", "SLJ", "SLJ"}
-	for i := range want {
-		m, err := pl.next(5 * time.Second)
-		if err != nil {
-			t.Fatal(err)
+	for i, r := range pl.topicRecords(3, 5*time.Second) {
+		if r.topic != want[i] {
+			t.Errorf("record %d topic %q want %q", i, r.topic, want[i])
 		}
-		if m.Topic.String() != want[i] {
-			t.Errorf("message %d topic %q want %q", i, m.Topic, want[i])
-		}
-		if i == 1 && m.Records[0].Equipment != "../etc" {
-			t.Errorf("hostile equipment id lost from the payload: %+v", m.Records[0])
+		if i == 1 && r.Equipment != "../etc" {
+			t.Errorf("hostile equipment id lost from the payload: %+v", r.Record)
 		}
 		// Each topic is numbered on its own.
-		if seq := m.Records[0].Seq; seq != map[int]uint64{0: 1, 1: 1, 2: 2}[i] {
-			t.Errorf("message %d seq %d", i, seq)
+		if seq := r.Seq; seq != map[int]uint64{0: 1, 1: 1, 2: 2}[i] {
+			t.Errorf("record %d seq %d", i, seq)
 		}
 	}
 }
@@ -149,7 +145,7 @@ func TestDropAccounting(t *testing.T) {
 		}
 	}
 	// One report per episode: a second look finds nothing more.
-	if _, err := pl.next(200 * time.Millisecond); err == nil {
+	if _, err := pl.next(200 * time.Millisecond); err == nil || len(pl.buf) > 0 {
 		t.Error("a second drop report was sent for the same episode")
 	}
 }
@@ -234,7 +230,7 @@ func TestBrokerRestart(t *testing.T) {
 			t.Fatalf("record %d: i=%v seq=%d", j, v, r.Seq)
 		}
 	}
-	if _, err := pl2.next(100 * time.Millisecond); err == nil {
+	if _, err := pl2.next(100 * time.Millisecond); err == nil || len(pl2.buf) > 0 {
 		t.Error("duplicate delivered after the restart")
 	}
 	if st := p.Stats(); st.Dropped.Total() != 0 {
@@ -251,5 +247,36 @@ func TestOptionsRejected(t *testing.T) {
 	}
 	if _, err := New("bogus://x", nil); err == nil {
 		t.Error("bad endpoint accepted")
+	}
+}
+
+// TestBatching: a backlog of one topic leaves in multi-record messages,
+// at most Options.Batch records each, in order; Batch 1 sends them alone.
+func TestBatching(t *testing.T) {
+	for _, batch := range []int{1, 16} {
+		ep := freePort(t)
+		p := newPublisher(t, ep, &Options{Batch: batch})
+		const n = 500
+		for i := range n {
+			p.Publish(&codec.Record{Message: "b", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+		}
+		pl, _ := startPull(t, ep)
+		got, most := 0, 0
+		for got < n {
+			m, err := pl.next(10 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range m.Records {
+				if v, _ := r.Attr("i"); v.Int64() != int64(got) || r.Seq != uint64(got+1) {
+					t.Fatalf("batch %d: record %d has i=%v seq=%d", batch, got, v, r.Seq)
+				}
+				got++
+			}
+			most = max(most, len(m.Records))
+		}
+		if most > batch || batch > 1 && most == 1 {
+			t.Errorf("Batch %d: largest message held %d records", batch, most)
+		}
 	}
 }

@@ -805,3 +805,34 @@ func (s *Socket) inboxLen() int {
 	defer s.inbox.mu.Unlock()
 	return len(s.inbox.q) - s.inbox.head
 }
+
+func TestSocketBufferSizes(t *testing.T) {
+	// Small kernel buffers bound what is in flight: against a peer that
+	// never reads, a NoDrop PUB with tiny buffers blocks after little data.
+	pub := newSock(t, PUB, &Options{SendHWM: 1, NoDrop: true, SendBufferSize: 4096, Linger: -1})
+	ep := bindLocal(t, pub)
+	c := rawDial(t, ep)
+	if tc, ok := c.(*net.TCPConn); ok {
+		if err := tc.SetReadBuffer(4096); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rawHandshake(t, c, "SUB")
+	mustWrite(t, c, appendCommand(nil, cmdSUBSCRIBE))
+	waitSubscribed(t, pub, 1)
+	ctx, cancel := context.WithTimeout(testCtx(t), 200*time.Millisecond)
+	defer cancel()
+	payload := make([]byte, 1024)
+	sent := 0
+	for ; sent < 100000; sent++ {
+		if err := pub.SendFrames(ctx, []byte("T"), payload); err != nil {
+			break
+		}
+	}
+	// Default Linux buffers would take several MiB; these take a few
+	// dozen KiB at most.
+	if sent > 2000 {
+		t.Fatalf("%d KiB went into a connection with 4 KiB buffers", sent)
+	}
+	t.Logf("blocked after %d messages of 1 KiB", sent)
+}

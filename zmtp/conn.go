@@ -18,6 +18,9 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint) bool {
 		s.closeConn(conn, ep, remote)
 		return false
 	}
+	if err := s.setBuffers(conn); err != nil {
+		s.logConn("zmtp: socket buffer size not applied", ep, remote, err)
+	}
 	rd := &connReader{conn: conn}
 	r := bufio.NewReaderSize(rd, s.cfg.ReadBufferSize)
 	info, err := s.runHandshake(conn, r)
@@ -110,4 +113,20 @@ func (s *Socket) closeConn(conn net.Conn, ep endpoint, remote string) {
 	if err := conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.logConn("zmtp: close failed", ep, remote, err)
 	}
+}
+
+// setBuffers applies SendBufferSize and RecvBufferSize to a TCP connection.
+func (s *Socket) setBuffers(conn net.Conn) error {
+	tc, ok := conn.(*net.TCPConn)
+	if !ok {
+		return nil
+	}
+	var errs []error
+	if n := s.cfg.SendBufferSize; n > 0 {
+		errs = append(errs, tc.SetWriteBuffer(n))
+	}
+	if n := s.cfg.RecvBufferSize; n > 0 {
+		errs = append(errs, tc.SetReadBuffer(n))
+	}
+	return errors.Join(errs...)
 }

@@ -144,6 +144,13 @@ func TestHostilePeers(t *testing.T) {
 			}
 			expectClosed(t, c, r)
 		}, func(r RejectStats) uint64 { return r.TooLarge }},
+		{"truncated frame", func(t *testing.T, c net.Conn) {
+			rawHandshake(t, c, "PUSH")
+			mustWrite(t, c, []byte{0, 100, 'p', 'a', 'r', 't'})
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, func(r RejectStats) uint64 { return r.Protocol }},
 		{"garbage instead of greeting", func(t *testing.T, c net.Conn) {
 			mustWrite(t, c, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 			expectClosed(t, c, nil)

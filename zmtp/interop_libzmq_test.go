@@ -208,18 +208,20 @@ func TestXPubXSubLibzmq(t *testing.T) {
 }
 
 func TestLibzmqHeartbeats(t *testing.T) {
-	// libzmq sends PINGs every 20 ms with a TTL and a timeout; we must
+	// libzmq sends PINGs every 50 ms with a TTL and a timeout; we must
 	// answer them, keep them out of the data stream, and send our own,
 	// and neither side may drop the link while messages trickle.
 	ctx := testCtx(t)
 	const n = 50
-	hb := &Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 200 * time.Millisecond, HeartbeatTTL: time.Second}
-	pyPull := startPy(t, "--role", "pull", "--bind", "tcp://127.0.0.1:*", "--count", strconv.Itoa(n), "--size", "20", "--hb-ivl", "20")
+	// Generous timeouts (libzmq: 10 intervals, TTL 20) so a loaded CI
+	// machine does not make either side give up.
+	hb := &Options{HeartbeatInterval: 50 * time.Millisecond, HeartbeatTimeout: time.Second, HeartbeatTTL: 2 * time.Second}
+	pyPull := startPy(t, "--role", "pull", "--bind", "tcp://127.0.0.1:*", "--count", strconv.Itoa(n), "--size", "20", "--hb-ivl", "50")
 	push := newSock(t, PUSH, hb)
 	if err := push.Connect(pyPull.expect("EP")[1]); err != nil {
 		t.Fatal(err)
 	}
-	pyPush := startPy(t, "--role", "push", "--bind", "tcp://127.0.0.1:*", "--count", strconv.Itoa(n), "--size", "20", "--hb-ivl", "20")
+	pyPush := startPy(t, "--role", "push", "--bind", "tcp://127.0.0.1:*", "--count", strconv.Itoa(n), "--size", "20", "--hb-ivl", "50")
 	pull := newSock(t, PULL, nil)
 	if err := pull.Connect(pyPush.expect("EP")[1]); err != nil {
 		t.Fatal(err)
@@ -231,7 +233,10 @@ func TestLibzmqHeartbeats(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i%10 == 9 {
-			time.Sleep(60 * time.Millisecond)
+			// Idle gaps longer than the interval, so that PINGs and
+			// PONGs cross while no data flows. This paces the sender;
+			// it does not wait for a state.
+			time.Sleep(120 * time.Millisecond)
 		}
 	}
 	pyPull.expect("OK")
@@ -244,6 +249,13 @@ func TestLibzmqHeartbeats(t *testing.T) {
 			t.Fatalf("message %d out of order", i)
 		}
 	}
+	// Our PULL sends nothing but PONGs: once libzmq has pinged it for
+	// longer than its 500 ms heartbeat timeout, the link proves the PONGs
+	// count as traffic.
+	waitFor(t, "libzmq PINGs over a timeout period", func() bool {
+		ps := *pull.peers.Load()
+		return len(ps) == 1 && ps[0].pingsIn.Load() >= 14
+	})
 	for _, s := range []*Socket{push, pull} {
 		st := s.Stats()
 		if st.Disconnects != 0 || st.Rejected.Total() != 0 || st.Connects != 1 {

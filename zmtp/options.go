@@ -73,6 +73,14 @@ type Options struct {
 	// mostly idle peers may want less. Default DefaultReadBufferSize
 	// (64 KiB); at least 4 KiB is used.
 	ReadBufferSize int
+	// SendBufferSize and RecvBufferSize, when positive, set the kernel's
+	// socket buffers of each TCP connection (as libzmq's ZMQ_SNDBUF and
+	// ZMQ_RCVBUF do). They bound how much data sits in the kernel between
+	// the two sockets: Stats.Sent counts a message once it is handed to
+	// the kernel, so data still in flight when a peer process dies is
+	// lost with it. Default 0: the system's default (on Linux the buffers
+	// grow to several MiB on a busy connection).
+	SendBufferSize, RecvBufferSize int
 	// HeartbeatInterval, when positive, sends a PING to each peer this
 	// often. Default 0: no heartbeats are sent (PINGs from peers are
 	// always answered).

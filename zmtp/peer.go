@@ -48,6 +48,8 @@ type peer struct {
 	inSpace   chan struct{} // capacity 1: Recv consumed a batch
 
 	cmdBuf []byte // reader-owned scratch for command frames
+
+	pingsIn atomic.Uint64 // PINGs received (observed by tests)
 }
 
 func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info peerInfo, remote string) *peer {

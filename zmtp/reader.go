@@ -33,6 +33,7 @@ func (p *peer) readLoop() (err error) {
 	}
 	b := getBatch()
 	msgStart := 0
+	partial := false // a frame or message has begun and not ended
 	defer func() {
 		// Complete messages already read are delivered, not lost; a
 		// partial message is discarded, as the peer never finished it.
@@ -40,8 +41,11 @@ func (p *peer) readLoop() (err error) {
 		if !s.deliver(p, b) {
 			putBatch(b)
 		}
-		if isTimeout(err) && p.rd.timeout > 0 {
+		switch {
+		case isTimeout(err) && p.rd.timeout > 0:
 			err = errorf(ErrHeartbeat, "nothing received for %v", p.rd.timeout)
+		case partial && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+			err = errorf(ErrProtocol, "connection closed inside a frame or message: %v", err)
 		}
 	}()
 	var msgSize, overhead uint64
@@ -66,6 +70,7 @@ func (p *peer) readLoop() (err error) {
 		if err != nil {
 			return err
 		}
+		partial = true
 		if err := checkFlags(flags); err != nil {
 			return err
 		}
@@ -100,6 +105,7 @@ func (p *peer) readLoop() (err error) {
 				return err
 			}
 			msgStart = len(b.buf)
+			partial = false
 			continue
 		}
 		if size > uint64(limit)-msgSize {
@@ -128,6 +134,7 @@ func (p *peer) readLoop() (err error) {
 		msgSize += size
 		inMsg = flags&flagMore != 0
 		if !inMsg {
+			partial = false
 			msgSize, overhead = 0, 0
 			if err := p.finishMsg(b, msgStart); err != nil {
 				return err
@@ -223,6 +230,7 @@ func (p *peer) handleCommand(body []byte, b *batch) error {
 		if err != nil {
 			return err
 		}
+		p.pingsIn.Add(1)
 		if ttl > 0 {
 			d := time.Duration(ttl) * 100 * time.Millisecond
 			if p.rd.timeout == 0 || d < p.rd.timeout {

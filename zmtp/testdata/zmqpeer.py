@@ -47,8 +47,8 @@ def main():
         s.setsockopt(zmq.SNDHWM, 0)
     if a.hb_ivl:
         s.setsockopt(zmq.HEARTBEAT_IVL, a.hb_ivl)
-        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, a.hb_ivl * 3)
-        s.setsockopt(zmq.HEARTBEAT_TTL, a.hb_ivl * 5)
+        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, a.hb_ivl * 10)
+        s.setsockopt(zmq.HEARTBEAT_TTL, a.hb_ivl * 20)
     if a.plain_user is not None:
         s.plain_username = a.plain_user.encode()
         s.plain_password = (a.plain_pass or "").encode()

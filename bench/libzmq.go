@@ -1,0 +1,125 @@
+//go:build !nolibzmq
+
+package main
+
+import (
+	"errors"
+	"syscall"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+)
+
+// libzmqLink drives libzmq through pebbe/zmq4. libzmq sockets are not
+// thread-safe; the benchmark uses each side from one goroutine at a time.
+type libzmqLink struct {
+	snd, rcv *zmq.Socket
+	frames   [][]byte
+	timeout  time.Duration // current receive timeout; -1 is none
+}
+
+func openLibZMQ(pattern string) (link, error) {
+	sendT, recvT := zmq.PUSH, zmq.PULL
+	if pattern == "pubsub" {
+		sendT, recvT = zmq.PUB, zmq.SUB
+	}
+	rcv, err := zmq.NewSocket(recvT)
+	if err != nil {
+		return nil, err
+	}
+	snd, err := zmq.NewSocket(sendT)
+	if err != nil {
+		return nil, errors.Join(err, rcv.Close())
+	}
+	l := &libzmqLink{snd: snd, rcv: rcv, timeout: -1}
+	for _, s := range []*zmq.Socket{snd, rcv} {
+		// Unlimited queues: libzmq then neither drops (PUB) nor blocks,
+		// the same "every message arrives" contract as the other runs.
+		for _, set := range []func(int) error{s.SetSndhwm, s.SetRcvhwm} {
+			if err := set(0); err != nil {
+				l.close()
+				return nil, err
+			}
+		}
+		if err := s.SetLinger(0); err != nil {
+			l.close()
+			return nil, err
+		}
+	}
+	if recvT == zmq.SUB {
+		if err := rcv.SetSubscribe(""); err != nil {
+			l.close()
+			return nil, err
+		}
+	}
+	if err := rcv.Bind("tcp://127.0.0.1:*"); err != nil {
+		l.close()
+		return nil, err
+	}
+	ep, err := rcv.GetLastEndpoint()
+	if err == nil {
+		err = snd.Connect(ep)
+	}
+	if err != nil {
+		l.close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *libzmqLink) send(frames [][]byte) error {
+	for i, f := range frames {
+		flag := zmq.SNDMORE
+		if i == len(frames)-1 {
+			flag = 0
+		}
+		if _, err := l.snd.SendBytes(f, flag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *libzmqLink) recv() ([][]byte, error) {
+	if l.timeout != -1 {
+		if err := l.rcv.SetRcvtimeo(-1); err != nil {
+			return nil, err
+		}
+		l.timeout = -1
+	}
+	return l.recvMsg()
+}
+
+func (l *libzmqLink) recvMsg() ([][]byte, error) {
+	l.frames = l.frames[:0]
+	for {
+		f, err := l.rcv.RecvBytes(0)
+		if err != nil {
+			return nil, err
+		}
+		l.frames = append(l.frames, f)
+		more, err := l.rcv.GetRcvmore()
+		if err != nil || !more {
+			return l.frames, err
+		}
+	}
+}
+
+func (l *libzmqLink) recvWithin(d time.Duration) error {
+	if l.timeout != d {
+		if err := l.rcv.SetRcvtimeo(d); err != nil {
+			return err
+		}
+		l.timeout = d
+	}
+	_, err := l.recvMsg()
+	if errors.Is(zmq.AsErrno(err), zmq.Errno(syscall.EAGAIN)) {
+		return errTimeout
+	}
+	return err
+}
+
+func (l *libzmqLink) close() {
+	l.snd.Close()
+	l.rcv.Close()
+}

@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"encoding/binary"
+	"slices"
 )
 
 // Frame flag bits (RFC 37 "Framing"). The remaining bits are reserved and
@@ -40,8 +41,14 @@ func appendFrame(dst []byte, flags byte, body []byte) []byte {
 	return append(dst, body...)
 }
 
-// appendMsg appends every frame of m, with MORE on all but the last.
+// appendMsg appends every frame of m, with MORE on all but the last. A
+// queue buffer that must grow doubles: append alone grows large slices by
+// a quarter at a time, and a backlog of megabytes would be copied over and
+// over.
 func appendMsg(dst []byte, m Msg) []byte {
+	if need := encodedSize(m); cap(dst)-len(dst) < need {
+		dst = slices.Grow(dst, max(need, len(dst)))
+	}
 	last := len(m) - 1
 	for i, f := range m {
 		var flags byte

@@ -233,7 +233,10 @@ func (p *peer) writeLoop() error {
 			}
 			return err
 		}
-		if cap(buf) <= maxRetainedBuf {
+		// A large buffer is kept while the peer stays busy (more is already
+		// queued): regrowing one for every write of a backlog costs more
+		// than the backlog itself. An idle peer lets it go.
+		if cap(buf) <= maxRetainedBuf || len(p.out) > 0 {
 			p.spare = buf[:0]
 		}
 		p.mu.Unlock()

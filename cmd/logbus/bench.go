@@ -197,7 +197,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 	}
 	ingest, fanout, archive := "tcp://"+addrs[0], "tcp://"+addrs[1], "tcp://"+addrs[2]
 	brk, err := startComponent(self, []string{"broker", "--ingest", ingest, "--fanout", fanout, "--archive", archive,
-		"--http", addrs[3], "--log-level", "warn", "--fanout-queue", "100000"}, stderr)
+		"--http", addrs[3], "--log-level", "warn"}, stderr)
 	if err != nil {
 		return res, err
 	}
@@ -284,9 +284,10 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 	}
 	// Wait until the bench file holds every record, or stops growing.
 	file := filepath.Join(root, "bench", "bench-host.log")
+	var counter lineCounter
 	lines, last, lastChange := 0, -1, time.Now()
 	for lines < total {
-		lines = countFileLines(file)
+		lines = counter.count(file)
 		if lines != last {
 			last, lastChange = lines, time.Now()
 		} else if time.Since(lastChange) > cfg.Timeout {
@@ -318,23 +319,33 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 	return res, nil
 }
 
-func countFileLines(path string) int {
+// lineCounter counts the lines of a growing file, reading only what was
+// appended since the last call.
+type lineCounter struct {
+	off   int64
+	lines int
+	buf   []byte
+}
+
+func (c *lineCounter) count(path string) int {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0
+		return c.lines
 	}
 	defer f.Close()
-	n := 0
-	buf := make([]byte, 1<<20)
+	if c.buf == nil {
+		c.buf = make([]byte, 1<<20)
+	}
 	for {
-		k, err := f.Read(buf)
-		for _, c := range buf[:k] {
-			if c == '\n' {
-				n++
+		k, err := f.ReadAt(c.buf, c.off)
+		c.off += int64(k)
+		for _, b := range c.buf[:k] {
+			if b == '\n' {
+				c.lines++
 			}
 		}
-		if err != nil {
-			return n
+		if err != nil || k == 0 {
+			return c.lines
 		}
 	}
 }

@@ -54,6 +54,7 @@ type benchResult struct {
 	P50ms         float64            `json:"p50_ms"`
 	P99ms         float64            `json:"p99_ms"`
 	LatencyN      int                `json:"latency_samples"`
+	BrokerMsgs    int                `json:"broker_messages"` // messages the broker forwarded: records per message shows batching
 	CPUSeconds    map[string]float64 `json:"cpu_seconds"`
 	PeakRSSMiB    map[string]float64 `json:"peak_rss_mib"`
 }
@@ -118,6 +119,7 @@ func printBench(w io.Writer, r benchResult) {
 	fmt.Fprintf(w, "load            %d publishers x %d records, %d-byte messages\n", r.Publishers, r.Records/r.Publishers, r.RecordBytes)
 	fmt.Fprintf(w, "throughput      %.0f records/s into files (%.2f s)\n", r.RecordsPerSec, r.Seconds)
 	fmt.Fprintf(w, "lost            %d (dropped at publishers: %d)\n", r.Lost, r.DroppedAtPub)
+	fmt.Fprintf(w, "batching        %d broker messages, %.1f records each\n", r.BrokerMsgs, float64(r.Records)/float64(max(r.BrokerMsgs, 1)))
 	fmt.Fprintf(w, "latency         p50 %.2f ms, p99 %.2f ms (publish to fan-out delivery, %d samples)\n", r.P50ms, r.P99ms, r.LatencyN)
 	for _, c := range []string{"publishers", "broker", "filesink"} {
 		fmt.Fprintf(w, "%-15s %.2f CPU s, peak RSS %.1f MiB\n", c, r.CPUSeconds[c], r.PeakRSSMiB[c])
@@ -296,6 +298,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	msgs, _ := metricValue(brk.http, "logbus_broker_messages_forwarded_total")
 	stopProbe()
 	<-probeDone
 	pubCPU, pubRSS := selfUsage(cpu0)
@@ -311,7 +314,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 	res = benchResult{
 		Transport: cfg.Transport, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
 		Seconds: elapsed.Seconds(), RecordsPerSec: float64(lines) / elapsed.Seconds(), Lost: total - lines,
-		DroppedAtPub: dropped, P50ms: q(0.5), P99ms: q(0.99), LatencyN: len(lat),
+		DroppedAtPub: dropped, P50ms: q(0.5), P99ms: q(0.99), LatencyN: len(lat), BrokerMsgs: int(msgs),
 		CPUSeconds: res.CPUSeconds, PeakRSSMiB: res.PeakRSSMiB,
 	}
 	latMu.Unlock()

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,7 +41,11 @@ const (
 )
 
 func (s Shape) String() string {
-	return [...]string{"logbus", "distlog", "logbook", "dict", "frame"}[s]
+	names := [...]string{"logbus", "distlog", "logbook", "dict", "frame"}
+	if int(s) < len(names) {
+		return names[s]
+	}
+	return "shape(" + strconv.Itoa(int(s)) + ")"
 }
 
 func shapeOf(attrs []Attr) Shape {

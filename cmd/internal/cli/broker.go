@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -93,24 +92,13 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 	return c, v.GetString("http"), nil
 }
 
+// RunBroker is the broker command: it parses args, runs until ctx ends
+// and returns the exit code. name prefixes its messages.
 func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer) int {
 	fs := BrokerFlagSet()
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: "+name+" [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return ExitOK
-		}
-		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
-		return ExitUsage
-	}
-	v, err := Load(fs, "config")
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitUsage
+	v, code, ok := ParseDaemonFlags(fs, name, args, stderr)
+	if !ok {
+		return code
 	}
 	cfg, httpAddr, err := BrokerConfig(v)
 	if err != nil {

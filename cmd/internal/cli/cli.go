@@ -8,6 +8,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -61,4 +62,28 @@ func Load(fs *pflag.FlagSet, configFlag string) (*viper.Viper, error) {
 // Configf returns a configuration error.
 func Configf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+}
+
+// ParseDaemonFlags parses a daemon's arguments and loads its
+// configuration. When ok is false the command ends with code (0 for
+// --help, ExitUsage with a message for anything wrong).
+func ParseDaemonFlags(fs *pflag.FlagSet, name string, args []string, stderr io.Writer) (v *viper.Viper, code int, ok bool) {
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: "+name+" [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, ExitOK, false
+		}
+		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
+		return nil, ExitUsage, false
+	}
+	v, err := Load(fs, "config")
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return nil, ExitUsage, false
+	}
+	return v, ExitOK, true
 }

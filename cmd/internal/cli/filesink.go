@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -87,24 +86,13 @@ func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
 	return c, nil
 }
 
+// RunFilesink is the filesink command: it parses args, runs until ctx
+// ends and returns the exit code. name prefixes its messages.
 func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writer) int {
 	fs := FilesinkFlagSet()
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: "+name+" [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return ExitOK
-		}
-		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
-		return ExitUsage
-	}
-	v, err := Load(fs, "config")
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitUsage
+	v, code, ok := ParseDaemonFlags(fs, name, args, stderr)
+	if !ok {
+		return code
 	}
 	cfg, err := FilesinkConfig(v)
 	if err != nil {

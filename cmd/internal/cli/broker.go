@@ -114,6 +114,7 @@ func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer
 	return serveBroker(ctx, cfg, httpAddr, log)
 }
 
+// serveBroker runs a broker until ctx ends, then drains and closes it.
 func serveBroker(ctx context.Context, cfg broker.Config, httpAddr string, log *slog.Logger) int {
 	b, err := broker.New(&cfg)
 	if err != nil {

@@ -108,7 +108,7 @@ func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writ
 	return serveFilesink(ctx, cfg, v.GetString("connect"), v.GetString("http"), log)
 }
 
-// Serve runs a file sink reading connect until ctx ends.
+// serveFilesink runs a file sink reading connect until ctx ends.
 func serveFilesink(ctx context.Context, cfg filesink.Config, connect, httpAddr string, log *slog.Logger) int {
 	sink, err := filesink.New(&cfg)
 	if err != nil {

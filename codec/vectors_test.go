@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/logbus/logbus/internal/vectors"
-	"github.com/logbus/logbus/topic"
 )
 
 // logRecordFields are the attributes Python's logging.LogRecord sets
@@ -347,5 +346,3 @@ func matchValue(want any, got Value) error {
 	}
 	return nil
 }
-
-var _ = topic.JSON

@@ -76,12 +76,14 @@ func New(cfg *Config) (*Broker, error) {
 	}
 	fo := base
 	fo.SendHWM = c.FanoutQueue
+	fo.SendHWMBytes = queueBytes
 	if b.fanout, err = bound(zmtp.PUB, &fo, c.Fanout); err != nil {
 		return fail(fmt.Errorf("broker: fan-out: %w", err))
 	}
 	if c.Archive != "-" {
 		ar := base
 		ar.SendHWM = c.ArchiveQueue
+		ar.SendHWMBytes = queueBytes
 		ar.NoDrop = true
 		if b.archive, err = bound(zmtp.PUB, &ar, c.Archive); err != nil {
 			return fail(fmt.Errorf("broker: archive: %w", err))
@@ -99,6 +101,12 @@ func New(cfg *Config) (*Broker, error) {
 	}
 	return b, nil
 }
+
+// queueBytes bounds each subscriber's queue in bytes (besides its bound
+// in messages). Kept small enough that the transport reuses its buffers
+// instead of regrowing them under load, and large enough for a few
+// hundred batched messages.
+const queueBytes = 4 << 20
 
 func bound(t zmtp.Type, o *zmtp.Options, ep string) (*zmtp.Socket, error) {
 	s, err := zmtp.NewSocket(t, o)

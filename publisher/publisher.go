@@ -100,6 +100,10 @@ func New(endpoint string, opts *Options) (*Publisher, error) {
 		host = h
 	}
 	sock, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{
+		// The publisher's own queue absorbs bursts; the socket only needs
+		// a transmit buffer, and a small one stays reused instead of
+		// being regrown for every write.
+		SendHWMBytes:         1 << 20,
 		Linger:               -1, // Close waits itself, bounded by its context
 		PlainUsername:        o.PlainUsername,
 		PlainPassword:        o.PlainPassword,

@@ -1,8 +1,9 @@
 package publisher
 
 import (
+	"github.com/logbus/logbus/internal/testbin"
+
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -96,18 +97,7 @@ func (p *pull) topicRecords(n int, d time.Duration) []topicRecord {
 }
 
 // freePort returns a loopback endpoint nobody listens on (yet).
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return "tcp://" + addr
-}
+func freePort(t *testing.T) string { return "tcp://" + testbin.FreeAddr(t) }
 
 func newPublisher(t *testing.T, endpoint string, opts *Options) *Publisher {
 	t.Helper()

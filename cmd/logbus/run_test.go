@@ -1,15 +1,15 @@
 package main
 
 import (
+	"github.com/logbus/logbus/internal/testbin"
+
 	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,32 +46,8 @@ func child(mode string) int {
 	return 99
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
 // logbusBinary builds the command once per test run.
-func logbusBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "logbus-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "logbus")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func logbusBinary(t *testing.T) string { return testbin.Build(t, "./cmd/logbus") }
 
 func startPull(t *testing.T) (*zmtp.Socket, string) {
 	t.Helper()

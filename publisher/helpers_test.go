@@ -1,8 +1,6 @@
 package publisher
 
 import (
-	"github.com/logbus/logbus/internal/testbin"
-
 	"context"
 	"os"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/internal/vectors"
 	"github.com/logbus/logbus/zmtp"
 )

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/logbus/logbus/internal/testbin"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -21,6 +19,7 @@ import (
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/cmd/internal/cli"
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/publisher"
 )
 

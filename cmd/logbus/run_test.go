@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/logbus/logbus/internal/testbin"
-
 	"bytes"
 	"context"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/zmtp"
 )

@@ -1,8 +1,6 @@
 package reliability
 
 import (
-	"github.com/logbus/logbus/internal/testbin"
-
 	"context"
 	"os/exec"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 )

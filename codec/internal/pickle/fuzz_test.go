@@ -1,12 +1,12 @@
 package pickle
 
 import (
-	"github.com/logbus/logbus/internal/vectors"
-
 	"encoding/hex"
 	"encoding/json"
 	"path/filepath"
 	"testing"
+
+	"github.com/logbus/logbus/internal/vectors"
 )
 
 // vectorPickles returns every pickle frame of the captured vectors.

@@ -1,8 +1,6 @@
 package pickle
 
 import (
-	"github.com/logbus/logbus/internal/vectors"
-
 	"bufio"
 	"bytes"
 	"encoding/hex"
@@ -15,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/vectors"
 )
 
 // The vectors in the repository's testdata/vectors were captured from the real Python

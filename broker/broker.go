@@ -71,6 +71,9 @@ func New(cfg *Config) (*Broker, error) {
 	}
 	in := base
 	in.RecvHWM = c.IngestQueue
+	if len(c.IngestUsers) > 0 {
+		in.PlainAuth = plainUsers(c.IngestUsers)
+	}
 	if b.ingest, err = bound(zmtp.PULL, &in, c.Ingest); err != nil {
 		return fail(fmt.Errorf("broker: ingest: %w", err))
 	}
@@ -92,6 +95,7 @@ func New(cfg *Config) (*Broker, error) {
 	if c.Upstream != "" {
 		up := base
 		up.SendHWM = c.UpstreamQueue
+		up.PlainUsername, up.PlainPassword = c.UpstreamUsername, c.UpstreamPassword
 		if b.upstream, err = zmtp.NewSocket(zmtp.PUSH, &up); err != nil {
 			return fail(fmt.Errorf("broker: upstream: %w", err))
 		}

@@ -342,3 +342,40 @@ func TestArchiveGrace(t *testing.T) {
 		t.Errorf("late archiver: %d records, gaps %v, first seq %d", len(recs), gaps, recs[0].Seq)
 	}
 }
+
+// TestIngestAuthentication: with ingest users set, a publisher with the
+// right credentials gets through; wrong or missing credentials are
+// refused and counted.
+func TestIngestAuthentication(t *testing.T) {
+	b := startBroker(t, &Config{IngestUsers: map[string]string{"lab7": "s3cret"}})
+	dash := newSub(t, b.fanout(), nil)
+	good := newPub(t, b.ingest(), &publisher.Options{PlainUsername: "lab7", PlainPassword: "s3cret"})
+	joined(t, good, dash)
+	refusedPub := func(opts *publisher.Options) *publisher.Publisher {
+		p, err := publisher.New(b.ingest(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { // its records can never leave: do not wait for them
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			if err := p.Close(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+		return p
+	}
+	bad := refusedPub(&publisher.Options{PlainUsername: "lab7", PlainPassword: "guess"})
+	none := refusedPub(nil)
+	bad.Publish(&codec.Record{Message: "from a wrong password"})
+	none.Publish(&codec.Record{Message: "from nobody"})
+	waitFor(t, 10*time.Second, "refusals counted", func() bool {
+		r := b.Stats().Ingest.Rejected
+		return r.Auth >= 1 && r.Mechanism >= 1
+	})
+	good.Publish(&codec.Record{Message: "authenticated"})
+	recs, _ := collect(t, dash, 1, 10*time.Second)
+	if recs[0].Message != "authenticated" {
+		t.Errorf("received %q", recs[0].Message)
+	}
+}

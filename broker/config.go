@@ -17,8 +17,15 @@ type Config struct {
 	// Archive is the no-drop publish endpoint for file sinks. Default
 	// tcp://127.0.0.1:5014; "-" disables it.
 	Archive string
+	// IngestUsers, when not empty, makes publishers authenticate with
+	// ZMTP PLAIN as one of these users (name to password); others are
+	// refused and counted (Stats.Ingest.Rejected.Auth). Default: none.
+	IngestUsers map[string]string
 	// Upstream, when set, is another broker's ingest to forward to.
 	Upstream string
+	// UpstreamUsername and UpstreamPassword authenticate with the upstream
+	// broker when it requires PLAIN.
+	UpstreamUsername, UpstreamPassword string
 	// UpstreamPrefixes limits forwarding to topics starting with one of
 	// them (e.g. "P" for production). Default: everything.
 	UpstreamPrefixes []string

@@ -20,7 +20,13 @@ func TestBadConfigurationExits2(t *testing.T) {
 	if err := os.WriteFile(typo, []byte("ingest: tcp://127.0.0.1:0\nfanout-queu: 5\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	badUsers := filepath.Join(dir, "users")
+	if err := os.WriteFile(badUsers, []byte("# lab users\nlab7 no-colon\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
+		{"--ingest-users-file", badUsers},
+		{"--ingest-users-file", filepath.Join(dir, "absent")},
 		{"--bogus"},
 		{"--fanout-queue", "0"},
 		{"--ingest", "udp://x"},

@@ -29,12 +29,16 @@ type runConfig struct {
 	Name         string        // child name attribute; default the command's base name
 	Tee          bool          // also copy the child's stderr to ours; default true
 	CloseTimeout time.Duration // how long to keep sending after the child exits; default 5s
+	User         string        // PLAIN login, when the broker requires one
+	Password     string
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("logbus run", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.String("endpoint", publisher.DefaultEndpoint, "broker ingest endpoint (LOGBUS_ENDPOINT)")
+	fs.String("user", "", "PLAIN user name, when the broker requires a login (LOGBUS_USER)")
+	fs.String("password", "", "PLAIN password (better: LOGBUS_PASSWORD)")
 	fs.String("system", "P", "system: T test, S staging, P production (LOGBUS_SYSTEM)")
 	fs.String("equipment", "", "equipment id for records that name none (LOGBUS_EQUIPMENT)")
 	fs.String("name", "", "child name attribute (default: the command's base name)")
@@ -59,6 +63,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	cfg := runConfig{
 		Endpoint: v.GetString("endpoint"), System: v.GetString("system"), Equipment: v.GetString("equipment"),
 		Name: v.GetString("name"), Tee: v.GetBool("tee"), CloseTimeout: v.GetDuration("close-timeout"),
+		User: v.GetString("user"), Password: v.GetString("password"),
 	}
 	argv := fs.Args()
 	if len(argv) == 0 {
@@ -80,7 +85,8 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
-	pub, err := publisher.New(cfg.Endpoint, &publisher.Options{System: topic.System(cfg.System[0])})
+	pub, err := publisher.New(cfg.Endpoint, &publisher.Options{System: topic.System(cfg.System[0]),
+		PlainUsername: cfg.User, PlainPassword: cfg.Password})
 	if err != nil {
 		fmt.Fprintf(stderr, "logbus run: %v\n", err)
 		return exitUsage

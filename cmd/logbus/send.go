@@ -24,6 +24,8 @@ func sendCommand(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("logbus send", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.String("endpoint", publisher.DefaultEndpoint, "broker ingest endpoint (LOGBUS_ENDPOINT)")
+	fs.String("user", "", "PLAIN user name, when the broker requires a login (LOGBUS_USER)")
+	fs.String("password", "", "PLAIN password (better: LOGBUS_PASSWORD)")
 	fs.String("system", "P", "system: T test, S staging, P production")
 	fs.String("level", "INFO", "level: DEBUG, INFO, NOTICE, WARN, ERROR, CRITICAL")
 	fs.String("equipment", "", "equipment id")
@@ -56,7 +58,8 @@ func sendCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "logbus send: --system %q: want T, S or P\n", sys)
 		return cli.ExitUsage
 	}
-	p, err := publisher.New(v.GetString("endpoint"), &publisher.Options{System: topic.System(sys[0]), Host: v.GetString("host")})
+	p, err := publisher.New(v.GetString("endpoint"), &publisher.Options{System: topic.System(sys[0]), Host: v.GetString("host"),
+		PlainUsername: v.GetString("user"), PlainPassword: v.GetString("password")})
 	if err != nil {
 		fmt.Fprintf(stderr, "logbus send: %v\n", err)
 		return cli.ExitUsage

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -24,7 +25,10 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.String("fanout", broker.DefaultFanout, "lossy endpoint for dashboards (PUB)")
 	fs.String("archive", broker.DefaultArchive, `no-drop endpoint for file sinks (PUB with back-pressure); "-" disables`)
 	fs.String("http", BrokerHTTP, `address for /metrics and /healthz; "-" disables`)
+	fs.String("ingest-users-file", "", `file of "user:password" lines: publishers must log in with ZMTP PLAIN as one of them`)
 	fs.String("upstream", "", "another broker's ingest to forward to")
+	fs.String("upstream-user", "", "PLAIN user name for the upstream broker")
+	fs.String("upstream-password", "", "PLAIN password for the upstream broker (better: LOGBUS_UPSTREAM_PASSWORD)")
 	fs.StringSlice("upstream-prefix", nil, "forward only topics with these prefixes (repeatable); default all")
 	fs.String("single-frame-topic", "PLJ", "topic given to single-frame JSON messages (logbook)")
 	fs.Int("fanout-queue", 10000, "per-dashboard queue, messages")
@@ -58,6 +62,8 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		Fanout:           v.GetString("fanout"),
 		Archive:          v.GetString("archive"),
 		Upstream:         v.GetString("upstream"),
+		UpstreamUsername: v.GetString("upstream-user"),
+		UpstreamPassword: v.GetString("upstream-password"),
 		UpstreamPrefixes: v.GetStringSlice("upstream-prefix"),
 		SingleFrameTopic: v.GetString("single-frame-topic"),
 		FanoutQueue:      v.GetInt("fanout-queue"),
@@ -89,7 +95,39 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 			return c, "", Configf("--%s %q: want tcp://host:port or ipc://path", ep.name, ep.val)
 		}
 	}
+	if f := v.GetString("ingest-users-file"); f != "" {
+		users, err := readUsers(f)
+		if err != nil {
+			return c, "", err
+		}
+		c.IngestUsers = users
+	}
 	return c, v.GetString("http"), nil
+}
+
+// readUsers reads "user:password" lines; blank lines and lines starting
+// with # are skipped.
+func readUsers(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Configf("--ingest-users-file: %v", err)
+	}
+	users := map[string]string{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		u, p, ok := strings.Cut(line, ":")
+		if !ok || u == "" || p == "" {
+			return nil, Configf("--ingest-users-file %s line %d: want user:password", path, i+1)
+		}
+		users[u] = p
+	}
+	if len(users) == 0 {
+		return nil, Configf("--ingest-users-file %s: no users", path)
+	}
+	return users, nil
 }
 
 // RunBroker is the broker command: it parses args, runs until ctx ends

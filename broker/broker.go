@@ -123,14 +123,14 @@ func bound(t zmtp.Type, o *zmtp.Options, ep string) (*zmtp.Socket, error) {
 	return s, nil
 }
 
-// IngestAddr, FanoutAddr and ArchiveAddr return the bound addresses
-// (useful with port 0). ArchiveAddr is nil when the archive is disabled.
+// IngestAddr returns the ingest's bound address (useful with port 0).
 func (b *Broker) IngestAddr() net.Addr { return b.ingest.Addr() }
 
 // FanoutAddr returns the fan-out's bound address.
 func (b *Broker) FanoutAddr() net.Addr { return b.fanout.Addr() }
 
-// ArchiveAddr returns the archive endpoint's bound address.
+// ArchiveAddr returns the archive endpoint's bound address, or nil when
+// the archive is disabled.
 func (b *Broker) ArchiveAddr() net.Addr {
 	if b.archive == nil {
 		return nil

@@ -29,13 +29,12 @@ func TestLibzmqPushToPull(t *testing.T) {
 		t.Run("bind="+bind, func(t *testing.T) {
 			ctx := testCtx(t)
 			pull := newSock(t, PULL, nil)
-			var py *pyPeer
 			const n = 3000
 			if bind == "ours" {
 				ep := bindLocal(t, pull)
-				py = startPy(t, "--role", "push", "--connect", ep, "--count", strconv.Itoa(n), "--size", "200")
+				startPy(t, "--role", "push", "--connect", ep, "--count", strconv.Itoa(n), "--size", "200")
 			} else {
-				py = startPy(t, "--role", "push", "--bind", "tcp://127.0.0.1:*", "--count", strconv.Itoa(n), "--size", "200")
+				py := startPy(t, "--role", "push", "--bind", "tcp://127.0.0.1:*", "--count", strconv.Itoa(n), "--size", "200")
 				ep := py.expect("EP")[1]
 				if err := pull.Connect(ep); err != nil {
 					t.Fatal(err)

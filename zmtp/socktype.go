@@ -56,8 +56,5 @@ func (t Type) compatible(name string) bool {
 func (t Type) canSend() bool { return t == PUSH || t == PUB || t == XPUB || t == XSUB }
 func (t Type) canRecv() bool { return t == PULL || t == SUB || t == XSUB || t == XPUB }
 
-// fanOut reports types that copy each message to every matching peer.
-func (t Type) fanOut() bool { return t == PUB || t == XPUB }
-
 // subscriber reports types that send subscriptions upstream.
 func (t Type) subscriber() bool { return t == SUB || t == XSUB }

@@ -160,12 +160,12 @@ func freeAddr() (string, error) {
 	return addr, l.Close()
 }
 
-func metricValue(base, name string) (float64, error) {
+func metricValue(base, name string) (v float64, err error) {
 	resp, err := http.Get("http://" + base + "/metrics")
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() { err = errors.Join(err, resp.Body.Close()) }()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
@@ -302,6 +302,11 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	if err := errors.Join(counter.close(), probeCounter.close()); err != nil {
+		stopProbe()
+		<-probeDone
+		return res, err
+	}
 	msgs, _ := metricValue(brk.http, "logbus_broker_messages_forwarded_total")
 	stopProbe()
 	<-probeDone
@@ -327,24 +332,24 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 }
 
 // lineCounter counts the lines of a growing file, reading only what was
-// appended since the last call.
+// appended since the last call. It keeps the file open until close.
 type lineCounter struct {
+	f     *os.File
 	off   int64
 	lines int
 	buf   []byte
 }
 
 func (c *lineCounter) count(path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return c.lines
-	}
-	defer f.Close()
-	if c.buf == nil {
-		c.buf = make([]byte, 1<<20)
+	if c.f == nil {
+		f, err := os.Open(path)
+		if err != nil {
+			return c.lines // not created yet
+		}
+		c.f, c.buf = f, make([]byte, 1<<20)
 	}
 	for {
-		k, err := f.ReadAt(c.buf, c.off)
+		k, err := c.f.ReadAt(c.buf, c.off)
 		c.off += int64(k)
 		for _, b := range c.buf[:k] {
 			if b == '\n' {
@@ -355,6 +360,13 @@ func (c *lineCounter) count(path string) int {
 			return c.lines
 		}
 	}
+}
+
+func (c *lineCounter) close() error {
+	if c.f == nil {
+		return nil
+	}
+	return c.f.Close()
 }
 
 // publish runs the publishers and returns how many records they dropped.
@@ -445,11 +457,11 @@ func publishZmtp(ingest string, n int, msg string, rate float64, _ int) (uint64,
 
 // publishGozmq sends the same messages with github.com/go-zeromq/zmq4's
 // PUSH socket, for comparison.
-func publishGozmq(ingest string, n int, msg string, rate float64) error {
+func publishGozmq(ingest string, n int, msg string, rate float64) (err error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := gozmq.NewPush(ctx)
-	defer s.Close()
+	defer func() { err = errors.Join(err, s.Close()) }()
 	if err := s.Dial(ingest); err != nil {
 		return err
 	}

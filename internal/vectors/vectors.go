@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -80,12 +81,12 @@ func Load(name string) ([]Vector, []Decoded, error) {
 // Names lists the vector sets that hold ZeroMQ messages.
 var Names = []string{"distlog_json", "distlog_pickle", "distlog_topics", "distlog_genload", "logbook_zmq_push", "logbook_zmq_pub", "logbook_aiopipe"}
 
-func readLines(path string, fn func([]byte) error) error {
+func readLines(path string, fn func([]byte) error) (err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close()) }()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {

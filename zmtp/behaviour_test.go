@@ -779,6 +779,10 @@ func TestPullFairQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Both peers now have messages waiting at the PULL (the flood is held
+	// back by the PULL's bound): from here on it is the PULL's turn-taking
+	// that is tested, not how soon the quiet sender was scheduled.
+	waitFor(t, "quiet messages written", func() bool { return quiet.Stats().Sent == 10 })
 	floods, quiets := 0, 0
 	var m Msg
 	for quiets < 10 {

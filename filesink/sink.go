@@ -160,7 +160,7 @@ func (s *Sink) drain(src Source) {
 }
 
 const (
-	drainQuiet = 300 * time.Millisecond
+	drainQuiet = time.Second
 	drainMax   = 10 * time.Second
 )
 

@@ -120,14 +120,16 @@ func newSub(t *testing.T, ep string) *subscriber.Subscriber {
 type tally struct {
 	mu      sync.Mutex
 	seqs    map[uint64]map[uint64]bool
+	top     map[uint64]uint64 // highest sequence number seen per stream
 	missing uint64
+	late    uint64 // records that arrived after a later one: they fill a reported gap
 	done    chan struct{}
 	cancel  context.CancelFunc
 }
 
 func follow(s *subscriber.Subscriber) *tally {
 	ctx, cancel := context.WithCancel(context.Background())
-	tl := &tally{seqs: map[uint64]map[uint64]bool{}, done: make(chan struct{}), cancel: cancel}
+	tl := &tally{seqs: map[uint64]map[uint64]bool{}, top: map[uint64]uint64{}, done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(tl.done)
 		for {
@@ -138,12 +140,15 @@ func follow(s *subscriber.Subscriber) *tally {
 			tl.mu.Lock()
 			switch ev.Kind {
 			case subscriber.KindRecord:
-				if ev.Record.Message != "probe" {
-					if tl.seqs[ev.Record.Stream] == nil {
-						tl.seqs[ev.Record.Stream] = map[uint64]bool{}
-					}
-					tl.seqs[ev.Record.Stream][ev.Record.Seq] = true
+				r := ev.Record
+				if tl.seqs[r.Stream] == nil {
+					tl.seqs[r.Stream] = map[uint64]bool{}
 				}
+				if r.Seq < tl.top[r.Stream] && !tl.seqs[r.Stream][r.Seq] {
+					tl.late++
+				}
+				tl.top[r.Stream] = max(tl.top[r.Stream], r.Seq)
+				tl.seqs[r.Stream][r.Seq] = true
 			case subscriber.KindGap:
 				tl.missing += ev.Gap.Missing
 			}

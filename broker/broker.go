@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
 )
@@ -218,7 +219,7 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg) {
 	b.c.in.Add(1)
 	switch {
 	case len(m) == 1:
-		if !jsonObject(m[0]) {
+		if !codec.LooksLikeJSONObject(m[0]) {
 			if _, err := topic.Parse(m[0]); err == nil {
 				b.c.noPayload.Add(1)
 			} else {
@@ -280,17 +281,6 @@ func hasAnyPrefix(t []byte, ps [][]byte) bool {
 		if len(t) >= len(p) && string(t[:len(p)]) == string(p) {
 			return true
 		}
-	}
-	return false
-}
-
-func jsonObject(b []byte) bool {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		}
-		return c == '{'
 	}
 	return false
 }

@@ -128,18 +128,7 @@ func TestSingleFrameAndRejects(t *testing.T) {
 	dash := newSub(t, b.fanout(), nil)
 	p := newPub(t, b.ingest(), nil)
 	joined(t, p, dash)
-	raw, err := zmtp.NewSocket(zmtp.PUSH, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := raw.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := raw.Connect(b.ingest()); err != nil {
-		t.Fatal(err)
-	}
+	raw := rawPush(t, b.ingest())
 	ctx := context.Background()
 	send := func(frames ...string) {
 		t.Helper()
@@ -177,18 +166,7 @@ func TestLogbookVectorsThroughBroker(t *testing.T) {
 	dash := newSub(t, b.fanout(), nil)
 	p := newPub(t, b.ingest(), nil)
 	joined(t, p, dash)
-	raw, err := zmtp.NewSocket(zmtp.PUSH, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := raw.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := raw.Connect(b.ingest()); err != nil {
-		t.Fatal(err)
-	}
+	raw := rawPush(t, b.ingest())
 	for _, v := range vs {
 		if err := raw.Send(context.Background(), v.Frames); err != nil {
 			t.Fatal(err)
@@ -378,4 +356,23 @@ func TestIngestAuthentication(t *testing.T) {
 	if recs[0].Message != "authenticated" {
 		t.Errorf("received %q", recs[0].Message)
 	}
+}
+
+// rawPush is a bare PUSH socket connected to ep, for sending frames the
+// publisher would never send.
+func rawPush(t *testing.T, ep string) *zmtp.Socket {
+	t.Helper()
+	raw, err := zmtp.NewSocket(zmtp.PUSH, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := raw.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := raw.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -50,7 +50,7 @@ func (d *Decoder) Decode(frames [][]byte, m *Message) error {
 		if _, err := topic.Parse(f); err == nil {
 			return fmt.Errorf("%w: topic %q without payload", ErrMessage, f)
 		}
-		if !looksLikeObject(f) {
+		if !LooksLikeJSONObject(f) {
 			return fmt.Errorf("%w: single frame is not a JSON object", ErrMessage)
 		}
 		m.Topic = topic.Topic{System: topic.Production, Kind: topic.Log, Encoding: topic.JSON}
@@ -122,7 +122,10 @@ func (m *Message) nextSample() *Sample {
 	return s
 }
 
-func looksLikeObject(b []byte) bool {
+// LooksLikeJSONObject reports whether b, past leading white space, starts
+// a JSON object: how a single-frame message (logbook's ZeroMQHandler) is
+// told from anything else without parsing it.
+func LooksLikeJSONObject(b []byte) bool {
 	for _, c := range b {
 		switch c {
 		case ' ', '\t', '\n', '\r':

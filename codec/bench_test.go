@@ -71,3 +71,13 @@ func BenchmarkDecodePython(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+func BenchmarkText(b *testing.B) {
+	r := typicalRecord()
+	buf := AppendRecordText(nil, &r)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		buf = AppendRecordText(buf[:0], &r)
+	}
+}

@@ -32,10 +32,16 @@ func AppendRecordText(dst []byte, r *Record) []byte {
 		dst = append(dst, ':', ' ')
 	}
 	dst = appendIndented(dst, r.Message)
-	dst = appendTextAttrs(dst, "", r.Attrs)
+	dst = appendTextAttrs(dst, r.Attrs)
 	if r.Source.File != "" {
 		dst = append(dst, " source="...)
-		dst = appendTextString(dst, r.Source.File+":"+strconv.FormatInt(r.Source.Line, 10))
+		if needsQuote(r.Source.File) {
+			dst = strconv.AppendQuote(dst, r.Source.File+":"+strconv.FormatInt(r.Source.Line, 10))
+		} else {
+			dst = append(dst, r.Source.File...)
+			dst = append(dst, ':')
+			dst = strconv.AppendInt(dst, r.Source.Line, 10)
+		}
 	}
 	if r.Error != "" {
 		dst = append(dst, '\n')
@@ -59,7 +65,7 @@ func AppendSampleText(dst []byte, s *Sample) []byte {
 		dst = append(dst, ' ')
 		dst = appendTextString(dst, s.Unit)
 	}
-	dst = appendTextAttrs(dst, "", s.Attrs)
+	dst = appendTextAttrs(dst, s.Attrs)
 	return append(dst, '\n')
 }
 
@@ -67,7 +73,28 @@ func appendTextTime(dst []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(dst, '-')
 	}
-	return t.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	return appendUTCMillis(dst, t)
+}
+
+// appendUTCMillis appends t as 2006-01-02T15:04:05.000Z. It is what
+// AppendFormat with that layout writes, for years 0 to 9999, without
+// interpreting a layout for every record.
+func appendUTCMillis(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	}
+	hour, minute, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	return append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 func appendTextEnvelope(dst []byte, e *Envelope) []byte {
@@ -103,18 +130,22 @@ func appendTextWord(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-func appendTextAttrs(dst []byte, prefix string, attrs []Attr) []byte {
+func appendTextAttrs(dst []byte, attrs []Attr) []byte {
+	var stack [8]string
+	return appendTextAttrsIn(dst, stack[:0], attrs)
+}
+
+// appendTextAttrsIn writes attrs with their group path as a dotted key
+// prefix; the path lives on the caller's stack, so nesting costs no
+// allocation.
+func appendTextAttrsIn(dst []byte, path []string, attrs []Attr) []byte {
 	for _, a := range attrs {
-		key := a.Key
-		if prefix != "" {
-			key = prefix + "." + key
-		}
 		if a.Value.kind == KindGroup {
-			dst = appendTextAttrs(dst, key, a.Value.kids)
+			dst = appendTextAttrsIn(dst, append(path, a.Key), a.Value.kids)
 			continue
 		}
 		dst = append(dst, ' ')
-		dst = appendTextString(dst, key)
+		dst = appendTextKey(dst, path, a.Key)
 		dst = append(dst, '=')
 		switch a.Value.kind {
 		case KindString:
@@ -128,6 +159,25 @@ func appendTextAttrs(dst []byte, prefix string, attrs []Attr) []byte {
 	return dst
 }
 
+// appendTextKey writes path.key, quoted as a whole when any part needs it.
+func appendTextKey(dst []byte, path []string, key string) []byte {
+	if len(path) == 0 {
+		return appendTextString(dst, key)
+	}
+	quote := key == "" || needsQuote(key)
+	for _, p := range path {
+		quote = quote || needsQuote(p)
+	}
+	if quote {
+		return strconv.AppendQuote(dst, strings.Join(append(path[:len(path):len(path)], key), "."))
+	}
+	for _, p := range path {
+		dst = append(dst, p...)
+		dst = append(dst, '.')
+	}
+	return append(dst, key...)
+}
+
 func appendTextString(dst []byte, s string) []byte {
 	if s == "" || needsQuote(s) {
 		return strconv.AppendQuote(dst, s)
@@ -137,13 +187,12 @@ func appendTextString(dst []byte, s string) []byte {
 
 func needsQuote(s string) bool {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f {
-				return true
-			}
+		switch textClass[s[i]] {
+		case textPlain:
 			i++
 			continue
+		case textQuote:
+			return true
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' || r == '\u0085' {
@@ -154,11 +203,37 @@ func needsQuote(s string) bool {
 	return false
 }
 
+// Byte classes for needsQuote: a table lookup per byte instead of a chain
+// of comparisons, as every key and value of every record passes here.
+const (
+	textPlain = iota
+	textQuote // space, control, '"', '=', '\\', DEL
+	textMulti // starts a multi-byte UTF-8 sequence (or is invalid)
+)
+
+var textClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = textMulti
+		case c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f:
+			t[c] = textQuote
+		}
+	}
+	return t
+}()
+
 // appendIndented writes s with every line after the first indented, and
 // carriage returns and other control characters (but tabs) escaped so
 // nothing can start a line that does not belong to the record.
 func appendIndented(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
+		if n := plainPrefix(s[i:]); n > 0 {
+			dst = append(dst, s[i:i+n]...)
+			if i += n; i == len(s) {
+				break
+			}
+		}
 		c := s[i]
 		switch {
 		case c == '\n':

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -40,5 +41,62 @@ func TestTextLinesCannotBeForged(t *testing.T) {
 	}
 	if strings.ContainsAny(out, "\r\x00\x1b") {
 		t.Errorf("control characters written raw: %q", out)
+	}
+}
+
+func TestPlainPrefix(t *testing.T) {
+	slow := func(s string) int {
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] > 0x7e {
+				return i
+			}
+		}
+		return len(s)
+	}
+	// Every byte value at every position of strings up to 20 bytes long,
+	// against a plain loop: the word tests must neither miss a byte nor
+	// stop early.
+	base := []byte("abcdefghijklmnopqrst")
+	for n := 0; n <= len(base); n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := append([]byte(nil), base[:n]...)
+				b[pos] = byte(c)
+				if got, want := plainPrefix(string(b)), slow(string(b)); got != want {
+					t.Fatalf("plainPrefix(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestAppendUTCMillis(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	times := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 22, 10, 36, 11, 426123456, time.FixedZone("x", -5*3600)),
+	}
+	for range 10000 {
+		times = append(times, time.Unix(rng.Int64N(400e9)-200e9, rng.Int64N(1e9)))
+	}
+	for _, tm := range times {
+		if got, want := string(appendUTCMillis(nil, tm)), tm.UTC().Format("2006-01-02T15:04:05.000Z"); got != want {
+			t.Fatalf("%v: got %s, want %s", tm, got, want)
+		}
+	}
+}
+
+func TestTextGroupKeys(t *testing.T) {
+	r := Record{Message: "m", Attrs: []Attr{
+		{"g", GroupValue(Attr{"h", GroupValue(Attr{"k", IntValue(1)})}, Attr{"x", StringValue("y")})},
+		{"a b", GroupValue(Attr{"c", IntValue(2)})},
+		{"d", GroupValue(Attr{"e=f", IntValue(3)})},
+		{"top", IntValue(4)},
+	}}
+	got := string(AppendRecordText(nil, &r))
+	want := `- INFO m g.h.k=1 g.x=y "a b.c"=2 "d.e=f"=3 top=4` + "\n"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }

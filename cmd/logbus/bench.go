@@ -38,6 +38,7 @@ type benchConfig struct {
 	Transport  string        // zmtp (logbus's engine) or gozmq (github.com/go-zeromq/zmq4)
 	Root       string        // where the file sink writes; default a temporary directory
 	Timeout    time.Duration // give up waiting for the files after this long without progress
+	Profile    string        // directory for CPU profiles of each component; "" none
 	JSON       bool
 }
 
@@ -70,6 +71,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.String("root", "", "directory for the file sink (default: a temporary directory, removed afterwards)")
 	fs.Duration("timeout", 30*time.Second, "give up when the files stop growing for this long")
 	fs.Bool("json", false, "print one JSON object instead of a table")
+	fs.String("profile", "", "write CPU profiles (publishers.pprof, broker.pprof, filesink.pprof) into this directory")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: logbus bench [flags]\n\nEnd-to-end load: publishers → broker → file sink on disk, the broker and\nthe file sink as separate processes. Reports records/s, records lost,\nend-to-end latency (publish to fan-out delivery) and CPU and memory per\ncomponent.\n\nflags:")
 		fs.PrintDefaults()
@@ -88,7 +90,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := benchConfig{Records: v.GetInt("records"), Publishers: v.GetInt("publishers"), Size: v.GetInt("size"),
 		Rate: v.GetInt("rate"), Transport: v.GetString("transport"), Root: v.GetString("root"),
-		Timeout: v.GetDuration("timeout"), JSON: v.GetBool("json")}
+		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), JSON: v.GetBool("json")}
 	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 || (cfg.Transport != "zmtp" && cfg.Transport != "gozmq") {
 		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative, --transport zmtp or gozmq")
 		return cli.ExitUsage
@@ -132,9 +134,12 @@ type component struct {
 	http string
 }
 
-func startComponent(self string, args []string, stderr io.Writer) (*component, error) {
+func startComponent(self string, args []string, profile string, stderr io.Writer) (*component, error) {
 	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if profile != "" {
+		cmd.Env = append(os.Environ(), profileEnv+"="+profile)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -198,12 +203,18 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		}
 	}
 	ingest, fanout, archive := "tcp://"+addrs[0], "tcp://"+addrs[1], "tcp://"+addrs[2]
+	profile := func(name string) string {
+		if cfg.Profile == "" {
+			return ""
+		}
+		return filepath.Join(cfg.Profile, name+".pprof")
+	}
 	brk, err := startComponent(self, []string{"broker", "--ingest", ingest, "--fanout", fanout, "--archive", archive,
-		"--http", addrs[3], "--log-level", "warn"}, stderr)
+		"--http", addrs[3], "--log-level", "warn"}, profile("broker"), stderr)
 	if err != nil {
 		return res, err
 	}
-	sink, err := startComponent(self, []string{"filesink", "--connect", archive, "--root", root, "--http", addrs[4], "--log-level", "warn"}, stderr)
+	sink, err := startComponent(self, []string{"filesink", "--connect", archive, "--root", root, "--http", addrs[4], "--log-level", "warn"}, profile("filesink"), stderr)
 	if err != nil {
 		return res, errors.Join(err, brk.cmd.Process.Kill())
 	}
@@ -279,9 +290,16 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 	}()
 
 	total := cfg.Records * cfg.Publishers
+	stopProfile, err := startProfile(profile("publishers"))
+	if err != nil {
+		stopProbe()
+		<-probeDone
+		return res, err
+	}
 	cpu0 := selfCPU()
 	start := time.Now()
 	dropped, err := publish(cfg, ingest)
+	err = errors.Join(err, stopProfile())
 	if err != nil {
 		stopProbe()
 		<-probeDone

@@ -49,7 +49,16 @@ func daemon(name string, run func(ctx context.Context, name string, args []strin
 	return func(args []string, _, stderr io.Writer) int {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		return run(ctx, "logbus "+name, args, stderr)
+		stopProfile, err := startProfile(os.Getenv(profileEnv))
+		if err != nil {
+			fmt.Fprintf(stderr, "logbus %s: %v\n", name, err)
+			return exitUsage
+		}
+		code := run(ctx, "logbus "+name, args, stderr)
+		if err := stopProfile(); err != nil {
+			fmt.Fprintf(stderr, "logbus %s: %v\n", name, err)
+		}
+		return code
 	}
 }
 

@@ -49,10 +49,11 @@ func BrokerFlagSet() *pflag.FlagSet {
 	return fs
 }
 
-// CommonFlags adds --config and --log-level.
+// CommonFlags adds --config, --log-level and --pprof.
 func CommonFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML configuration file (keys as the flag names)")
 	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.Bool("pprof", false, "also serve Go's profiler under /debug/pprof/ on --http (keep that address private)")
 }
 
 // BrokerConfig reads the broker's configuration and HTTP address.
@@ -149,11 +150,11 @@ func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer
 		return ExitUsage
 	}
 	cfg.Logger = log
-	return serveBroker(ctx, cfg, httpAddr, log)
+	return serveBroker(ctx, cfg, httpAddr, v.GetBool("pprof"), log)
 }
 
 // serveBroker runs a broker until ctx ends, then drains and closes it.
-func serveBroker(ctx context.Context, cfg broker.Config, httpAddr string, log *slog.Logger) int {
+func serveBroker(ctx context.Context, cfg broker.Config, httpAddr string, pprof bool, log *slog.Logger) int {
 	b, err := broker.New(&cfg)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -163,7 +164,7 @@ func serveBroker(ctx context.Context, cfg broker.Config, httpAddr string, log *s
 		return ExitFailure
 	}
 	code := ExitOK
-	web, err := StartHTTP(httpAddr, b.Handler(), log)
+	web, err := StartHTTP(httpAddr, WithProfiler(b.Handler(), pprof), log)
 	if err != nil {
 		log.Error("cannot start HTTP", "err", err)
 		return Join(ExitUsage, b.Close(), log)

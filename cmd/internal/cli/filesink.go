@@ -105,11 +105,11 @@ func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writ
 		return ExitUsage
 	}
 	cfg.Logger = log
-	return serveFilesink(ctx, cfg, v.GetString("connect"), v.GetString("http"), log)
+	return serveFilesink(ctx, cfg, v.GetString("connect"), v.GetString("http"), v.GetBool("pprof"), log)
 }
 
 // serveFilesink runs a file sink reading connect until ctx ends.
-func serveFilesink(ctx context.Context, cfg filesink.Config, connect, httpAddr string, log *slog.Logger) int {
+func serveFilesink(ctx context.Context, cfg filesink.Config, connect, httpAddr string, pprof bool, log *slog.Logger) int {
 	sink, err := filesink.New(&cfg)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -123,7 +123,7 @@ func serveFilesink(ctx context.Context, cfg filesink.Config, connect, httpAddr s
 		log.Error("cannot start", "err", err)
 		return Join(ExitUsage, sink.Close(), log)
 	}
-	web, err := StartHTTP(httpAddr, sink.Handler(), log)
+	web, err := StartHTTP(httpAddr, WithProfiler(sink.Handler(), pprof), log)
 	if err != nil {
 		log.Error("cannot start HTTP", "err", err)
 		code := Join(ExitUsage, sub.Close(), log)

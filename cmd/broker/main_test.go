@@ -86,10 +86,7 @@ func TestRunsAndStops(t *testing.T) {
 // TestShippedConfigMatchesFlags: configs/broker.yaml names every flag and
 // states its default.
 func TestShippedConfigMatchesFlags(t *testing.T) {
-	fs := pflag.NewFlagSet("broker", pflag.ContinueOnError)
-	cli.BrokerFlags(fs)
-	fs.String("log-level", "info", "")
-	fs.String("config", "", "")
+	fs := cli.BrokerFlagSet()
 	if err := fs.Parse([]string{"--config", "../../configs/broker.yaml"}); err != nil {
 		t.Fatal(err)
 	}

@@ -42,12 +42,7 @@ func TestBadConfigurationExits2(t *testing.T) {
 
 func TestShippedConfigsMatchFlags(t *testing.T) {
 	for _, file := range []string{"../../configs/filesink.yaml", "../../configs/lab-wizard.yaml"} {
-		fs := pflag.NewFlagSet("filesink", pflag.ContinueOnError)
-		cli.FilesinkConnectFlag(fs)
-		cli.FilesinkFlags(fs)
-		fs.String("http", cli.FilesinkHTTP, "")
-		fs.String("config", "", "")
-		fs.String("log-level", "info", "")
+		fs := cli.FilesinkFlagSet()
 		if err := fs.Parse([]string{"--config", file}); err != nil {
 			t.Fatal(err)
 		}

@@ -277,7 +277,7 @@ func TestPingFloodDoesNotGrowQueue(t *testing.T) {
 	}
 	p := (*pull.peers.Load())[0]
 	p.mu.Lock()
-	queued := len(p.out)
+	queued := p.out.bytes
 	p.mu.Unlock()
 	if queued > 4096+64 {
 		t.Fatalf("%d bytes of PONG queued for a peer that does not read", queued)

@@ -26,13 +26,13 @@ type peer struct {
 	is31   bool
 
 	mu      sync.Mutex
-	out     []byte // encoded messages and commands waiting for the writer
-	outMsgs int    // data messages in out
-	spare   []byte // the writer's previous buffer, reused for out
-	writing int    // data messages in the write in progress
-	idle    bool   // the writer is waiting for work
-	dead    bool   // no more messages may be queued
-	tail    []byte // unwritten bytes after a failed write
+	out     outQueue  // encoded messages and commands waiting for the writer
+	outMsgs int       // data messages in out
+	spare   []*[]byte // the writer's previous chunk list, reused for out
+	writing int       // data messages in the write in progress
+	idle    bool      // the writer is waiting for work
+	dead    bool      // no more messages may be queued
+	tail    []byte    // unwritten bytes after a failed write
 
 	wake chan struct{} // capacity 1: work for the writer
 	done chan struct{} // closed by shutdown
@@ -107,11 +107,11 @@ func (p *peer) tryEnqueue(m Msg, size int) int {
 		p.mu.Unlock()
 		return enqDead
 	}
-	if p.outMsgs > 0 && (p.outMsgs >= cfg.SendHWM || len(p.out)+size > cfg.SendHWMBytes) {
+	if p.outMsgs > 0 && (p.outMsgs >= cfg.SendHWM || p.out.bytes+size > cfg.SendHWMBytes) {
 		p.mu.Unlock()
 		return enqFull
 	}
-	p.out = appendMsg(p.out, m)
+	p.out.appendMsg(m, size)
 	p.outMsgs++
 	wake := p.idle
 	p.idle = false
@@ -130,7 +130,7 @@ func (p *peer) enqueueControl(fn func([]byte) []byte) {
 		p.mu.Unlock()
 		return
 	}
-	p.out = fn(p.out)
+	p.out.appendControl(fn)
 	wake := p.idle
 	p.idle = false
 	p.mu.Unlock()
@@ -143,7 +143,7 @@ func (p *peer) enqueueControl(fn func([]byte) []byte) {
 // skipped while the queue already holds more than SendHWMBytes.
 func (p *peer) enqueueControlBounded(fn func([]byte) []byte) {
 	p.mu.Lock()
-	full := len(p.out) > p.s.cfg.SendHWMBytes
+	full := p.out.bytes > p.s.cfg.SendHWMBytes
 	p.mu.Unlock()
 	if !full {
 		p.enqueueControl(fn)
@@ -181,9 +181,9 @@ func (p *peer) enqueuePing() {
 	p.enqueueControl(func(b []byte) []byte { return appendCommand(b, cmdPING, data[:]) })
 }
 
-// writeLoop hands everything queued to the kernel, one write per batch:
-// while a write is in progress Send keeps appending to the other buffer,
-// so under load many messages share each system call.
+// writeLoop hands everything queued to the kernel, one vectored write per
+// batch: while a write is in progress Send keeps appending to fresh
+// chunks, so under load many messages share each system call.
 func (p *peer) writeLoop() error {
 	var tick <-chan time.Time
 	if iv := p.s.cfg.HeartbeatInterval; iv > 0 {
@@ -192,6 +192,7 @@ func (p *peer) writeLoop() error {
 		tick = t.C
 	}
 	push := p.s.typ == PUSH
+	var vec net.Buffers
 	for {
 		select {
 		case <-tick:
@@ -199,7 +200,7 @@ func (p *peer) writeLoop() error {
 		default:
 		}
 		p.mu.Lock()
-		for len(p.out) == 0 {
+		for p.out.bytes == 0 {
 			p.idle = true
 			p.mu.Unlock()
 			if push && p.s.pendingCount.Load() > 0 && p.s.drainPendingTo(p) {
@@ -216,29 +217,32 @@ func (p *peer) writeLoop() error {
 			p.mu.Lock()
 		}
 		p.idle = false
-		buf, msgs := p.out, p.outMsgs
-		p.out, p.outMsgs, p.spare = p.spare[:0], 0, nil
+		msgs := p.outMsgs
+		cs := p.out.take(p.spare)
+		p.outMsgs, p.spare = 0, nil
 		p.writing = msgs
 		p.mu.Unlock()
 		p.s.sendWake.broadcast()
 
-		n, err := p.conn.Write(buf)
-		p.mu.Lock()
-		p.writing = 0
+		var n int64
+		var err error
+		n, vec, err = writeChunks(p.conn, cs, vec)
 		if err != nil {
-			p.tail = unsentTail(buf, n)
+			buf := flatten(cs)
+			releaseChunks(cs)
+			p.mu.Lock()
+			p.writing = 0
+			p.tail = unsentTail(buf, int(n))
 			p.mu.Unlock()
 			if n > 0 {
 				p.s.ctr.sent.Add(uint64(countData(buf[:len(buf)-len(p.tail)])))
 			}
 			return err
 		}
-		// A large buffer is kept while the peer stays busy (more is already
-		// queued): regrowing one for every write of a backlog costs more
-		// than the backlog itself. An idle peer lets it go.
-		if cap(buf) <= maxRetainedBuf || len(p.out) > 0 {
-			p.spare = buf[:0]
-		}
+		releaseChunks(cs)
+		p.mu.Lock()
+		p.writing = 0
+		p.spare = cs[:0]
 		p.mu.Unlock()
 		p.s.ctr.sent.Add(uint64(msgs))
 	}
@@ -249,8 +253,10 @@ func (p *peer) writeLoop() error {
 func (p *peer) leftover() []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := append(p.tail, p.out...)
-	p.tail, p.out, p.outMsgs = nil, nil, 0
+	cs := p.out.take(nil)
+	out := append(p.tail, flatten(cs)...)
+	releaseChunks(cs)
+	p.tail, p.outMsgs = nil, 0
 	return out
 }
 

@@ -154,7 +154,7 @@ func (s *Socket) drainPendingTo(p *peer) bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.out = append(p.out, s.pending...)
+	p.out.appendRaw(s.pending)
 	p.outMsgs += s.pendMsgs
 	p.mu.Unlock()
 	if cap(s.pending) > maxRetainedBuf {

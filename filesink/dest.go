@@ -42,6 +42,10 @@ func (d *dest) reset() {
 // failing reports whether the destination is in its back-off period.
 func (d *dest) failing(now time.Time) bool { return now.Before(d.failUntil) }
 
+// mayFail reports whether the destination ever failed, so that the clock
+// is read only for those that did.
+func (d *dest) mayFail() bool { return !d.failUntil.IsZero() }
+
 // fail starts or lengthens the back-off: 1 s doubling to 1 min.
 func (d *dest) fail(now time.Time, err error) {
 	switch {

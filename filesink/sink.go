@@ -246,7 +246,7 @@ func (s *Sink) addSample(t topic.Topic, sm *codec.Sample) {
 		s.toCentral(s.line, false)
 		return
 	}
-	if d.failing(s.now()) {
+	if d.mayFail() && d.failing(s.now()) {
 		s.notice("DESTINATION-FAILING", fmt.Sprintf("DESTINATION-FAILING path=%s err=%v", strconv.Quote(d.rel), d.lastErr))
 		s.toCentral(s.line, false)
 		return
@@ -255,7 +255,7 @@ func (s *Sink) addSample(t topic.Topic, sm *codec.Sample) {
 }
 
 func (s *Sink) toDest(d *dest, r *codec.Record, sync bool) {
-	if d.failing(s.now()) {
+	if d.mayFail() && d.failing(s.now()) {
 		s.c.rerouted.Add(1)
 		rr := *r
 		rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], codec.Attr{Key: "logbus.destination_error",

@@ -27,7 +27,8 @@ type Message struct {
 // fewer allocations. The zero value is ready; it is not safe for
 // concurrent use.
 type Decoder struct {
-	strs interner
+	strs    interner
+	generic bool // tests: decode every field the generic way
 }
 
 // Decode reads a whole message (its frames, in order):
@@ -212,9 +213,12 @@ type fieldSetter interface {
 	setField(Attr)
 	setSubField(parent string, f Attr)
 	attrList() *[]Attr
+	envelope() *Envelope
 }
 
 func (r *Record) attrList() *[]Attr { return &r.Attrs }
+func (r *Record) envelope() *Envelope { return &r.Envelope }
+func (s *Sample) envelope() *Envelope { return &s.Envelope }
 func (s *Sample) attrList() *[]Attr { return &s.Attrs }
 
 // decodeMsgpack reads a top-level map, handing each field to dst; the
@@ -222,16 +226,26 @@ func (s *Sample) attrList() *[]Attr { return &s.Attrs }
 // capacity.
 func (d *Decoder) decodeMsgpack(b []byte, dst fieldSetter) error {
 	attrs := dst.attrList()
+	env := dst.envelope()
+	rec, _ := dst.(*Record)
 	m := mpReader{b: b, str: &d.strs}
 	n, err := m.mapLen()
 	if err != nil {
 		return err
 	}
 	for range n {
-		k, err := m.key()
+		kb, err := m.rawStr()
 		if err != nil {
 			return err
 		}
+		if m.i < len(b) && !d.generic {
+			if done, err := m.fastField(kb, env, rec); err != nil {
+				return err
+			} else if done {
+				continue
+			}
+		}
+		k := m.str.intern(kb)
 		// The nested maps are read in place rather than built as groups.
 		if (k == keyAttrs || k == keyRun || k == keySource) && m.i < len(b) && isMsgpackMap(b[m.i]) {
 			na, err := m.mapLen()

@@ -82,7 +82,15 @@ func FuzzDecodeMsgpack(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var d Decoder
 		var r Record
-		if _, err := d.DecodeRecord(topic.Msgpack, b, &r); err != nil {
+		_, err := d.DecodeRecord(topic.Msgpack, b, &r)
+		// The fast path for common fields decodes exactly as the generic one.
+		slow := Decoder{generic: true}
+		var rs Record
+		_, serr := slow.DecodeRecord(topic.Msgpack, b, &rs)
+		if (err == nil) != (serr == nil) || err == nil && !rs.Equal(&r) {
+			t.Fatalf("fast path differs: %v / %v\n fast %+v\n slow %+v", err, serr, r, rs)
+		}
+		if err != nil {
 			return
 		}
 		checkReencode(t, &r)

@@ -216,10 +216,10 @@ type fieldSetter interface {
 	envelope() *Envelope
 }
 
-func (r *Record) attrList() *[]Attr { return &r.Attrs }
+func (r *Record) attrList() *[]Attr   { return &r.Attrs }
 func (r *Record) envelope() *Envelope { return &r.Envelope }
 func (s *Sample) envelope() *Envelope { return &s.Envelope }
-func (s *Sample) attrList() *[]Attr { return &s.Attrs }
+func (s *Sample) attrList() *[]Attr   { return &s.Attrs }
 
 // decodeMsgpack reads a top-level map, handing each field to dst; the
 // "attrs" map is appended straight into dst's attributes to reuse their

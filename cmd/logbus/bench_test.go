@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -11,9 +13,14 @@ import (
 // sink processes) and checks its report: nothing lost, fields present.
 func TestBenchSmoke(t *testing.T) {
 	bin := logbusBinary(t)
+	profiles := t.TempDir()
 	for _, transport := range []string{"zmtp", "gozmq"} {
 		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(bin, "bench", "--records", "2000", "--publishers", "2", "--json", "--transport", transport, "--timeout", "20s")
+		args := []string{"bench", "--records", "2000", "--publishers", "2", "--json", "--transport", transport, "--timeout", "20s"}
+		if transport == "zmtp" {
+			args = append(args, "--profile", profiles)
+		}
+		cmd := exec.Command(bin, args...)
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("%s: %v\n%s", transport, err, stderr.String())
@@ -29,6 +36,14 @@ func TestBenchSmoke(t *testing.T) {
 		}
 		if res["lost"] != 0.0 || res["transport"] != transport || res["records"] != 4000.0 || res["records_per_sec"].(float64) <= 0 {
 			t.Errorf("%s: %v", transport, res)
+		}
+	}
+
+	// --profile left one CPU profile per component (gzipped protobuf).
+	for _, name := range []string{"publishers", "broker", "filesink"} {
+		b, err := os.ReadFile(filepath.Join(profiles, name+".pprof"))
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s profile: %d bytes, %v", name, len(b), err)
 		}
 	}
 }

@@ -382,10 +382,12 @@ gather:
 		b.frames = append(b.frames, x.buf[x.topicLen:])
 	}
 	err := p.sock.Send(ctx, b.frames)
+	freed := 0
 	for _, x := range b.items {
-		p.qBytes.Add(-int64(len(x.buf)))
+		freed += len(x.buf)
 		putItem(x)
 	}
+	p.qBytes.Add(-int64(freed))
 	n := uint64(len(b.items))
 	select {
 	case p.space <- struct{}{}:

@@ -19,6 +19,8 @@ func TestBenchSmoke(t *testing.T) {
 		args := []string{"bench", "--records", "2000", "--publishers", "2", "--json", "--transport", transport, "--timeout", "20s"}
 		if transport == "zmtp" {
 			args = append(args, "--profile", profiles)
+		} else {
+			args = append(args, "--rate", "20000") // paced: 4000 records in about 0.2 s
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr

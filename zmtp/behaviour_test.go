@@ -183,7 +183,9 @@ func TestPubSlowSubscriberDoesNotStallOthers(t *testing.T) {
 	stalled := rawDial(t, ep)
 	rawHandshake(t, stalled, "SUB")
 	mustWrite(t, stalled, appendCommand(nil, cmdSUBSCRIBE))
-	healthy := newSock(t, SUB, &Options{RecvHWM: 100000})
+	// The healthy subscriber is read only at the end: it must be able to
+	// hold everything.
+	healthy := newSock(t, SUB, &Options{RecvHWM: 100000, RecvHWMBytes: 1 << 30})
 	if err := healthy.Subscribe(nil); err != nil {
 		t.Fatal(err)
 	}

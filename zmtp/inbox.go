@@ -11,6 +11,7 @@ type batch struct {
 	msgs  int
 	taken int
 	peer  *peer
+	cost  int64 // charged to the peer's receive bound: the buffer's capacity
 }
 
 var batchPool = sync.Pool{New: func() any { return &batch{buf: make([]byte, 0, 4096)} }}
@@ -21,7 +22,7 @@ func putBatch(b *batch) {
 	if cap(b.buf) > maxRetainedBuf {
 		return
 	}
-	b.buf, b.off, b.msgs, b.taken, b.peer = b.buf[:0], 0, 0, 0, nil
+	b.buf, b.off, b.msgs, b.taken, b.peer, b.cost = b.buf[:0], 0, 0, 0, nil, 0
 	batchPool.Put(b)
 }
 
@@ -78,7 +79,8 @@ func (s *Socket) deliver(p *peer, b *batch) bool {
 		return false
 	}
 	b.peer = p
-	p.inBytes.Add(int64(len(b.buf)))
+	b.cost = int64(cap(b.buf))
+	p.inBytes.Add(b.cost)
 	p.inMsgs.Add(int64(b.msgs))
 	s.inbox.push(b)
 	return true
@@ -87,7 +89,7 @@ func (s *Socket) deliver(p *peer, b *batch) bool {
 // release returns a consumed batch and credits its peer's receive bound.
 func (s *Socket) release(b *batch) {
 	p := b.peer
-	p.inBytes.Add(-int64(len(b.buf)))
+	p.inBytes.Add(-b.cost)
 	p.inMsgs.Add(-int64(b.msgs))
 	if p.inWaiting.Load() {
 		kick(p.inSpace)

@@ -39,7 +39,9 @@ type Options struct {
 	// yet returned by Recv. When it is reached the socket stops reading
 	// from that peer, which pushes back on the sender. Default DefaultHWM.
 	RecvHWM int
-	// RecvHWMBytes is the byte bound matching RecvHWM.
+	// RecvHWMBytes is the byte bound matching RecvHWM. It counts the
+	// memory the received messages hold (their batches' buffers, up to
+	// 64 KiB each), so it bounds memory even for a peer that trickles.
 	// Default DefaultHWMBytes (16 MiB).
 	RecvHWMBytes int
 	// MaxMsgSize is the largest message (sum of its frames) accepted from a

@@ -163,10 +163,12 @@ func readBody(r *bufio.Reader, b *batch, size int) error {
 }
 
 // reserve makes room for n more bytes. A batch that outgrows its first
-// small buffer goes straight to the size at which it is handed over
-// (flushBatchBytes) and doubles after that: growing by append's small
-// steps copied every busy peer's input several times over, which cost a
-// broker with many publishers half of its CPU.
+// small buffer goes straight to its hand-over size (flushBatchBytes) and
+// doubles after that: growing by append's small steps copied every busy
+// peer's input several times over, which cost a broker with many
+// publishers half of its CPU. A batch is charged to its peer's receive
+// bound by capacity, so mostly empty batches cannot pin more memory than
+// the bound allows.
 func (b *batch) reserve(n int) {
 	if cap(b.buf)-len(b.buf) >= n {
 		return

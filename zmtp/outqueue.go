@@ -81,7 +81,8 @@ func (q *outQueue) take(spare []*[]byte) []*[]byte {
 	return cs
 }
 
-// flat returns the queued bytes as one slice.
+// flatten returns the bytes of cs as one slice (after a failed write,
+// where the unsent messages must be found).
 func flatten(cs []*[]byte) []byte {
 	n := 0
 	for _, c := range cs {

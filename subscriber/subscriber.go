@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/logbus/logbus/codec"
@@ -45,18 +46,43 @@ type Options struct {
 
 // Subscriber reads decoded events from a broker. It is not safe for
 // concurrent use: one goroutine calls Next.
+//
+// Messages are received and decoded by a goroutine of the subscriber's
+// own, a few messages ahead of Next: a consumer that writes what it reads
+// (the file sink) then decodes on one core while it writes on another.
 type Subscriber struct {
-	sock   *zmtp.Socket
-	opts   Options
-	seq    *sequencer
-	dec    codec.Decoder
-	frames zmtp.Msg
-	msg    codec.Message
-	queue  []Event // events of the current message not yet returned
-	stats  Stats
+	sock  *zmtp.Socket
+	opts  Options
+	stats Stats
+
+	// The decoding goroutine's side.
+	seq *sequencer
+	dec codec.Decoder
+
+	// Slots carry decoded messages from the decoding goroutine (ready) to
+	// Next and back (free), so their buffers are reused.
+	ready, free chan *slot
+	cur         *slot // the slot Next is returning events from
+	err         error // the decoding goroutine's last word, once ready is closed
+	stop        chan struct{}
+	done        chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 
 	prefixes [][]byte // the subscriptions made at Dial
 }
+
+// slot is one received message and the events decoded from it.
+type slot struct {
+	frames zmtp.Msg
+	msg    codec.Message
+	events []Event
+	next   int   // index of the next event Next returns
+	delta  Stats // counts of this message; Gaps, Missing, Reordered are totals
+}
+
+// slots bounds how many messages are decoded ahead of Next.
+const slots = 4
 
 // Stats counts what a subscriber has seen.
 type Stats struct {
@@ -115,20 +141,105 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	if err := sock.Connect(endpoint); err != nil {
 		return nil, errors.Join(fmt.Errorf("subscriber: %w", err), sock.Close())
 	}
-	return &Subscriber{sock: sock, opts: o, seq: newSequencer(o.MaxStreams), prefixes: prefixes}, nil
+	s := &Subscriber{sock: sock, opts: o, seq: newSequencer(o.MaxStreams), prefixes: prefixes,
+		ready: make(chan *slot, slots), free: make(chan *slot, slots),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	for range slots {
+		s.free <- &slot{}
+	}
+	go s.pump()
+	return s, nil
+}
+
+// pump receives and decodes messages into free slots until the socket is
+// closed. It ends by closing ready, after storing why in s.err.
+func (s *Subscriber) pump() {
+	defer close(s.done)
+	defer close(s.ready)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		var sl *slot
+		select {
+		case sl = <-s.free:
+		case <-s.stop:
+			s.err = zmtp.ErrClosed
+			return
+		}
+		if err := s.sock.RecvInto(ctx, &sl.frames); err != nil {
+			if ctx.Err() != nil {
+				err = zmtp.ErrClosed
+			}
+			s.err = err
+			return
+		}
+		s.process(sl)
+		s.ready <- sl // cannot block: there are as many places as slots
+	}
+}
+
+// next makes s.cur a slot with an event left, waiting for one while wait
+// is open; it returns false when wait ended first.
+func (s *Subscriber) next(ctx context.Context) (bool, error) {
+	for s.cur == nil || s.cur.next == len(s.cur.events) {
+		if s.cur != nil {
+			// Its events were valid until this call: the slot is free.
+			s.free <- s.cur
+			s.cur = nil
+		}
+		var sl *slot
+		var ok bool
+		select {
+		case sl, ok = <-s.ready:
+		default:
+			if ctx == done {
+				return false, nil
+			}
+			select {
+			case sl, ok = <-s.ready:
+			case <-ctx.Done():
+				return false, ctx.Err()
+			}
+		}
+		if !ok {
+			return false, s.err
+		}
+		s.take(sl)
+	}
+	return true, nil
+}
+
+// take accounts for a slot's message as Next reaches it.
+func (s *Subscriber) take(sl *slot) {
+	d := &sl.delta
+	s.stats.Messages += d.Messages
+	s.stats.Records += d.Records
+	s.stats.Samples += d.Samples
+	s.stats.Filtered += d.Filtered
+	s.stats.DecodeErrors += d.DecodeErrors
+	s.stats.Gaps, s.stats.Missing, s.stats.Reordered = d.Gaps, d.Missing, d.Reordered
+	s.cur = sl
 }
 
 // Next returns the next event, waiting until one arrives or ctx ends.
+// After Close it returns zmtp.ErrClosed.
 func (s *Subscriber) Next(ctx context.Context) (Event, error) {
-	for len(s.queue) == 0 {
-		if err := s.sock.RecvInto(ctx, &s.frames); err != nil {
-			return Event{}, err
+	ok, err := s.next(ctx)
+	if !ok {
+		if err == nil {
+			err = context.Canceled
 		}
-		s.stats.Messages++
-		s.process()
+		return Event{}, err
 	}
-	ev := s.queue[0]
-	s.queue = s.queue[1:]
+	ev := s.cur.events[s.cur.next]
+	s.cur.next++
 	return ev, nil
 }
 
@@ -149,53 +260,52 @@ func (s *Subscriber) All(ctx context.Context) iter.Seq2[Event, error] {
 	}
 }
 
-// process decodes the received message into queued events.
-func (s *Subscriber) process() {
-	s.queue = s.queue[:0]
-	err := s.dec.Decode(s.frames, &s.msg)
-	t := s.msg.Topic
+// process decodes a received message into the slot's events. It runs on
+// the decoding goroutine.
+func (s *Subscriber) process(sl *slot) {
+	sl.events, sl.next = sl.events[:0], 0
+	d := &sl.delta
+	*d = Stats{Messages: 1}
+	err := s.dec.Decode(sl.frames, &sl.msg)
+	t := sl.msg.Topic
 	if err != nil {
-		s.stats.DecodeErrors++
-		s.queue = append(s.queue, Event{Kind: KindDecodeError, Topic: t, Err: err})
-		if len(s.msg.Records)+len(s.msg.Samples) == 0 {
-			return
-		}
+		d.DecodeErrors++
+		sl.events = append(sl.events, Event{Kind: KindDecodeError, Topic: t, Err: err})
 	}
 	var topicFrame []byte
-	if s.msg.HasTopic {
-		topicFrame = s.frames[0]
+	if sl.msg.HasTopic {
+		topicFrame = sl.frames[0]
 	}
-	for i := range s.msg.Records {
-		r := &s.msg.Records[i]
-		s.stats.Records++
-		s.gap(topicFrame, &r.Envelope, t)
+	for i := range sl.msg.Records {
+		r := &sl.msg.Records[i]
+		d.Records++
+		s.gap(sl, topicFrame, &r.Envelope, t)
 		if s.filtered(r) {
-			s.stats.Filtered++
+			d.Filtered++
 			continue
 		}
-		s.queue = append(s.queue, Event{Kind: KindRecord, Topic: t, Record: r})
+		sl.events = append(sl.events, Event{Kind: KindRecord, Topic: t, Record: r})
 	}
-	for i := range s.msg.Samples {
-		sm := &s.msg.Samples[i]
-		s.stats.Samples++
-		s.gap(topicFrame, &sm.Envelope, t)
+	for i := range sl.msg.Samples {
+		sm := &sl.msg.Samples[i]
+		d.Samples++
+		s.gap(sl, topicFrame, &sm.Envelope, t)
 		if len(s.opts.Filter.Equipments) > 0 && !slices.Contains(s.opts.Filter.Equipments, sm.Equipment) {
-			s.stats.Filtered++
+			d.Filtered++
 			continue
 		}
-		s.queue = append(s.queue, Event{Kind: KindSample, Topic: t, Sample: sm})
+		sl.events = append(sl.events, Event{Kind: KindSample, Topic: t, Sample: sm})
 	}
+	d.Gaps, d.Missing, d.Reordered = s.seq.Gaps, s.seq.Missing, s.seq.Reordered
 }
 
-func (s *Subscriber) gap(topicFrame []byte, env *codec.Envelope, t topic.Topic) {
+func (s *Subscriber) gap(sl *slot, topicFrame []byte, env *codec.Envelope, t topic.Topic) {
 	if topicFrame == nil {
 		return
 	}
 	if g, ok := s.seq.check(topicFrame, env); ok {
-		s.stats.Gaps, s.stats.Missing = s.seq.Gaps, s.seq.Missing
-		s.queue = append(s.queue, Event{Kind: KindGap, Topic: t, Gap: g})
+		sl.events = append(sl.events, Event{Kind: KindGap, Topic: t, Gap: g})
 	}
-	s.stats.Reordered = s.seq.Reordered
 }
 
 func (s *Subscriber) filtered(r *codec.Record) bool {
@@ -224,17 +334,28 @@ func (s *Subscriber) Unsubscribe() error {
 	return errors.Join(errs...)
 }
 
-// Close disconnects. It is idempotent and safe on a nil *Subscriber.
+// Close disconnects and waits for the decoding goroutine to end. It is
+// idempotent and safe on a nil *Subscriber.
 func (s *Subscriber) Close() error {
 	if s == nil {
 		return nil
 	}
-	return s.sock.Close()
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.closeErr = s.sock.Close()
+		<-s.done
+	})
+	return s.closeErr
 }
 
 // Buffered returns how many events of the current message Next has yet
 // to return: a caller batching output flushes when it reaches 0.
-func (s *Subscriber) Buffered() int { return len(s.queue) }
+func (s *Subscriber) Buffered() int {
+	if s.cur == nil {
+		return 0
+	}
+	return len(s.cur.events) - s.cur.next
+}
 
 // done is an already-finished context: receiving with it never waits.
 var done = func() context.Context {

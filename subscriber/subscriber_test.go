@@ -3,6 +3,8 @@ package subscriber
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -128,5 +130,80 @@ func TestDialRejectsBadFilter(t *testing.T) {
 	var s *Subscriber
 	if err := s.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestDecodeAheadKeepsEventsValid: messages are decoded ahead of Next,
+// but an event's record is not overwritten while the decoding goroutine
+// runs ahead, Stats count only what Next has reached, and Next after
+// Close says the subscriber is closed.
+func TestDecodeAheadKeepsEventsValid(t *testing.T) {
+	pub, ep := pubStandIn(t)
+	sub, err := Dial(context.Background(), ep, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for { // join
+		if err := pub.Send(ctx, [][]byte{[]byte("PLM"), record(9, 1, codec.LevelInfo, "", "join")}); err != nil {
+			t.Fatal(err)
+		}
+		c2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
+		_, err := sub.Next(c2)
+		cancel2()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("never joined")
+		}
+	}
+	for sub.Buffered() > 0 || len(sub.ready) > 0 { // the other join probes
+		if _, err := sub.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := sub.Stats().Messages
+	const n = 50
+	for i := range n {
+		r1 := record(10, uint64(2*i+1), codec.LevelInfo, "", fmt.Sprintf("m%d-a", i))
+		r2 := record(10, uint64(2*i+2), codec.LevelInfo, "", fmt.Sprintf("m%d-b", i))
+		if err := pub.Send(ctx, [][]byte{[]byte("PLM"), r1, r2}); err != nil { // a batch of two
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		for _, part := range []string{"a", "b"} {
+			ev, err := sub.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("m%d-%s", i, part)
+			// Let the decoding goroutine fill every free slot before the
+			// record is looked at.
+			deadline := time.Now().Add(5 * time.Second)
+			for len(sub.ready) < slots-1 && i < n-slots && time.Now().Before(deadline) {
+				runtime.Gosched()
+			}
+			if ev.Kind != KindRecord || ev.Record.Message != want {
+				t.Fatalf("event %d%s: %v %+v", i, part, ev.Kind, ev.Record)
+			}
+			if got := sub.Stats().Messages - base; got != uint64(i+1) {
+				t.Fatalf("at message %d Stats counts %d messages", i+1, got)
+			}
+		}
+	}
+	if _, ok := sub.TryNext(); ok {
+		t.Error("TryNext returned an event that was never sent")
+	}
+	if err := sub.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.Next(ctx); !errors.Is(err, zmtp.ErrClosed) {
+		t.Errorf("Next after Close: %v", err)
+	}
+	if err := sub.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }

@@ -23,6 +23,11 @@ type Config struct {
 	// equipment, refused paths, failing destinations and gaps.
 	// Default "central.log".
 	Central string
+	// Positions names the file under Root where the sink keeps, per
+	// publisher stream, the last sequence number it wrote, so that after a
+	// crash the records lost are reported as gaps (see Sink.Positions).
+	// Default "logbus.positions"; "-" keeps none.
+	Positions string
 	// CentralMaxBytes rotates the central log when it grows past it.
 	// Default 100 MiB.
 	CentralMaxBytes int64
@@ -66,6 +71,9 @@ func (c *Config) withDefaults() Config {
 	}
 	if r.Central == "" {
 		r.Central = "central.log"
+	}
+	if r.Positions == "" {
+		r.Positions = "logbus.positions"
 	}
 	if r.CentralMaxBytes <= 0 {
 		r.CentralMaxBytes = 100 << 20

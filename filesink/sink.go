@@ -44,6 +44,8 @@ type Sink struct {
 	line         []byte
 	now          func() time.Time
 
+	pos positions
+
 	reopen      atomic.Bool
 	backlogWarn bool // central failure reported on stderr, once per episode
 	closed      bool
@@ -65,6 +67,9 @@ func New(cfg *Config) (*Sink, error) {
 	if !validComponentValue(c.Central) {
 		return nil, fmt.Errorf("%w: central log name %q", ErrTemplate, c.Central)
 	}
+	if c.Positions != "-" && (!validComponentValue(c.Positions) || c.Positions == c.Central) {
+		return nil, fmt.Errorf("%w: positions file name %q", ErrTemplate, c.Positions)
+	}
 	if c.Format != "text" && c.Format != "json" {
 		return nil, fmt.Errorf("%w: %q: want text or json", ErrFormat, c.Format)
 	}
@@ -77,7 +82,39 @@ func New(cfg *Config) (*Sink, error) {
 		dests: make(map[string]*dest), now: time.Now,
 	}
 	s.central = &dest{rel: c.Central}
+	s.pos.path = positionsPath(c.Root, c.Positions)
+	bad, err := s.pos.load()
+	if err != nil {
+		return nil, errors.Join(err, r.close())
+	}
+	if bad > 0 {
+		c.Logger.Warn("positions file: lines skipped", "path", s.pos.path, "lines", bad)
+	}
 	return s, nil
+}
+
+// Positions returns where each publisher stream stood when an earlier run
+// of the sink on the same root last saved them. Pass them as
+// subscriber.Options.Resume, so that records lost while the sink was down
+// (after a crash) are reported as gaps.
+func (s *Sink) Positions() []subscriber.Position { return s.pos.loaded }
+
+// savePositions writes the positions file when due (or at once with
+// force), but only when nothing waits in memory: the file must not claim
+// records that are not in the files.
+func (s *Sink) savePositions(force bool) {
+	if s.pendingBytes > 0 {
+		return
+	}
+	if err := s.pos.save(s.now(), force); err != nil {
+		s.c.writeErrors.Add(1)
+		if !s.pos.failed {
+			s.cfg.Logger.Warn("cannot save positions", "err", err)
+		}
+		s.pos.failed = true
+		return
+	}
+	s.pos.failed = false
 }
 
 // Run writes events from src until ctx ends, then writes what src has
@@ -103,6 +140,7 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
+			s.savePositions(true)
 			s.housekeeping()
 			wctx, cancel := context.WithTimeout(ctx, time.Second)
 			var err error
@@ -216,6 +254,7 @@ func (s *Sink) Add(ev subscriber.Event) {
 }
 
 func (s *Sink) addRecord(t topic.Topic, r *codec.Record) {
+	s.pos.note(t, &r.Envelope)
 	sync := r.Level >= s.fsyncLevel
 	s.line = s.formatRecord(s.line[:0], r)
 	if r.Equipment == "" {
@@ -232,6 +271,7 @@ func (s *Sink) addRecord(t topic.Topic, r *codec.Record) {
 }
 
 func (s *Sink) addSample(t topic.Topic, sm *codec.Sample) {
+	s.pos.note(t, &sm.Envelope)
 	s.line = append(codec.AppendSampleJSON(s.line[:0], sm), '\n')
 	if sm.Equipment == "" {
 		s.toCentral(s.line, false)
@@ -351,8 +391,12 @@ func (s *Sink) forgetIdle() {
 	}
 }
 
-// Flush writes everything buffered and syncs what needs it.
-func (s *Sink) Flush() { s.flush() }
+// Flush writes everything buffered, syncs what needs it and saves the
+// positions.
+func (s *Sink) Flush() {
+	s.flush()
+	s.savePositions(true)
+}
 
 func (s *Sink) flush() {
 	if s.pendingBytes == 0 {
@@ -375,6 +419,7 @@ func (s *Sink) flush() {
 	} else {
 		s.central.pending = false
 	}
+	s.savePositions(false)
 }
 
 // write sends d's buffer in one write and syncs it if needed; on failure
@@ -535,6 +580,7 @@ func (s *Sink) Close() error {
 		d.sync = true // a stop makes everything durable
 	}
 	s.flush()
+	s.savePositions(true)
 	var errs []error
 	for d := s.open.head; d != nil; d = d.next {
 		if err := d.f.Sync(); err != nil {

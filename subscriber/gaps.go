@@ -81,3 +81,30 @@ func (s *sequencer) evict() {
 		}
 	}
 }
+
+// Position is where one publisher stream stood on one topic: the last
+// sequence number a consumer handled.
+type Position struct {
+	Stream uint64
+	Topic  string // the full topic frame, equipment suffix included
+	Seq    uint64
+}
+
+// seed starts tracking the given positions (up to the bound), as if their
+// records had just been received.
+func (s *sequencer) seed(ps []Position) {
+	for _, p := range ps {
+		if len(s.last) >= s.maxStreams {
+			return
+		}
+		if p.Stream == 0 || p.Seq == 0 {
+			continue
+		}
+		k := seqKey{p.Stream, p.Topic}
+		if st, ok := s.last[k]; ok {
+			st.seq = max(st.seq, p.Seq)
+			continue
+		}
+		s.last[k] = &seqState{seq: p.Seq}
+	}
+}

@@ -56,3 +56,17 @@ func TestSequencerBounded(t *testing.T) {
 		t.Error("recent stream was forgotten")
 	}
 }
+
+func TestSequencerSeeded(t *testing.T) {
+	s := newSequencer(10)
+	s.seed([]Position{{Stream: 5, Topic: "PLM", Seq: 100}, {Stream: 6, Topic: "PLM", Seq: 7}, {Stream: 0, Topic: "PLM", Seq: 3}})
+	if g, gap := s.check([]byte("PLM"), &codec.Envelope{Stream: 5, Seq: 104, Host: "h"}); !gap || g.Missing != 3 || g.After != 100 {
+		t.Errorf("seeded stream: gap %v %+v, want 3 missing after 100", gap, g)
+	}
+	if _, gap := s.check([]byte("PLM"), &codec.Envelope{Stream: 6, Seq: 8}); gap {
+		t.Error("a stream continuing from its position reported a gap")
+	}
+	if _, gap := s.check([]byte("TLM"), &codec.Envelope{Stream: 5, Seq: 50}); gap {
+		t.Error("another topic of the stream is not seeded: it joins late")
+	}
+}

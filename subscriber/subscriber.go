@@ -37,6 +37,12 @@ type Options struct {
 	// MaxStreams bounds the publisher streams tracked for gaps.
 	// Default 100000.
 	MaxStreams int
+	// Resume seeds gap detection with where streams stood when a previous
+	// consumer stopped (a file sink restarting after a crash): a stream
+	// that continues past its position is checked from there, so records
+	// lost while nobody was reading are reported as a gap instead of the
+	// stream counting as joined late.
+	Resume []Position
 	// PlainUsername and PlainPassword authenticate with ZMTP PLAIN.
 	PlainUsername, PlainPassword string
 	// ReconnectInterval and ReconnectIntervalMax pace redialling a lost
@@ -141,7 +147,9 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	if err := sock.Connect(endpoint); err != nil {
 		return nil, errors.Join(fmt.Errorf("subscriber: %w", err), sock.Close())
 	}
-	s := &Subscriber{sock: sock, opts: o, seq: newSequencer(o.MaxStreams), prefixes: prefixes,
+	seq := newSequencer(o.MaxStreams)
+	seq.seed(o.Resume)
+	s := &Subscriber{sock: sock, opts: o, seq: seq, prefixes: prefixes,
 		ready: make(chan *slot, slots), free: make(chan *slot, slots),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for range slots {

@@ -27,6 +27,7 @@ func FilesinkFlags(fs *pflag.FlagSet) {
 	fs.String("path-template", "{equipment}/{host}.log", "where log records go under --root; variables {equipment} {host} {system} {kind} {logger} {date}")
 	fs.String("samples-template", "{equipment}/{host}.samples.jsonl", "where performance samples go (JSON lines)")
 	fs.String("central", "central.log", "central log name under --root: no equipment, refused paths, failing destinations, gaps")
+	fs.String("positions", "logbus.positions", `file under --root keeping the last sequence number written per publisher stream, so records lost in a crash are reported as gaps after a restart; "-" keeps none`)
 	fs.Int64("central-max-bytes", 100<<20, "rotate the central log past this size")
 	fs.Int("central-backups", 5, "rotated central logs kept")
 	fs.Int("max-open", 256, "open destination files at most")
@@ -63,6 +64,7 @@ func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
 		PathTemplate:    v.GetString("path-template"),
 		SamplesTemplate: v.GetString("samples-template"),
 		Central:         v.GetString("central"),
+		Positions:       v.GetString("positions"),
 		CentralMaxBytes: v.GetInt64("central-max-bytes"),
 		CentralBackups:  v.GetInt("central-backups"),
 		MaxOpen:         v.GetInt("max-open"),
@@ -118,7 +120,9 @@ func serveFilesink(ctx context.Context, cfg filesink.Config, connect, httpAddr s
 		}
 		return ExitFailure
 	}
-	sub, err := subscriber.Dial(ctx, connect, nil)
+	// Resuming from the positions makes records lost while the sink was
+	// down (a crash) show up as gaps.
+	sub, err := subscriber.Dial(ctx, connect, &subscriber.Options{Resume: sink.Positions()})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return Join(ExitUsage, sink.Close(), log)

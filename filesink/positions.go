@@ -1,0 +1,195 @@
+package filesink
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/topic"
+)
+
+// The positions file keeps, per publisher stream and topic, the last
+// sequence number the sink has written. A sink that crashes loses what it
+// held in memory and what was on its way to it; started again with its
+// positions (Sink.Positions as subscriber.Options.Resume), it sees those
+// streams continue past a hole and reports the loss as gaps, instead of
+// treating every stream as joined late and losing silently.
+//
+// The file is rewritten (to a temporary name, then renamed) after writes
+// that left nothing waiting in memory, at most every positionsEvery while
+// input keeps coming, and on every idle flush and stop. It can therefore
+// lag the files by up to one such interval: a crash then reports as
+// missing some records that did reach the files. It never runs ahead of
+// them, so a lost record is never left unreported.
+
+const (
+	positionsHeader = "logbus-positions 1"
+	positionsEvery  = 100 * time.Millisecond
+	// maxPositions bounds the streams remembered, like the subscriber's
+	// MaxStreams default; the least recently written are forgotten.
+	maxPositions = 100000
+)
+
+type posKey struct {
+	stream uint64
+	topic  topic.Topic
+}
+
+type posVal struct {
+	seq uint64
+	gen uint64 // save generation when last written: for forgetting old streams
+}
+
+// positions tracks what the sink has buffered for writing. The record
+// being tracked (cur) changes only when the stream or topic changes, so
+// the map is touched once per run of records, not per record.
+type positions struct {
+	path     string // "" : disabled
+	m        map[posKey]posVal
+	cur      posKey
+	curSeq   uint64
+	has      bool
+	dirty    bool
+	gen      uint64
+	lastSave time.Time
+	failed   bool // the last save failed (reported once per episode)
+	loaded   []subscriber.Position
+}
+
+func (p *positions) note(t topic.Topic, env *codec.Envelope) {
+	if p.path == "" || env.Stream == 0 || env.Seq == 0 {
+		return
+	}
+	p.dirty = true
+	if p.has && env.Stream == p.cur.stream && t == p.cur.topic {
+		p.curSeq = max(p.curSeq, env.Seq)
+		return
+	}
+	p.settle()
+	p.cur, p.curSeq, p.has = posKey{env.Stream, t}, env.Seq, true
+}
+
+// settle moves the tracked run into the map.
+func (p *positions) settle() {
+	if !p.has {
+		return
+	}
+	v := p.m[p.cur]
+	p.m[p.cur] = posVal{seq: max(v.seq, p.curSeq), gen: p.gen}
+	p.has = false
+}
+
+// save writes the file if anything changed and it is due (or force).
+func (p *positions) save(now time.Time, force bool) error {
+	if p.path == "" || !p.dirty || !force && now.Sub(p.lastSave) < positionsEvery {
+		return nil
+	}
+	p.settle()
+	p.gen++
+	if len(p.m) > maxPositions {
+		p.forget()
+	}
+	var b bytes.Buffer
+	b.WriteString(positionsHeader + "\n")
+	for k, v := range p.m {
+		fmt.Fprintf(&b, "%016x %d %s\n", k.stream, v.seq, k.topic)
+	}
+	tmp := p.path + ".tmp"
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("filesink: positions: %w", err)
+	}
+	if err := os.Rename(tmp, p.path); err != nil {
+		return fmt.Errorf("filesink: positions: %w", err)
+	}
+	p.dirty, p.lastSave = false, now
+	return nil
+}
+
+// forget drops the older half of the streams, by when they were written.
+func (p *positions) forget() {
+	gens := make([]uint64, 0, len(p.m))
+	for _, v := range p.m {
+		gens = append(gens, v.gen)
+	}
+	slices.Sort(gens)
+	cut := gens[len(gens)/2]
+	for k, v := range p.m {
+		if v.gen < cut || v.gen == cut && len(p.m) > maxPositions {
+			delete(p.m, k)
+		}
+	}
+}
+
+// load reads the file left by an earlier run. A missing file is a first
+// start; lines that do not parse are skipped and counted in bad.
+func (p *positions) load() (bad int, err error) {
+	p.m = make(map[posKey]posVal)
+	if p.path == "" {
+		return 0, nil
+	}
+	f, err := os.Open(p.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("filesink: positions: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("filesink: positions: %w", cerr)
+		}
+	}()
+	sc := bufio.NewScanner(f)
+	first := true
+	for sc.Scan() {
+		line := sc.Text()
+		if first {
+			first = false
+			if line != positionsHeader {
+				return 0, fmt.Errorf("filesink: positions: %s is not a positions file", p.path)
+			}
+			continue
+		}
+		k, v, ok := parsePosition(line)
+		if !ok || len(p.m) >= maxPositions {
+			bad++
+			continue
+		}
+		p.m[k] = v
+		p.loaded = append(p.loaded, subscriber.Position{Stream: k.stream, Topic: k.topic.String(), Seq: v.seq})
+	}
+	if err := sc.Err(); err != nil {
+		return bad, fmt.Errorf("filesink: positions: %w", err)
+	}
+	return bad, nil
+}
+
+func parsePosition(line string) (posKey, posVal, bool) {
+	f := bytes.Fields([]byte(line))
+	if len(f) != 3 {
+		return posKey{}, posVal{}, false
+	}
+	stream, err1 := strconv.ParseUint(string(f[0]), 16, 64)
+	seq, err2 := strconv.ParseUint(string(f[1]), 10, 64)
+	t, err3 := topic.Parse(f[2])
+	if err1 != nil || err2 != nil || err3 != nil || stream == 0 || seq == 0 {
+		return posKey{}, posVal{}, false
+	}
+	return posKey{stream, t}, posVal{seq: seq}, true
+}
+
+// positionsPath resolves the configured name under root ("-": none).
+func positionsPath(root, name string) string {
+	if name == "-" {
+		return ""
+	}
+	return filepath.Join(root, name)
+}

@@ -1,0 +1,130 @@
+package filesink
+
+import (
+	"cmp"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/topic"
+)
+
+func byPosition(a, b subscriber.Position) int {
+	return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Stream, b.Stream))
+}
+
+func numbered(tp topic.Topic, stream, seq uint64) subscriber.Event {
+	ev := recEvent(codec.LevelInfo, "scope-3", "lab-7", "m")
+	ev.Topic = tp
+	ev.Record.Stream, ev.Record.Seq = stream, seq
+	return ev
+}
+
+// TestPositionsSurviveARestart: the positions written by one sink are
+// what the next sink on the same root resumes from, per stream and topic
+// (equipment suffix included), and only for records that were written.
+func TestPositionsSurviveARestart(t *testing.T) {
+	root := t.TempDir()
+	suffixed := plm
+	suffixed.Equipment = "scope-3"
+	s, err := New(&Config{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Positions()) != 0 {
+		t.Fatalf("a new root has positions %v", s.Positions())
+	}
+	for seq := uint64(1); seq <= 5; seq++ {
+		s.Add(numbered(plm, 7, seq))
+	}
+	s.Add(numbered(suffixed, 7, 40))
+	s.Add(numbered(plm, 9, 3))
+	s.Add(numbered(plm, 7, 4)) // late: does not move the position back
+	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "unnumbered (a Python client)"))
+	s.Flush()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := newSink(t, Config{Root: root})
+	got := s2.Positions()
+	slices.SortFunc(got, byPosition)
+	want := []subscriber.Position{{Stream: 7, Topic: "PLM", Seq: 5}, {Stream: 9, Topic: "PLM", Seq: 3}, {Stream: 7, Topic: suffixed.String(), Seq: 40}}
+	slices.SortFunc(want, byPosition)
+	if !slices.Equal(got, want) {
+		t.Fatalf("resumed from %v, want %v", got, want)
+	}
+	if !strings.HasSuffix(suffixed.String(), "/scope-3/") {
+		t.Fatalf("suffixed topic %q", suffixed.String())
+	}
+}
+
+// TestPositionsNotAheadOfFiles: while records wait in memory because even
+// the central log cannot be written, the positions are not saved.
+func TestPositionsNotAheadOfFiles(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root})
+	s.Add(numbered(plm, 7, 1))
+	s.Flush()
+	// The central log becomes a directory: unwritable.
+	central := filepath.Join(root, "central.log")
+	if err := os.Remove(central); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	s.closeAll()
+	if err := os.Mkdir(central, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ev := numbered(plm, 7, 2)
+	ev.Record.Equipment = "" // goes to the central log
+	s.Add(ev)
+	s.Flush()
+	if s.Stats().Backlog == 0 {
+		t.Fatal("the central log took the record")
+	}
+	b, err := os.ReadFile(filepath.Join(root, "logbus.positions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), " 1 PLM") || strings.Contains(string(b), " 2 PLM") {
+		t.Fatalf("positions claim a record still in memory:\n%s", b)
+	}
+	if err := os.Remove(central); err != nil { // let Close write it
+		t.Fatal(err)
+	}
+}
+
+func TestPositionsConfig(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root, Positions: "-"})
+	s.Add(numbered(plm, 7, 1))
+	s.Flush()
+	if _, err := os.Stat(filepath.Join(root, "logbus.positions")); !os.IsNotExist(err) {
+		t.Errorf(`positions saved with "-": %v`, err)
+	}
+	for _, name := range []string{"../up", "a/b", "central.log"} {
+		if _, err := New(&Config{Root: root, Positions: name}); err == nil {
+			t.Errorf("positions name %q accepted", name)
+		}
+	}
+	// A file of another kind under that name is not overwritten.
+	if err := os.WriteFile(filepath.Join(root, "other"), []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(&Config{Root: root, Positions: "other"}); err == nil {
+		t.Error("a file that is not a positions file was accepted")
+	}
+	// Lines that do not parse are skipped, the rest resumed.
+	bad := positionsHeader + "\nzz 1 PLM\n0000000000000007 9 PLM\n0000000000000008 3 NOPE\n"
+	if err := os.WriteFile(filepath.Join(root, "p"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s2 := newSink(t, Config{Root: root, Positions: "p"})
+	if got := s2.Positions(); len(got) != 1 || got[0] != (subscriber.Position{Stream: 7, Topic: "PLM", Seq: 9}) {
+		t.Errorf("resumed %v", got)
+	}
+}

@@ -2,6 +2,8 @@ package filesink
 
 import (
 	"cmp"
+	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,12 +121,49 @@ func TestPositionsConfig(t *testing.T) {
 		t.Error("a file that is not a positions file was accepted")
 	}
 	// Lines that do not parse are skipped, the rest resumed.
-	bad := positionsHeader + "\nzz 1 PLM\n0000000000000007 9 PLM\n0000000000000008 3 NOPE\n"
+	body := "zz 1 PLM\n0000000000000007 9 PLM\n0000000000000008 3 NOPE\n"
+	bad := fmt.Sprintf("%s len=%d crc=%08x\n%s", positionsMagic, len(body), crc32.ChecksumIEEE([]byte(body)), body)
 	if err := os.WriteFile(filepath.Join(root, "p"), []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s2 := newSink(t, Config{Root: root, Positions: "p"})
 	if got := s2.Positions(); len(got) != 1 || got[0] != (subscriber.Position{Stream: 7, Topic: "PLM", Seq: 9}) {
+		t.Errorf("resumed %v", got)
+	}
+	// Contents that do not match the header (cut short, or the tail of
+	// longer old contents) are not resumed from.
+	for _, c := range []string{bad[:len(bad)-5], bad + "0000000000000009 4 PLM\n"} {
+		if err := os.WriteFile(filepath.Join(root, "q"), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := newSink(t, Config{Root: root, Positions: "q"}).Positions(); len(got) != 0 {
+			t.Errorf("resumed from damaged contents: %v", got)
+		}
+	}
+}
+
+// TestPositionsShrinkInPlace: a save shorter than the one before leaves
+// no trace of it (the file is rewritten in place).
+func TestPositionsShrinkInPlace(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root})
+	for st := uint64(1); st <= 50; st++ {
+		s.Add(numbered(plm, st, 1000000))
+	}
+	s.Flush()
+	s.pos.m = map[posKey]posVal{} // as if forgotten
+	s.Add(numbered(plm, 3, 1000001))
+	s.Flush()
+	s2, err := New(&Config{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := s2.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if got := s2.Positions(); len(got) != 1 || got[0].Stream != 3 || got[0].Seq != 1000001 {
 		t.Errorf("resumed %v", got)
 	}
 }

@@ -591,7 +591,7 @@ func (s *Sink) Close() error {
 	if n := len(s.central.buf); n > 0 {
 		errs = append(errs, fmt.Errorf("filesink: %d bytes of records could not be written to the central log: %w", n, s.central.lastErr))
 	}
-	errs = append(errs, s.root.close())
+	errs = append(errs, s.pos.close(), s.root.close())
 	s.closed = true
 	return errors.Join(errs...)
 }

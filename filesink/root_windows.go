@@ -63,13 +63,18 @@ func (r *root) openAppend(rel string) (handle, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	// Append access without write access makes every write land at the
+	// end of the file, whatever the offset; it is also enough to flush the
+	// file (the kernel's flush wants write or append access). Reading the
+	// attributes lets Size and Stat work for rotation and logrotate checks.
+	const access = windows.FILE_APPEND_DATA | windows.FILE_READ_ATTRIBUTES | windows.SYNCHRONIZE
 	created := true
-	h, err := windows.CreateFile(p, windows.FILE_APPEND_DATA|windows.SYNCHRONIZE,
+	h, err := windows.CreateFile(p, access,
 		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE, nil,
 		windows.CREATE_NEW, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
 	if errors.Is(err, windows.ERROR_FILE_EXISTS) {
 		created = false
-		h, err = windows.CreateFile(p, windows.FILE_APPEND_DATA|windows.SYNCHRONIZE,
+		h, err = windows.CreateFile(p, access,
 			windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE, nil,
 			windows.OPEN_EXISTING, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
 	}

@@ -124,7 +124,8 @@ func printBench(w io.Writer, r benchResult) {
 	fmt.Fprintf(w, "batching        %d broker messages, %.1f records each\n", r.BrokerMsgs, float64(r.Records)/float64(max(r.BrokerMsgs, 1)))
 	fmt.Fprintf(w, "latency         p50 %.2f ms, p99 %.2f ms (publish to fan-out delivery, %d samples)\n", r.P50ms, r.P99ms, r.LatencyN)
 	for _, c := range []string{"publishers", "broker", "filesink"} {
-		fmt.Fprintf(w, "%-15s %.2f CPU s, peak RSS %.1f MiB\n", c, r.CPUSeconds[c], r.PeakRSSMiB[c])
+		fmt.Fprintf(w, "%-15s %.2f CPU s (%.2f µs per record), peak RSS %.1f MiB\n", c, r.CPUSeconds[c],
+			r.CPUSeconds[c]*1e6/float64(max(r.Records, 1)), r.PeakRSSMiB[c])
 	}
 }
 

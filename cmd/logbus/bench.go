@@ -73,7 +73,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Bool("json", false, "print one JSON object instead of a table")
 	fs.String("profile", "", "write CPU profiles (publishers.pprof, broker.pprof, filesink.pprof) into this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: logbus bench [flags]\n\nEnd-to-end load: publishers → broker → file sink on disk, the broker and\nthe file sink as separate processes. Reports records/s, records lost,\nend-to-end latency (publish to fan-out delivery) and CPU and memory per\ncomponent.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: logbus bench [flags]\n\nEnd-to-end load: publishers → broker → file sink on disk, the broker and\nthe file sink as separate processes. Reports records/s, records lost,\nend-to-end latency (publish to fan-out delivery) and CPU and memory per\ncomponent (\"publishers\" is the bench process itself: the publishers, the\nlatency probe and the watcher counting lines in the files).\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -283,3 +283,33 @@ func TestPingFloodDoesNotGrowQueue(t *testing.T) {
 		t.Fatalf("%d bytes of PONG queued for a peer that does not read", queued)
 	}
 }
+
+// TestTrickleKeepsReceiveQueue: a peer that sends one small message at a
+// time gets its full RecvHWM of messages queued (each batch is charged
+// what it weighs, not the size of a read buffer), and the memory charged
+// stays within a few times what the messages hold.
+func TestTrickleKeepsReceiveQueue(t *testing.T) {
+	const n = 1000
+	pull := newSock(t, PULL, &Options{RecvHWM: n, RecvHWMBytes: 1 << 20})
+	c := rawDial(t, bindLocal(t, pull))
+	rawHandshake(t, c, "PUSH")
+	msg := appendMsg(nil, Msg{[]byte("PLM"), bytes.Repeat([]byte("x"), 100)})
+	waitFor(t, "peer", func() bool { return len(*pull.peers.Load()) == 1 })
+	p := (*pull.peers.Load())[0]
+	for i := range n {
+		mustWrite(t, c, msg)
+		waitFor(t, "message queued", func() bool { return p.inMsgs.Load() == int64(i+1) })
+	}
+	if charged, held := p.inBytes.Load(), int64(n*len(msg)); charged > 4*held {
+		t.Errorf("%d bytes charged for %d bytes of messages", charged, held)
+	}
+	for range n {
+		if _, err := pull.Recv(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The batch Recv is on is credited when the next Recv moves past it.
+	if p.inMsgs.Load() > 1 || p.inBytes.Load() > int64(len(msg)) {
+		t.Errorf("after Recv: %d bytes, %d messages still charged", p.inBytes.Load(), p.inMsgs.Load())
+	}
+}

@@ -14,12 +14,18 @@ type batch struct {
 	cost  int64 // charged to the peer's receive bound: the buffer's capacity
 }
 
-var batchPool = sync.Pool{New: func() any { return &batch{buf: make([]byte, 0, 4096)} }}
+// Batches are read into buffers of at least flushBatchBytes, so a busy
+// peer's batch never has to grow; only such buffers, up to
+// maxPooledBatch, are pooled. Larger ones (grown for a large message) and
+// the exact-size copies deliver makes go to the collector.
+const maxPooledBatch = 256 << 10
+
+var batchPool = sync.Pool{New: func() any { return &batch{buf: make([]byte, 0, flushBatchBytes+16<<10)} }}
 
 func getBatch() *batch { return batchPool.Get().(*batch) }
 
 func putBatch(b *batch) {
-	if cap(b.buf) > maxRetainedBuf {
+	if c := cap(b.buf); c < flushBatchBytes || c > maxPooledBatch {
 		return
 	}
 	b.buf, b.off, b.msgs, b.taken, b.peer, b.cost = b.buf[:0], 0, 0, 0, nil, 0
@@ -72,10 +78,20 @@ func (ib *inbox) drain() int {
 	return n
 }
 
-// deliver hands a batch to the inbox. It returns false, keeping the batch
-// with the caller, when the batch holds no message.
+// deliver hands a batch's messages to the inbox. It returns true when it
+// took b, false when the caller keeps b: b held no message, or b was
+// mostly empty and its messages went in a copy of their own size, b being
+// emptied for reuse. The copy keeps the receive bound, which counts buffer
+// capacity, about what the messages weigh: a peer that sends a little at a
+// time neither pins large buffers nor has its queue cut short.
 func (s *Socket) deliver(p *peer, b *batch) bool {
 	if b.msgs == 0 {
+		return false
+	}
+	if len(b.buf) < cap(b.buf)/4 {
+		c := &batch{buf: append(make([]byte, 0, len(b.buf)), b.buf...), msgs: b.msgs}
+		b.buf, b.msgs = b.buf[:0], 0
+		s.deliver(p, c)
 		return false
 	}
 	b.peer = p

@@ -40,8 +40,9 @@ type Options struct {
 	// from that peer, which pushes back on the sender. Default DefaultHWM.
 	RecvHWM int
 	// RecvHWMBytes is the byte bound matching RecvHWM. It counts the
-	// memory the received messages hold (their batches' buffers, up to
-	// 64 KiB each), so it bounds memory even for a peer that trickles.
+	// memory the received messages hold (the buffers they were read into,
+	// never more than four times their own size), so it bounds memory
+	// even for a peer that sends a little at a time.
 	// Default DefaultHWMBytes (16 MiB).
 	RecvHWMBytes int
 	// MaxMsgSize is the largest message (sum of its frames) accepted from a

@@ -347,7 +347,9 @@ func (s *Socket) cancelSubscriptions(p *peer) {
 		b.buf = append(b.buf, prefix...)
 		b.msgs++
 	}
-	s.deliver(p, b)
+	if !s.deliver(p, b) {
+		putBatch(b)
+	}
 }
 
 // dataMessages extracts the data messages from encoded output, leaving

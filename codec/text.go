@@ -141,7 +141,11 @@ func appendTextAttrs(dst []byte, attrs []Attr) []byte {
 func appendTextAttrsIn(dst []byte, path []string, attrs []Attr) []byte {
 	for _, a := range attrs {
 		if a.Value.kind == KindGroup {
-			dst = appendTextAttrsIn(dst, append(path, a.Key), a.Value.kids)
+			if a.Key == "" { // an unnamed group is inlined, as slog does
+				dst = appendTextAttrsIn(dst, path, a.Value.kids)
+			} else {
+				dst = appendTextAttrsIn(dst, append(path, a.Key), a.Value.kids)
+			}
 			continue
 		}
 		dst = append(dst, ' ')
@@ -164,7 +168,7 @@ func appendTextKey(dst []byte, path []string, key string) []byte {
 	if len(path) == 0 {
 		return appendTextString(dst, key)
 	}
-	quote := key == "" || needsQuote(key)
+	quote := needsQuote(key) // the joined key is never empty: path parts are not
 	for _, p := range path {
 		quote = quote || needsQuote(p)
 	}

@@ -93,9 +93,11 @@ func TestTextGroupKeys(t *testing.T) {
 		{"a b", GroupValue(Attr{"c", IntValue(2)})},
 		{"d", GroupValue(Attr{"e=f", IntValue(3)})},
 		{"top", IntValue(4)},
+		{"e", GroupValue(Attr{"", IntValue(5)})},
+		{"", GroupValue(Attr{"inl", IntValue(6)}, Attr{"", IntValue(7)})},
 	}}
 	got := string(AppendRecordText(nil, &r))
-	want := `- INFO m g.h.k=1 g.x=y "a b.c"=2 "d.e=f"=3 top=4` + "\n"
+	want := `- INFO m g.h.k=1 g.x=y "a b.c"=2 "d.e=f"=3 top=4 e.=5 inl=6 ""=7` + "\n"
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}

@@ -2,6 +2,7 @@ package filesink
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -25,22 +26,28 @@ import (
 // treating every stream as joined late and losing silently.
 //
 // The file is rewritten after writes that left nothing waiting in memory,
-// at most every positionsEvery while input keeps coming, and on every
-// idle flush and stop. It can therefore lag the files by up to one such
-// interval: a crash then reports as missing some records that did reach
+// at most every positionsEvery (less often when a save takes long: many
+// streams), when input goes quiet as soon as that is due, and at a stop.
+// It can therefore lag the files by up to one such interval: a crash then reports as missing some records that did reach
 // the files. It never runs ahead of them, so a lost record is never left
 // unreported.
 //
-// It is rewritten in place with one write from offset 0, its header
-// giving the length and a CRC-32 of what follows: a process killed at any
-// point leaves either the old or the new contents, and a file cut short
-// or mixed is recognised. Replacing it by rename would be atomic as well,
-// but ext4 then writes the new file out at once, which cost milliseconds
-// per save under load.
+// It is rewritten in place with one write from offset 0, then truncated,
+// its header giving the length and a CRC-32 of what follows: a process
+// killed at any point leaves the old or the new contents readable (what
+// lies beyond the length is ignored), and a file cut short is recognised.
+// It is not fsynced, like log records below the fsync level: the promise
+// holds for crashes of the sink, not for losing power. Replacing it by
+// rename would be atomic as well, but ext4 then writes the new file out at
+// once, which cost milliseconds per save under load.
 
 const (
 	positionsMagic = "logbus-positions 2"
 	positionsEvery = 100 * time.Millisecond
+	// positionsShare bounds the time spent saving: a save that took d
+	// waits at least positionsShare*d before the next, so even 100k
+	// streams cost a few percent of a core.
+	positionsShare = 20
 	// maxPositions bounds the streams remembered, like the subscriber's
 	// MaxStreams default; the least recently written are forgotten.
 	maxPositions = 100000
@@ -69,7 +76,8 @@ type positions struct {
 	dirty    bool
 	gen      uint64
 	lastSave time.Time
-	failed   bool // the last save failed (reported once per episode)
+	every    time.Duration // positionsEvery, or longer for a large file
+	failed   bool          // the last save failed (reported once per episode)
 	loaded   []subscriber.Position
 }
 
@@ -98,9 +106,10 @@ func (p *positions) settle() {
 
 // save writes the file if anything changed and it is due (or force).
 func (p *positions) save(now time.Time, force bool) error {
-	if p.path == "" || !p.dirty || !force && now.Sub(p.lastSave) < positionsEvery {
+	if p.path == "" || !p.dirty || !force && now.Sub(p.lastSave) < p.every {
 		return nil
 	}
+	start := time.Now()
 	p.settle()
 	p.gen++
 	if len(p.m) > maxPositions {
@@ -126,7 +135,16 @@ func (p *positions) save(now time.Time, force bool) error {
 		return fmt.Errorf("filesink: positions: %w", err)
 	}
 	p.dirty, p.lastSave = false, now
+	p.every = max(positionsEvery, positionsShare*time.Since(start))
 	return nil
+}
+
+// dueIn returns how long until a pending save is due, at most limit.
+func (p *positions) dueIn(now time.Time, limit time.Duration) time.Duration {
+	if p.path == "" || !p.dirty {
+		return limit
+	}
+	return min(limit, max(time.Millisecond, p.lastSave.Add(p.every).Sub(now)))
 }
 
 // close closes the file, if open.
@@ -142,18 +160,20 @@ func (p *positions) close() error {
 	return nil
 }
 
-// forget drops the older half of the streams, by when they were written.
+// forget keeps the maxPositions/2 streams written most recently, so that
+// it runs once per maxPositions/2 new streams, not on every save.
 func (p *positions) forget() {
-	gens := make([]uint64, 0, len(p.m))
-	for _, v := range p.m {
-		gens = append(gens, v.gen)
+	type entry struct {
+		k posKey
+		g uint64
 	}
-	slices.Sort(gens)
-	cut := gens[len(gens)/2]
+	all := make([]entry, 0, len(p.m))
 	for k, v := range p.m {
-		if v.gen < cut || v.gen == cut && len(p.m) > maxPositions {
-			delete(p.m, k)
-		}
+		all = append(all, entry{k, v.gen})
+	}
+	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(b.g, a.g) })
+	for _, e := range all[maxPositions/2:] {
+		delete(p.m, e.k)
 	}
 }
 
@@ -180,10 +200,13 @@ func (p *positions) load() (bad int, err error) {
 	if len(b) > 0 && !bytes.HasPrefix(head, []byte(positionsMagic+" ")) {
 		return 0, fmt.Errorf("filesink: positions: %s is not a positions file", p.path)
 	}
+	// A stop between the write and the truncation leaves the end of
+	// longer old contents after the new: the header says where to stop.
 	if _, err := fmt.Sscanf(string(head), positionsMagic+" len=%d crc=%x", &n, &sum); err != nil ||
-		n != len(body) || crc32.ChecksumIEEE(body) != sum {
+		n > len(body) || crc32.ChecksumIEEE(body[:n]) != sum {
 		return 1, nil
 	}
+	body = body[:n]
 	for _, line := range strings.Split(string(body), "\n") {
 		if line == "" {
 			continue

@@ -130,14 +130,14 @@ func TestPositionsConfig(t *testing.T) {
 	if got := s2.Positions(); len(got) != 1 || got[0] != (subscriber.Position{Stream: 7, Topic: "PLM", Seq: 9}) {
 		t.Errorf("resumed %v", got)
 	}
-	// Contents that do not match the header (cut short, or the tail of
-	// longer old contents) are not resumed from.
-	for _, c := range []string{bad[:len(bad)-5], bad + "0000000000000009 4 PLM\n"} {
+	// Contents cut short are not resumed from; contents followed by the
+	// end of older, longer ones (a stop between write and truncation) are.
+	for c, want := range map[string]int{bad[:len(bad)-5]: 0, bad + "0000000000000009 4 PLM\n": 1} {
 		if err := os.WriteFile(filepath.Join(root, "q"), []byte(c), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got := newSink(t, Config{Root: root, Positions: "q"}).Positions(); len(got) != 0 {
-			t.Errorf("resumed from damaged contents: %v", got)
+		if got := newSink(t, Config{Root: root, Positions: "q"}).Positions(); len(got) != want {
+			t.Errorf("resumed %v from %q", got, c)
 		}
 	}
 }
@@ -165,5 +165,53 @@ func TestPositionsShrinkInPlace(t *testing.T) {
 	}()
 	if got := s2.Positions(); len(got) != 1 || got[0].Stream != 3 || got[0].Seq != 1000001 {
 		t.Errorf("resumed %v", got)
+	}
+}
+
+// TestSinkFilesAreReserved: no template can write into the sink's own
+// files (positions, central log and its rotated copies).
+func TestSinkFilesAreReserved(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root, PathTemplate: "{equipment}"})
+	s.Add(numbered(plm, 7, 1))
+	s.Flush()
+	before, err := os.ReadFile(filepath.Join(root, "logbus.positions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, eq := range []string{"logbus.positions", "logbus.positions.tmp", "central.log", "central.log.3"} {
+		s.Add(recEvent(codec.LevelInfo, eq, "lab-7", "aimed at "+eq))
+	}
+	s.Flush()
+	if got := s.Stats().Refused; got != 4 {
+		t.Errorf("%d records refused, want 4", got)
+	}
+	after, err := os.ReadFile(filepath.Join(root, "logbus.positions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Errorf("positions file changed:\n%s", after)
+	}
+	if _, err := os.Stat(filepath.Join(root, "central.log.3")); !os.IsNotExist(err) {
+		t.Errorf("a record created central.log.3: %v", err)
+	}
+}
+
+// TestPositionsForget: past maxPositions the most recently written half
+// is kept.
+func TestPositionsForget(t *testing.T) {
+	p := positions{m: map[posKey]posVal{}}
+	for i := range uint64(maxPositions + 10) {
+		p.m[posKey{stream: i + 1, topic: plm}] = posVal{seq: 1, gen: i}
+	}
+	p.forget()
+	if len(p.m) != maxPositions/2 {
+		t.Fatalf("%d kept, want %d", len(p.m), maxPositions/2)
+	}
+	for k, v := range p.m {
+		if v.gen < maxPositions+10-maxPositions/2 {
+			t.Fatalf("kept an old stream %v (gen %d)", k, v.gen)
+		}
 	}
 }

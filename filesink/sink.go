@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -140,9 +141,10 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
-			s.savePositions(true)
+			s.savePositions(false)
 			s.housekeeping()
-			wctx, cancel := context.WithTimeout(ctx, time.Second)
+			// While positions wait to be saved, wake up when they are due.
+			wctx, cancel := context.WithTimeout(ctx, s.pos.dueIn(s.now(), time.Second))
 			var err error
 			ev, err = src.Next(wctx)
 			cancel()
@@ -369,13 +371,28 @@ func (s *Sink) destFor(t *template, f *fields) (*dest, *refusal) {
 	if d, ok := s.dests[string(s.scratch)]; ok { // no allocation on a hit
 		return d, nil
 	}
-	if string(s.scratch) == s.cfg.Central {
+	if s.reserved(string(s.scratch)) {
 		return nil, &refusal{variable: "path", value: string(s.scratch)}
 	}
 	d := &dest{rel: string(s.scratch)}
 	s.dests[d.rel] = d
 	s.forgetIdle()
 	return d, nil
+}
+
+// reserved reports whether rel is one of the sink's own files: the
+// central log, its rotated copies and the positions file (and its
+// temporary name), which no template may write into.
+func (s *Sink) reserved(rel string) bool {
+	if rel == s.cfg.Central || rel == s.cfg.Positions || rel == s.cfg.Positions+".tmp" {
+		return true
+	}
+	if n, ok := strings.CutPrefix(rel, s.cfg.Central+"."); ok {
+		if _, err := strconv.Atoi(n); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // forgetIdle bounds the destination table: entries without an open file,

@@ -196,6 +196,11 @@ func (s *Subscriber) pump() {
 // next makes s.cur a slot with an event left, waiting for one while wait
 // is open; it returns false when wait ended first.
 func (s *Subscriber) next(ctx context.Context) (bool, error) {
+	select {
+	case <-s.stop:
+		return false, zmtp.ErrClosed
+	default:
+	}
 	for s.cur == nil || s.cur.next == len(s.cur.events) {
 		if s.cur != nil {
 			// Its events were valid until this call: the slot is free.
@@ -372,9 +377,10 @@ var done = func() context.Context {
 	return ctx
 }()
 
-// TryNext returns the next event if one is already here, without
+// TryNext returns the next event if one is already decoded, without
 // waiting: a consumer that batches work uses it to tell when its input
-// has gone idle.
+// has gone idle. A message received but still being decoded is not
+// waited for.
 func (s *Subscriber) TryNext() (Event, bool) {
 	ev, err := s.Next(done)
 	return ev, err == nil

@@ -19,8 +19,9 @@ var chunkPool = sync.Pool{New: func() any {
 // of chunks rather than one contiguous buffer: a backlog of megabytes
 // then grows without being copied, the writer hands every chunk to the
 // kernel in one vectored write, and the memory goes back to the pool as
-// soon as it is written. Messages never straddle chunks; one larger than
-// a chunk gets a chunk of its own.
+// soon as it is written. A message queued by Send never straddles chunks
+// (one larger than a chunk gets a chunk of its own); bytes requeued from
+// a lost peer may, which only the vectored write sees.
 type outQueue struct {
 	chunks []*[]byte
 	bytes  int
@@ -95,8 +96,8 @@ func flatten(cs []*[]byte) []byte {
 	return out
 }
 
-// writeChunks writes cs to conn, vectored when conn supports it, and
-// returns the chunks to the pool. vec is scratch for the vector.
+// writeChunks writes cs to conn, vectored when conn supports it; the
+// caller releases the chunks afterwards. vec is scratch for the vector.
 func writeChunks(conn net.Conn, cs []*[]byte, vec net.Buffers) (int64, net.Buffers, error) {
 	vec = vec[:0]
 	for _, c := range cs {

@@ -26,11 +26,12 @@ import (
 // treating every stream as joined late and losing silently.
 //
 // The file is rewritten after writes that left nothing waiting in memory,
-// at most every positionsEvery (less often when a save takes long: many
-// streams), when input goes quiet as soon as that is due, and at a stop.
-// It can therefore lag the files by up to one such interval: a crash then reports as missing some records that did reach
-// the files. It never runs ahead of them, so a lost record is never left
-// unreported.
+// as often as keeps its cost to a twentieth of the time (after nearly
+// every write for a few streams; up to once a second for 100k), when
+// input goes quiet as soon as that is due, and at a stop. It can lag the
+// files by that interval: a crash then reports as missing some records
+// that did reach the files. It never runs ahead of them, so a lost record
+// is never left unreported.
 //
 // It is rewritten in place with one write from offset 0, then truncated,
 // its header giving the length and a CRC-32 of what follows: a process
@@ -43,11 +44,13 @@ import (
 
 const (
 	positionsMagic = "logbus-positions 2"
-	positionsEvery = 100 * time.Millisecond
 	// positionsShare bounds the time spent saving: a save that took d
-	// waits at least positionsShare*d before the next, so even 100k
-	// streams cost a few percent of a core.
-	positionsShare = 20
+	// waits positionsShare*d (at least positionsMinGap) before the next.
+	// A file of a few streams is then saved after nearly every write, so
+	// it lags the files by little; 100k streams cost a few percent of a
+	// core and lag by up to a second.
+	positionsShare  = 20
+	positionsMinGap = time.Millisecond
 	// maxPositions bounds the streams remembered, like the subscriber's
 	// MaxStreams default; the least recently written are forgotten.
 	maxPositions = 100000
@@ -76,7 +79,7 @@ type positions struct {
 	dirty    bool
 	gen      uint64
 	lastSave time.Time
-	every    time.Duration // positionsEvery, or longer for a large file
+	every    time.Duration // wait between saves: positionsShare times the last one
 	failed   bool          // the last save failed (reported once per episode)
 	loaded   []subscriber.Position
 }
@@ -135,7 +138,7 @@ func (p *positions) save(now time.Time, force bool) error {
 		return fmt.Errorf("filesink: positions: %w", err)
 	}
 	p.dirty, p.lastSave = false, now
-	p.every = max(positionsEvery, positionsShare*time.Since(start))
+	p.every = max(positionsMinGap, positionsShare*time.Since(start))
 	return nil
 }
 

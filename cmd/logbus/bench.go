@@ -204,6 +204,11 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		}
 	}
 	ingest, fanout, archive := "tcp://"+addrs[0], "tcp://"+addrs[1], "tcp://"+addrs[2]
+	if cfg.Profile != "" {
+		if err := os.MkdirAll(cfg.Profile, 0o755); err != nil {
+			return res, fmt.Errorf("--profile: %w", err)
+		}
+	}
 	profile := func(name string) string {
 		if cfg.Profile == "" {
 			return ""

@@ -13,7 +13,7 @@ import (
 // sink processes) and checks its report: nothing lost, fields present.
 func TestBenchSmoke(t *testing.T) {
 	bin := logbusBinary(t)
-	profiles := t.TempDir()
+	profiles := filepath.Join(t.TempDir(), "profiles") // created by the bench
 	for _, transport := range []string{"zmtp", "gozmq"} {
 		var stdout, stderr bytes.Buffer
 		args := []string{"bench", "--records", "2000", "--publishers", "2", "--json", "--transport", transport, "--timeout", "20s"}

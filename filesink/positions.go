@@ -219,7 +219,12 @@ func (p *positions) load() (bad int, err error) {
 			bad++
 			continue
 		}
+		if old, ok := p.m[k]; ok { // written twice: the later number stands
+			v.seq = max(v.seq, old.seq)
+		}
 		p.m[k] = v
+	}
+	for k, v := range p.m {
 		p.loaded = append(p.loaded, subscriber.Position{Stream: k.stream, Topic: k.topic.String(), Seq: v.seq})
 	}
 	return bad, nil

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/subscriber"
@@ -214,4 +215,56 @@ func TestPositionsForget(t *testing.T) {
 			t.Fatalf("kept an old stream %v (gen %d)", k, v.gen)
 		}
 	}
+}
+
+// FuzzPositionsLoad: whatever the positions file holds, loading it never
+// fails on its contents (only I/O errors and a foreign header are errors)
+// and what it resumes from saves and loads back the same.
+func FuzzPositionsLoad(f *testing.F) {
+	body := "0000000000000007 9 PLM\n00000000000000ff 3 TPJ/scope-3/\n"
+	f.Add([]byte(fmt.Sprintf("%s len=%d crc=%08x\n%s", positionsMagic, len(body), crc32.ChecksumIEEE([]byte(body)), body)))
+	f.Add([]byte(positionsMagic + " len=0 crc=00000000\n"))
+	dup := "0000000000000007 9 PLM\n0000000000000007 4 PLM\n"
+	f.Add([]byte(fmt.Sprintf("%s len=%d crc=%08x\n%s", positionsMagic, len(dup), crc32.ChecksumIEEE([]byte(dup)), dup)))
+	f.Add([]byte(positionsMagic + " len=99999999999999999999 crc=1\n"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "p")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := positions{path: path}
+		t.Cleanup(func() {
+			if err := p.close(); err != nil {
+				t.Error(err)
+			}
+		})
+		if _, err := p.load(); err != nil {
+			if !strings.Contains(err.Error(), "not a positions file") {
+				t.Fatalf("load: %v", err)
+			}
+			return
+		}
+		first := p.loaded
+		p.dirty = len(p.m) > 0
+		if err := p.save(time.Now(), true); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.close(); err != nil {
+			t.Fatal(err)
+		}
+		q := positions{path: path}
+		if _, err := q.load(); err != nil {
+			t.Fatal(err)
+		}
+		if len(first) > 0 && len(q.loaded) != len(first) {
+			t.Fatalf("resumed %d positions, then %d after saving them", len(first), len(q.loaded))
+		}
+		for _, pos := range q.loaded {
+			if !slices.Contains(first, pos) {
+				t.Fatalf("position %v appeared on saving", pos)
+			}
+		}
+	})
 }

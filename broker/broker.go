@@ -89,6 +89,10 @@ func New(cfg *Config) (*Broker, error) {
 		ar.SendHWM = c.ArchiveQueue
 		ar.SendHWMBytes = queueBytes
 		ar.NoDrop = true
+		// What was queued for a file sink that went away (a crash) goes to
+		// the next one to subscribe: a restarted sink misses only what was
+		// in the network.
+		ar.Handover = c.ArchiveGrace
 		if b.archive, err = bound(zmtp.PUB, &ar, c.Archive); err != nil {
 			return fail(fmt.Errorf("broker: archive: %w", err))
 		}

@@ -42,7 +42,8 @@ type Config struct {
 	// queue them) while no archiver is subscribed, so that a file sink
 	// (re)connecting after a broker or sink restart misses nothing. After
 	// it, messages flow without archivers until one subscribes again.
-	// Default 10 s.
+	// What was still queued for an archiver that went away is kept as long
+	// and given to the next archiver to subscribe. Default 10 s.
 	ArchiveGrace time.Duration
 	// UpstreamQueue bounds messages waiting for the upstream broker;
 	// beyond it they are dropped and counted. Default 100000.

@@ -47,13 +47,14 @@ var (
 	dDropped   = desc("messages_dropped_total", "Messages dropped, per endpoint and reason.", "endpoint", "reason")
 	dPeerDrop  = desc("subscriber_dropped_total", "Messages dropped for one subscriber whose queue was full.", "endpoint", "peer")
 	dQueued    = desc("queue_depth", "Messages queued, per endpoint.", "endpoint")
+	dHandover  = desc("handed_over_total", "Messages queued for a subscriber that went away and given to the next one (archive).", "endpoint")
 	dPeers     = desc("peers", "Connected peers, per endpoint.", "endpoint")
 	dConnRej   = desc("connections_rejected_total", "Connections closed because of the peer, per endpoint and reason.", "endpoint", "reason")
 	dUpstream  = desc("upstream_messages_total", "Messages for the upstream broker, by outcome.", "outcome")
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dTopic, dSent, dDropped, dPeerDrop, dQueued, dPeers, dConnRej, dUpstream} {
+	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dTopic, dSent, dDropped, dPeerDrop, dQueued, dHandover, dPeers, dConnRej, dUpstream} {
 		ch <- d
 	}
 }
@@ -94,6 +95,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(dDropped, e.st.Dropped.Linger, e.name, "linger")
 		counter(dDropped, e.st.Dropped.Unread, e.name, "unread")
 		gauge(dQueued, e.st.Queued, e.name)
+		counter(dHandover, e.st.HandedOver, e.name)
 		gauge(dPeers, len(e.st.Peers), e.name)
 		for _, p := range e.st.Peers {
 			if p.Dropped > 0 {

@@ -54,6 +54,13 @@ type Options struct {
 	// full queue instead of dropping for that subscriber. Default false:
 	// a slow subscriber never slows the others, and drops are counted.
 	NoDrop bool
+	// Handover, with NoDrop, keeps the messages still queued for a
+	// subscriber that disconnects for this long, and gives them to the
+	// next subscriber that connects after it, ahead of anything newer: a
+	// restarted archiver then misses only what was in the network. Those
+	// not taken in time are dropped (reason Disconnected). Default 0:
+	// dropped at once.
+	Handover time.Duration
 	// Linger is how long Close waits for queued messages to be written.
 	// Whatever is left afterwards is counted as dropped (reason Linger).
 	// Default DefaultLinger (2 s); a negative value means do not wait.

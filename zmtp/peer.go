@@ -17,13 +17,15 @@ const maxRetainedBuf = 4 << 20
 // peer is one connection that completed its handshake. Its writer
 // goroutine owns conn writes; its reader goroutine owns rd and r.
 type peer struct {
-	s      *Socket
-	conn   net.Conn
-	rd     *connReader
-	r      *bufio.Reader
-	info   peerInfo
-	remote string
-	is31   bool
+	s        *Socket
+	conn     net.Conn
+	rd       *connReader
+	r        *bufio.Reader
+	info     peerInfo
+	remote   string
+	is31     bool
+	id       uint64    // order of attachment, for Options.Handover
+	attached time.Time // when it attached, for Options.Handover
 
 	mu      sync.Mutex
 	out     outQueue  // encoded messages and commands waiting for the writer

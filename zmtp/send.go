@@ -170,6 +170,9 @@ func (s *Socket) drainPendingTo(p *peer) bool {
 
 func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) error {
 	peers := *s.peers.Load()
+	if s.orphanMsgs.Load() > 0 {
+		s.adoptOrphans(peers)
+	}
 	matched := 0
 	for _, p := range peers {
 		if filter && !p.subs.Load().match(m[0]) {
@@ -179,7 +182,7 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 		switch p.tryEnqueue(m, size) {
 		case enqOK:
 		case enqDead:
-			s.ctr.dropDisconnected.Add(1)
+			s.lostPeer(p, m)
 		case enqFull:
 			if !s.cfg.NoDrop {
 				p.dropped.Add(1)
@@ -207,7 +210,7 @@ func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int) error {
 			return nil
 		case enqDead:
 			s.sendWake.release()
-			s.ctr.dropDisconnected.Add(1)
+			s.lostPeer(p, m)
 			return nil
 		}
 		select {

@@ -31,12 +31,15 @@ type Socket struct {
 	stopped   bool
 	pending   []byte // PUSH: encoded messages while no peer can take them
 	pendMsgs  int
+	orphans   []orphan // PUB/XPUB with Handover: queues of departed subscribers
+	peerSeq   uint64   // peers attached so far; each peer's id
 	listeners []*listener
 	bound     []string
 	hsConns   map[net.Conn]struct{} // connections still in their handshake
 
 	ownSubs      atomic.Pointer[subSet] // SUB/XSUB: our subscriptions; writers hold mu
 	pendingCount atomic.Int64           // pendMsgs, readable without mu by the fast path
+	orphanMsgs   atomic.Int64           // messages in orphans, readable without mu
 	closing      atomic.Bool
 
 	sendWake notifier      // room appeared in a queue, or a peer attached
@@ -190,7 +193,9 @@ func (s *Socket) close() error {
 	s.sendWake.broadcast()
 
 	s.mu.Lock()
-	s.ctr.dropLinger.Add(uint64(s.pendMsgs))
+	s.ctr.dropLinger.Add(uint64(s.pendMsgs) + uint64(s.orphanMsgs.Load()))
+	s.orphans = nil
+	s.orphanMsgs.Store(0)
 	s.pending, s.pendMsgs = nil, 0
 	s.pendingCount.Store(0)
 	s.mu.Unlock()
@@ -246,7 +251,7 @@ func (s *Socket) Stats() Stats {
 		return Stats{}
 	}
 	st := s.ctr.snapshot()
-	st.Queued = s.queued()
+	st.Queued = s.queued() + int(s.orphanMsgs.Load())
 	for _, p := range *s.peers.Load() {
 		st.Peers = append(st.Peers, PeerStats{
 			Remote:     p.remote,
@@ -282,6 +287,8 @@ func (s *Socket) attach(p *peer) bool {
 			p.enqueueSubscription(sub, true)
 		}
 	}
+	s.peerSeq++
+	p.id, p.attached = s.peerSeq, time.Now()
 	old := *s.peers.Load()
 	n := make([]*peer, len(old), len(old)+1)
 	copy(n, old)
@@ -307,7 +314,6 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 			n = append(n, q)
 		}
 	}
-	s.peers.Store(&n)
 	data, msgs := dataMessages(leftover, s.typ.subscriber())
 	if msgs > 0 {
 		if s.typ == PUSH {
@@ -320,10 +326,18 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 			}
 		} else if s.isStopped() {
 			s.ctr.dropLinger.Add(uint64(msgs))
+		} else if s.handover() {
+			s.keepForHeirLocked(p, data, msgs, true)
 		} else {
 			s.ctr.dropDisconnected.Add(uint64(msgs))
 		}
 	}
+	if s.handover() {
+		s.settleOrphanLocked(p)
+	}
+	// Removed last, so that whoever sees the peer gone also sees its
+	// messages requeued or kept.
+	s.peers.Store(&n)
 	s.mu.Unlock()
 	if s.typ == XPUB && !s.isStopped() {
 		s.cancelSubscriptions(p)

@@ -18,6 +18,10 @@ type Stats struct {
 	// written (all peer queues plus the PUSH queue kept while no peer is
 	// connected).
 	Queued int
+	// HandedOver counts PUB/XPUB messages that were queued for a
+	// subscriber that went away and were given to the next one to connect
+	// (Options.Handover).
+	HandedOver uint64
 	// Requeued counts PUSH messages moved back to the socket queue because
 	// their peer went away before they were written; they are sent again
 	// to the next peer and are not lost.
@@ -90,6 +94,7 @@ type PeerStats struct {
 // counters holds the atomic counters behind Stats.
 type counters struct {
 	sent, received, requeued, noSubscriber, filtered     atomic.Uint64
+	handedOver                                           atomic.Uint64
 	dropFull, dropDisconnected, dropLinger, dropUnread   atomic.Uint64
 	connects, disconnects, dialFailures                  atomic.Uint64
 	rejGreeting, rejVersion, rejMechanism, rejSocketType atomic.Uint64
@@ -136,6 +141,7 @@ func (c *counters) snapshot() Stats {
 		Sent:         c.sent.Load(),
 		Received:     c.received.Load(),
 		Requeued:     c.requeued.Load(),
+		HandedOver:   c.handedOver.Load(),
 		NoSubscriber: c.noSubscriber.Load(),
 		Filtered:     c.filtered.Load(),
 		Dropped: DropStats{

@@ -38,7 +38,7 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.Int64("max-message-size", 16<<20, "largest message accepted, bytes")
 	fs.Int("max-peers", 1024, "connections per endpoint")
 	fs.Duration("drain-timeout", 5*time.Second, "shutdown: how long to drain publishers and flush subscribers")
-	fs.Duration("archive-grace", 10*time.Second, "hold messages back this long while no archiver (file sink) is subscribed")
+	fs.Duration("archive-grace", 10*time.Second, "hold messages back this long while no archiver (file sink) is subscribed; keep what was queued for one that went away as long, for the next")
 }
 
 // BrokerFlagSet is the broker command's complete flag set.

@@ -8,9 +8,21 @@ type orphan struct {
 	from    uint64 // id of the subscriber it was queued for
 	data    []byte // whole data messages, in wire form, oldest first
 	msgs    int
-	after   uint64 // only peers attached after this one (by id) may take it
-	until   time.Time
 	settled bool // the subscriber is detached: nothing older can follow
+	// Set once settled:
+	subs  *subSet // what the subscriber had subscribed to
+	after uint64  // only peers attached after its detach may take it
+	until time.Time
+}
+
+// handoverState is a peer's part in Options.Handover, guarded by the
+// socket's mu.
+type handoverState struct {
+	detached   bool
+	detachSeq  uint64    // the socket's peerSeq when it detached
+	detachedAt time.Time // when it detached
+	lastSubs   *subSet   // its subscriptions then
+	adopted    bool      // it took over a departed subscriber's queue
 }
 
 func (s *Socket) handover() bool { return s.cfg.NoDrop && s.cfg.Handover > 0 }
@@ -47,31 +59,46 @@ func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
 			return
 		}
 	}
-	s.orphans = append(s.orphans, orphan{from: p.id, data: data, msgs: msgs, after: s.peerSeq,
-		until: time.Now().Add(s.cfg.Handover)})
+	s.orphans = append(s.orphans, orphan{from: p.id, data: data, msgs: msgs})
+	if p.ho.detached { // a send that found it gone after its detach
+		s.settleLocked(&s.orphans[len(s.orphans)-1], p)
+	}
 }
 
-// settleOrphanLocked marks what is kept for p complete. Holds mu.
-func (s *Socket) settleOrphanLocked(p *peer) {
+// detachedLocked records p's detach and settles what is kept for it: only
+// peers attached from now on may take it, and only within Handover.
+// Holds mu.
+func (s *Socket) detachedLocked(p *peer) {
+	p.ho = handoverState{detached: true, detachSeq: s.peerSeq, detachedAt: time.Now(), lastSubs: p.subs.Load()}
 	for i := range s.orphans {
 		if s.orphans[i].from == p.id {
-			s.orphans[i].settled = true
+			s.settleLocked(&s.orphans[i], p)
 		}
 	}
 }
 
-// adoptOrphans gives kept queues to the first subscriber that attached
-// after their owner left, before anything newer is queued for it (it runs
-// on the sending goroutine, ahead of the next message); those kept too
-// long are dropped. Messages the heir has not subscribed to are
-// dropped as well: they were for the subscriber that left.
+func (s *Socket) settleLocked(o *orphan, p *peer) {
+	o.settled, o.subs, o.after = true, p.ho.lastSubs, p.ho.detachSeq
+	o.until = p.ho.detachedAt.Add(s.cfg.Handover)
+}
+
+// adoptOrphans gives each kept queue to a subscriber that attached after
+// its owner left with the same subscriptions, before anything newer is
+// queued for it (it runs on the sending goroutine, ahead of the next
+// message). A subscriber takes at most one: the queues of subscribers
+// that left together overlap. Queues nobody took within Handover are
+// dropped.
 func (s *Socket) adoptOrphans(peers []*peer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
 	keep := s.orphans[:0]
 	for _, o := range s.orphans {
-		heir := heirOf(peers, o.after)
+		if !o.settled {
+			keep = append(keep, o)
+			continue
+		}
+		heir := heirOf(peers, &o)
 		// Kept for a subscriber that attaches within Handover; one that
 		// did gets them at the next send, however much later that is.
 		if (heir == nil || heir.attached.After(o.until)) && now.After(o.until) {
@@ -79,52 +106,44 @@ func (s *Socket) adoptOrphans(peers []*peer) {
 			s.orphanMsgs.Add(-int64(o.msgs))
 			continue
 		}
-		if heir == nil || !o.settled {
+		if heir == nil || !heir.enqueueRaw(o.data, o.msgs) {
 			keep = append(keep, o)
 			continue
 		}
-		data, n := o.data, o.msgs
-		if subs := heir.subs.Load(); !subs.all {
-			data, n = subscribedOnly(o.data, subs)
-		}
-		if n > 0 && !heir.enqueueRaw(data, n) {
-			keep = append(keep, o) // it is going away too: wait for another
-			continue
-		}
-		s.ctr.handedOver.Add(uint64(n))
-		s.ctr.dropDisconnected.Add(uint64(o.msgs - n))
+		heir.ho.adopted = true
+		s.ctr.handedOver.Add(uint64(o.msgs))
 		s.orphanMsgs.Add(-int64(o.msgs))
 	}
 	clear(s.orphans[len(keep):])
 	s.orphans = keep
 }
 
-// heirOf returns the first subscribed peer attached after id.
-func heirOf(peers []*peer, id uint64) *peer {
+// heirOf returns the first peer attached after o's owner left, with the
+// same subscriptions, that has not taken over another queue.
+func heirOf(peers []*peer, o *orphan) *peer {
 	for _, p := range peers {
-		if sub := p.subs.Load(); p.id > id && sub != nil && (sub.all || sub.size() > 0) {
+		if p.id > o.after && !p.ho.adopted && sameSubs(p.subs.Load(), o.subs) {
 			return p
 		}
 	}
 	return nil
 }
 
-// subscribedOnly keeps the messages of data that subs matches.
-func subscribedOnly(data []byte, subs *subSet) ([]byte, int) {
-	var out []byte
-	n := 0
-	for off := 0; off < len(data); {
-		end, _ := nextMsgEnd(data, off)
-		if end < 0 {
-			break
-		}
-		if subs.match(firstFrame(data[off:end])) {
-			out = append(out, data[off:end]...)
-			n++
-		}
-		off = end
+// sameSubs reports whether a and b hold the same distinct prefixes.
+func sameSubs(a, b *subSet) bool {
+	if a.size() == 0 || a.size() != b.size() || a.all != b.all {
+		return false
 	}
-	return out, n
+outer:
+	for _, p := range a.prefixes {
+		for _, q := range b.prefixes {
+			if string(p) == string(q) {
+				continue outer
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // enqueueRaw queues whole encoded data messages past the queue's bounds

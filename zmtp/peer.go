@@ -26,6 +26,7 @@ type peer struct {
 	is31     bool
 	id       uint64    // order of attachment, for Options.Handover
 	attached time.Time // when it attached, for Options.Handover
+	ho       handoverState
 
 	mu      sync.Mutex
 	out     outQueue  // encoded messages and commands waiting for the writer

@@ -333,7 +333,7 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 		}
 	}
 	if s.handover() {
-		s.settleOrphanLocked(p)
+		s.detachedLocked(p)
 	}
 	// Removed last, so that whoever sees the peer gone also sees its
 	// messages requeued or kept.

@@ -56,10 +56,11 @@ type Options struct {
 	NoDrop bool
 	// Handover, with NoDrop, keeps the messages still queued for a
 	// subscriber that disconnects for this long, and gives them to the
-	// next subscriber that connects after it, ahead of anything newer: a
-	// restarted archiver then misses only what was in the network. Those
-	// not taken in time are dropped (reason Disconnected). Default 0:
-	// dropped at once.
+	// next subscriber that connects after it with the same subscriptions,
+	// ahead of anything newer (at the next Send): a restarted archiver
+	// then misses only what was in the network. A newcomer takes at most
+	// one such queue. Those not taken in time are dropped (reason
+	// Disconnected). Default 0: dropped at once.
 	Handover time.Duration
 	// Linger is how long Close waits for queued messages to be written.
 	// Whatever is left afterwards is counted as dropped (reason Linger).

@@ -157,11 +157,6 @@ func (p *peer) enqueueRaw(data []byte, msgs int) bool {
 	}
 	p.out.appendRaw(data)
 	p.outMsgs += msgs
-	wake := p.idle
-	p.idle = false
-	p.mu.Unlock()
-	if wake {
-		kick(p.wake)
-	}
+	p.unlockWake()
 	return true
 }

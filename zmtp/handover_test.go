@@ -10,67 +10,80 @@ import (
 	"time"
 )
 
-// TestHandoverToNextSubscriber: with NoDrop and Handover, what was queued
-// for a subscriber that went away reaches the next subscriber to connect,
-// ahead of newer messages and without holes.
-func TestHandoverToNextSubscriber(t *testing.T) {
-	const hwm = 50
-	// Small kernel buffers, so that the queue stays full once it is.
-	pub := newSock(t, PUB, &Options{NoDrop: true, Handover: 10 * time.Second, SendHWM: hwm, SendBufferSize: 8 << 10})
-	ep := bindLocal(t, pub)
-	a := rawDial(t, ep)
-	if err := a.(*net.TCPConn).SetReadBuffer(8 << 10); err != nil {
+// handoverPub is a NoDrop PUB with Handover and small kernel buffers, so
+// that a stalled subscriber's queue stays full once it is.
+func handoverPub(t *testing.T, hwm int, handover time.Duration) (*Socket, string) {
+	pub := newSock(t, PUB, &Options{NoDrop: true, Handover: handover, SendHWM: hwm, SendBufferSize: 8 << 10})
+	return pub, bindLocal(t, pub)
+}
+
+// stalledSub is a subscriber to everything that never reads.
+func stalledSub(t *testing.T, ep string) net.Conn {
+	c := rawDial(t, ep)
+	if err := c.(*net.TCPConn).SetReadBuffer(8 << 10); err != nil {
 		t.Fatal(err)
 	}
-	rawHandshake(t, a, "SUB")
-	mustWrite(t, a, appendCommand(nil, cmdSUBSCRIBE))
-	waitSubscribed(t, pub, 1)
+	rawHandshake(t, c, "SUB")
+	mustWrite(t, c, appendCommand(nil, cmdSUBSCRIBE))
+	return c
+}
 
-	// Fill the kernel buffers and then the queue: the sender blocks.
+// numbered is message i: topic "T", a 1000-byte body starting with i.
+func numbered(i int) Msg {
+	body := make([]byte, 1000)
+	copy(body, fmt.Sprintf("%08d", i))
+	return Msg{[]byte("T"), body}
+}
+
+// fill starts a sender of numbered messages that blocks once the stalled
+// subscribers' queues are full; stop ends it and returns how many
+// messages were accepted (0..n-1).
+func fill(t *testing.T, pub *Socket) (stop func() int) {
 	ctx, cancel := context.WithCancel(testCtx(t))
 	sent := make(chan int, 1)
 	go func() {
-		payload := make([]byte, 1000)
 		i := 0
-		for ; ; i++ {
-			copy(payload, fmt.Sprintf("%08d", i))
-			if pub.Send(ctx, Msg{[]byte("T"), payload}) != nil {
-				break
+		for pub.Send(ctx, numbered(i)) == nil {
+			i++
+		}
+		sent <- i
+	}()
+	return func() int { cancel(); return <-sent }
+}
+
+// waitQueues waits until each of the first n peers has at least q queued.
+func waitQueues(t *testing.T, pub *Socket, n, q int) {
+	waitFor(t, "full queues", func() bool {
+		st := pub.Stats()
+		if len(st.Peers) != n {
+			return false
+		}
+		for _, p := range st.Peers {
+			if p.Queued < q {
+				return false
 			}
 		}
-		sent <- i // messages 0..i-1 were accepted
-	}()
-	waitFor(t, "a full queue", func() bool {
-		st := pub.Stats()
-		return len(st.Peers) == 1 && st.Peers[0].Queued >= hwm
+		return true
 	})
-	cancel()
-	n := <-sent
-	if err := a.Close(); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the subscriber gone", func() bool { return pub.PeerCount() == 0 })
-	kept := pub.Stats().Queued
-	if kept < hwm {
-		t.Fatalf("%d messages kept, want at least the %d queued: %+v", kept, hwm, pub.Stats())
-	}
+}
 
-	b := newSock(t, SUB, &Options{RecvHWM: 100000})
-	if err := b.Subscribe(nil); err != nil {
+func heirSub(t *testing.T, ep string) *Socket {
+	s := newSock(t, SUB, &Options{RecvHWM: 100000})
+	if err := s.Subscribe(nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Connect(ep); err != nil {
+	if err := s.Connect(ep); err != nil {
 		t.Fatal(err)
 	}
-	waitSubscribed(t, pub, 1)
-	after := make([]byte, 1000)
-	copy(after, fmt.Sprintf("%08d", n))
-	if err := pub.Send(testCtx(t), Msg{[]byte("T"), after}); err != nil {
-		t.Fatal(err)
-	}
+	return s
+}
+
+// recvThrough receives numbered messages until n, checking there is no
+// hole or repeat, and returns the first one's number.
+func recvThrough(t *testing.T, s *Socket, n int) int {
 	first, prev := -1, -1
 	for prev != n {
-		m, err := b.Recv(testCtx(t))
+		m, err := s.Recv(testCtx(t))
 		if err != nil {
 			t.Fatalf("after %d: %v", prev, err)
 		}
@@ -85,6 +98,40 @@ func TestHandoverToNextSubscriber(t *testing.T) {
 		}
 		prev = i
 	}
+	return first
+}
+
+func closeConns(t *testing.T, cs ...net.Conn) {
+	for _, c := range cs {
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestHandoverToNextSubscriber: with NoDrop and Handover, what was queued
+// for a subscriber that went away reaches the next subscriber to connect,
+// ahead of newer messages and without holes.
+func TestHandoverToNextSubscriber(t *testing.T) {
+	const hwm = 50
+	pub, ep := handoverPub(t, hwm, 10*time.Second)
+	a := stalledSub(t, ep)
+	waitSubscribed(t, pub, 1)
+	stop := fill(t, pub)
+	waitQueues(t, pub, 1, hwm)
+	n := stop()
+	closeConns(t, a)
+	waitFor(t, "the subscriber gone", func() bool { return pub.PeerCount() == 0 })
+	kept := pub.Stats().Queued
+	if kept < hwm {
+		t.Fatalf("%d messages kept, want at least the %d queued: %+v", kept, hwm, pub.Stats())
+	}
+	b := heirSub(t, ep)
+	waitSubscribed(t, pub, 1)
+	if err := pub.Send(testCtx(t), numbered(n)); err != nil {
+		t.Fatal(err)
+	}
+	first := recvThrough(t, b, n)
 	st := pub.Stats()
 	t.Logf("%d sent to the first subscriber, %d handed to the next (%d..%d)", n, n-first, first, n-1)
 	if n-first != kept || st.HandedOver != uint64(kept) || st.Dropped.Disconnected != 0 {
@@ -95,126 +142,49 @@ func TestHandoverToNextSubscriber(t *testing.T) {
 // TestHandoverExpires: kept messages nobody claims within Handover are
 // dropped and counted.
 func TestHandoverExpires(t *testing.T) {
-	pub := newSock(t, PUB, &Options{NoDrop: true, Handover: 50 * time.Millisecond, SendHWM: 10, SendBufferSize: 8 << 10})
-	ep := bindLocal(t, pub)
-	a := rawDial(t, ep)
-	if err := a.(*net.TCPConn).SetReadBuffer(8 << 10); err != nil {
-		t.Fatal(err)
-	}
-	rawHandshake(t, a, "SUB")
-	mustWrite(t, a, appendCommand(nil, cmdSUBSCRIBE))
+	pub, ep := handoverPub(t, 10, 50*time.Millisecond)
+	a := stalledSub(t, ep)
 	waitSubscribed(t, pub, 1)
-	ctx, cancel := context.WithCancel(testCtx(t))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for pub.Send(ctx, Msg{[]byte("T"), make([]byte, 1000)}) == nil {
-		}
-	}()
-	waitFor(t, "a full queue", func() bool {
-		st := pub.Stats()
-		return len(st.Peers) == 1 && st.Peers[0].Queued >= 10
-	})
-	cancel()
-	<-done
-	if err := a.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stop := fill(t, pub)
+	waitQueues(t, pub, 1, 10)
+	stop()
+	closeConns(t, a)
 	waitFor(t, "the subscriber gone", func() bool { return pub.PeerCount() == 0 })
 	kept := pub.Stats().Queued
 	if kept < 10 {
 		t.Fatalf("%d messages kept, want at least the 10 queued", kept)
 	}
-	deadline := time.Now().Add(50 * time.Millisecond)
-	for time.Now().Before(deadline) { // let Handover pass; Send settles what expired
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := pub.Send(testCtx(t), Msg{[]byte("T")}); err != nil {
-		t.Fatal(err)
-	}
+	// Each Send settles what expired; nobody subscribes meanwhile.
+	waitFor(t, "the kept messages expired", func() bool {
+		if err := pub.Send(testCtx(t), Msg{[]byte("T")}); err != nil {
+			t.Fatal(err)
+		}
+		return pub.Stats().Queued == 0
+	})
 	st := pub.Stats()
 	if st.Queued != 0 || st.Dropped.Disconnected != uint64(kept) || st.HandedOver != 0 {
 		t.Errorf("kept %d: now queued %d, dropped %d, handed over %d", kept, st.Queued, st.Dropped.Disconnected, st.HandedOver)
 	}
 }
 
-// fill starts a sender that blocks once the stalled subscribers' queues
-// are full; stop ends it and returns how many messages were accepted.
-func fill(t *testing.T, pub *Socket) (stop func() int) {
-	ctx, cancel := context.WithCancel(testCtx(t))
-	sent := make(chan int, 1)
-	go func() {
-		payload := make([]byte, 1000)
-		i := 0
-		for ; ; i++ {
-			copy(payload, fmt.Sprintf("%08d", i))
-			if pub.Send(ctx, Msg{[]byte("T"), payload}) != nil {
-				break
-			}
-		}
-		sent <- i
-	}()
-	return func() int { cancel(); return <-sent }
-}
-
-func stalledSub(t *testing.T, ep string) net.Conn {
-	c := rawDial(t, ep)
-	if err := c.(*net.TCPConn).SetReadBuffer(8 << 10); err != nil {
-		t.Fatal(err)
-	}
-	rawHandshake(t, c, "SUB")
-	mustWrite(t, c, appendCommand(nil, cmdSUBSCRIBE))
-	return c
-}
-
 // TestHandoverOneQueuePerHeir: two subscribers that leave together had
 // the same messages queued; the next subscriber takes one queue, not
 // both, so it receives nothing twice.
 func TestHandoverOneQueuePerHeir(t *testing.T) {
-	pub := newSock(t, PUB, &Options{NoDrop: true, Handover: 10 * time.Second, SendHWM: 20, SendBufferSize: 8 << 10})
-	ep := bindLocal(t, pub)
+	pub, ep := handoverPub(t, 20, 10*time.Second)
 	a, b := stalledSub(t, ep), stalledSub(t, ep)
 	waitSubscribed(t, pub, 2)
 	stop := fill(t, pub)
-	waitFor(t, "full queues", func() bool {
-		st := pub.Stats()
-		return len(st.Peers) == 2 && st.Peers[0].Queued >= 20 && st.Peers[1].Queued >= 20
-	})
+	waitQueues(t, pub, 2, 20)
 	n := stop()
-	for _, c := range []net.Conn{a, b} {
-		if err := c.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	closeConns(t, a, b)
 	waitFor(t, "both gone", func() bool { return pub.PeerCount() == 0 })
-	heir := newSock(t, SUB, &Options{RecvHWM: 100000})
-	if err := heir.Subscribe(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := heir.Connect(ep); err != nil {
-		t.Fatal(err)
-	}
+	heir := heirSub(t, ep)
 	waitSubscribed(t, pub, 1)
-	last := make([]byte, 1000)
-	copy(last, fmt.Sprintf("%08d", n))
-	if err := pub.Send(testCtx(t), Msg{[]byte("T"), last}); err != nil {
+	if err := pub.Send(testCtx(t), numbered(n)); err != nil {
 		t.Fatal(err)
 	}
-	prev := -1
-	for prev != n {
-		m, err := heir.Recv(testCtx(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		i, err := strconv.Atoi(string(m[1][:8]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if prev >= 0 && i != prev+1 {
-			t.Fatalf("message %d after %d", i, prev)
-		}
-		prev = i
-	}
+	recvThrough(t, heir, n)
 	if st := pub.Stats(); st.HandedOver == 0 || st.Queued == 0 {
 		t.Errorf("handed over %d, still kept %d (the other queue, for another heir)", st.HandedOver, st.Queued)
 	}
@@ -224,17 +194,10 @@ func TestHandoverOneQueuePerHeir(t *testing.T) {
 // detached (its list of peers was read before) keeps the message for the
 // heir too; nothing is left behind.
 func TestHandoverAfterDetach(t *testing.T) {
-	pub := newSock(t, PUB, &Options{NoDrop: true, Handover: 10 * time.Second, SendHWM: 5, SendBufferSize: 8 << 10})
-	ep := bindLocal(t, pub)
+	pub, ep := handoverPub(t, 5, 10*time.Second)
 	x := stalledSub(t, ep) // blocks the sender
 	waitSubscribed(t, pub, 1)
-	a := newSock(t, SUB, nil) // reads everything, then leaves with an empty queue
-	if err := a.Subscribe(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Connect(ep); err != nil {
-		t.Fatal(err)
-	}
+	a := heirSub(t, ep) // reads everything, then leaves with an empty queue
 	waitSubscribed(t, pub, 2)
 	go func() {
 		for {
@@ -259,13 +222,7 @@ func TestHandoverAfterDetach(t *testing.T) {
 	}()
 	waitFor(t, "a message for a, after it left", func() bool { return pub.orphanMsgs.Load() > 0 })
 	stop()
-	heir := newSock(t, SUB, &Options{RecvHWM: 100000})
-	if err := heir.Subscribe(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := heir.Connect(ep); err != nil {
-		t.Fatal(err)
-	}
+	heirSub(t, ep)
 	waitSubscribed(t, pub, 2)
 	waitFor(t, "nothing kept", func() bool {
 		if err := pub.Send(testCtx(t), Msg{[]byte("T")}); err != nil {

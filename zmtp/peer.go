@@ -116,13 +116,18 @@ func (p *peer) tryEnqueue(m Msg, size int) int {
 	}
 	p.out.appendMsg(m, size)
 	p.outMsgs++
+	p.unlockWake()
+	return enqOK
+}
+
+// unlockWake releases mu, waking the writer if it was waiting for work.
+func (p *peer) unlockWake() {
 	wake := p.idle
 	p.idle = false
 	p.mu.Unlock()
 	if wake {
 		kick(p.wake)
 	}
-	return enqOK
 }
 
 // enqueueControl queues protocol traffic (commands, subscriptions) that is
@@ -134,12 +139,7 @@ func (p *peer) enqueueControl(fn func([]byte) []byte) {
 		return
 	}
 	p.out.appendControl(fn)
-	wake := p.idle
-	p.idle = false
-	p.mu.Unlock()
-	if wake {
-		kick(p.wake)
-	}
+	p.unlockWake()
 }
 
 // enqueueControlBounded is enqueueControl for optional traffic: it is

@@ -33,10 +33,12 @@ import (
 // that did reach the files. It never runs ahead of them, so a lost record
 // is never left unreported.
 //
-// It is rewritten in place with one write from offset 0, then truncated,
-// its header giving the length and a CRC-32 of what follows: a process
-// killed at any point leaves the old or the new contents readable (what
-// lies beyond the length is ignored), and a file cut short is recognised.
+// It is rewritten in place with one write from offset 0, its header
+// giving the length and a CRC-32 of what follows; what lies beyond that
+// length (the end of longer, older contents) is ignored, and the file is
+// truncated only when that tail grows large. A process killed at any
+// point leaves the old or the new contents readable, and a file cut short
+// is recognised.
 // It is not fsynced, like log records below the fsync level: the promise
 // holds for crashes of the sink, not for losing power. Replacing it by
 // rename would be atomic as well, but ext4 then writes the new file out at
@@ -72,6 +74,7 @@ type posVal struct {
 type positions struct {
 	path     string // "" : disabled
 	f        *os.File
+	size     int // the file's length, once opened
 	m        map[posKey]posVal
 	cur      posKey
 	curSeq   uint64
@@ -129,14 +132,25 @@ func (p *positions) save(now time.Time, force bool) error {
 		if err != nil {
 			return fmt.Errorf("filesink: positions: %w", err)
 		}
-		p.f = f
+		st, err := f.Stat()
+		if err != nil {
+			return errors.Join(fmt.Errorf("filesink: positions: %w", err), f.Close())
+		}
+		p.f, p.size = f, int(st.Size())
 	}
 	if _, err := p.f.WriteAt(out, 0); err != nil {
 		return fmt.Errorf("filesink: positions: %w", err)
 	}
-	if err := p.f.Truncate(int64(len(out))); err != nil {
-		return fmt.Errorf("filesink: positions: %w", err)
+	// The header gives the length, so what lies beyond it is ignored: the
+	// file is cut only when it would otherwise stay over twice as long as
+	// its contents, which keeps the common save to one write.
+	if p.size > 2*len(out) {
+		if err := p.f.Truncate(int64(len(out))); err != nil {
+			return fmt.Errorf("filesink: positions: %w", err)
+		}
+		p.size = len(out)
 	}
+	p.size = max(p.size, len(out))
 	p.dirty, p.lastSave = false, now
 	p.every = max(positionsMinGap, positionsShare*time.Since(start))
 	return nil

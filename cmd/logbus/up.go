@@ -90,7 +90,7 @@ func up(ctx context.Context, bcfg broker.Config, bhttp string, scfg filesink.Con
 		return cli.Join(code, b.Close(), log)
 	}
 	archive := "tcp://" + b.ArchiveAddr().String()
-	sub, err := subscriber.Dial(ctx, archive, &subscriber.Options{Resume: sink.Positions()})
+	sub, err := subscriber.Dial(ctx, archive, &subscriber.Options{Resume: sink.Positions(), QueueMessages: cli.SinkReadAhead})
 	if err != nil {
 		log.Error("cannot start the file sink", "err", err)
 		return cli.Join(cli.Join(cli.ExitFailure, sink.Close(), log), b.Close(), log)

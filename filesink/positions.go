@@ -38,11 +38,12 @@ import (
 // length (the end of longer, older contents) is ignored, and the file is
 // truncated only when that tail grows large. A process killed at any
 // point leaves the old or the new contents readable, and a file cut short
-// is recognised.
+// is recognised. Replacing the file by rename would be atomic as well, but
+// ext4 then writes the new file out at once, which cost milliseconds per
+// save under load.
+//
 // It is not fsynced, like log records below the fsync level: the promise
-// holds for crashes of the sink, not for losing power. Replacing it by
-// rename would be atomic as well, but ext4 then writes the new file out at
-// once, which cost milliseconds per save under load.
+// holds for crashes of the sink, not for losing power.
 
 const (
 	positionsMagic = "logbus-positions 2"

@@ -53,7 +53,7 @@ const (
 	// it lags the files by little; 100k streams cost a few percent of a
 	// core and lag by up to a second.
 	positionsShare  = 20
-	positionsMinGap = time.Millisecond
+	positionsMinGap = 100 * time.Microsecond
 	// maxPositions bounds the streams remembered, like the subscriber's
 	// MaxStreams default; the least recently written are forgotten.
 	maxPositions = 100000
@@ -73,19 +73,20 @@ type posVal struct {
 // being tracked (cur) changes only when the stream or topic changes, so
 // the map is touched once per run of records, not per record.
 type positions struct {
-	path     string // "" : disabled
-	f        *os.File
-	size     int // the file's length, once opened
-	m        map[posKey]posVal
-	cur      posKey
-	curSeq   uint64
-	has      bool
-	dirty    bool
-	gen      uint64
-	lastSave time.Time
-	every    time.Duration // wait between saves: positionsShare times the last one
-	failed   bool          // the last save failed (reported once per episode)
-	loaded   []subscriber.Position
+	path      string // "" : disabled
+	f         *os.File
+	size      int // the file's length, once opened
+	m         map[posKey]posVal
+	cur       posKey
+	curSeq    uint64
+	has       bool
+	dirty     bool
+	gen       uint64
+	lastSave  time.Time
+	every     time.Duration // wait between saves: positionsShare times their cost
+	writeCost time.Duration // smoothed duration of the file write
+	failed    bool          // the last save failed (reported once per episode)
+	loaded    []subscriber.Position
 }
 
 func (p *positions) note(t topic.Topic, env *codec.Envelope) {
@@ -116,7 +117,6 @@ func (p *positions) save(now time.Time, force bool) error {
 	if p.path == "" || !p.dirty || !force && now.Sub(p.lastSave) < p.every {
 		return nil
 	}
-	start := time.Now()
 	p.settle()
 	p.gen++
 	if len(p.m) > maxPositions {
@@ -139,6 +139,7 @@ func (p *positions) save(now time.Time, force bool) error {
 		}
 		p.f, p.size = f, int(st.Size())
 	}
+	start := time.Now()
 	if _, err := p.f.WriteAt(out, 0); err != nil {
 		return fmt.Errorf("filesink: positions: %w", err)
 	}
@@ -153,8 +154,23 @@ func (p *positions) save(now time.Time, force bool) error {
 	}
 	p.size = max(p.size, len(out))
 	p.dirty, p.lastSave = false, now
-	p.every = max(positionsMinGap, positionsShare*time.Since(start))
+	p.every = max(positionsMinGap, positionsShare*p.cost(len(out), time.Since(start)))
 	return nil
+}
+
+// cost estimates what a save of n bytes costs: the time to format it
+// (about 0.5 µs per stream line) and the write just measured, which
+// follows a sustained slowdown but not a one-off pause (the goroutine
+// descheduled): a single slow write would otherwise space saves out, and
+// the file would lag the logs by that much.
+func (p *positions) cost(n int, write time.Duration) time.Duration {
+	switch {
+	case p.writeCost == 0 || write < p.writeCost:
+		p.writeCost = write
+	default:
+		p.writeCost += (write - p.writeCost) / 8
+	}
+	return p.writeCost + time.Duration(n/40)*time.Microsecond/2
 }
 
 // dueIn returns how long until a pending save is due, at most limit.

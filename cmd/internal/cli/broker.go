@@ -135,16 +135,11 @@ func readUsers(path string) (map[string]string, error) {
 // and returns the exit code. name prefixes its messages.
 func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer) int {
 	fs := BrokerFlagSet()
-	v, code, ok := ParseDaemonFlags(fs, name, args, stderr)
+	v, log, code, ok := ParseDaemonFlags(fs, name, args, stderr)
 	if !ok {
 		return code
 	}
 	cfg, httpAddr, err := BrokerConfig(v)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitUsage
-	}
-	log, err := Logger(stderr, v.GetString("log-level"))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitUsage

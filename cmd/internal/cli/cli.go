@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -64,10 +65,10 @@ func Configf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
 }
 
-// ParseDaemonFlags parses a daemon's arguments and loads its
-// configuration. When ok is false the command ends with code (0 for
-// --help, ExitUsage with a message for anything wrong).
-func ParseDaemonFlags(fs *pflag.FlagSet, name string, args []string, stderr io.Writer) (v *viper.Viper, code int, ok bool) {
+// ParseDaemonFlags parses a daemon's arguments, loads its configuration
+// and makes its logger (--log-level). When ok is false the command ends
+// with code (0 for --help, ExitUsage with a message for anything wrong).
+func ParseDaemonFlags(fs *pflag.FlagSet, name string, args []string, stderr io.Writer) (v *viper.Viper, log *slog.Logger, code int, ok bool) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+name+" [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
@@ -75,15 +76,18 @@ func ParseDaemonFlags(fs *pflag.FlagSet, name string, args []string, stderr io.W
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return nil, ExitOK, false
+			return nil, nil, ExitOK, false
 		}
 		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
-		return nil, ExitUsage, false
+		return nil, nil, ExitUsage, false
 	}
 	v, err := Load(fs, "config")
+	if err == nil {
+		log, err = Logger(stderr, v.GetString("log-level"))
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return nil, ExitUsage, false
+		return nil, nil, ExitUsage, false
 	}
-	return v, ExitOK, true
+	return v, log, ExitOK, true
 }

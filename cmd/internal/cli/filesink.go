@@ -98,16 +98,11 @@ func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
 // ends and returns the exit code. name prefixes its messages.
 func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writer) int {
 	fs := FilesinkFlagSet()
-	v, code, ok := ParseDaemonFlags(fs, name, args, stderr)
+	v, log, code, ok := ParseDaemonFlags(fs, name, args, stderr)
 	if !ok {
 		return code
 	}
 	cfg, err := FilesinkConfig(v)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitUsage
-	}
-	log, err := Logger(stderr, v.GetString("log-level"))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitUsage

@@ -9,11 +9,6 @@ import (
 	"time"
 )
 
-// maxRetainedBuf is the largest buffer kept for reuse once drained; larger
-// ones (after a burst of big messages) are released to the collector so an
-// idle peer does not pin memory.
-const maxRetainedBuf = 4 << 20
-
 // peer is one connection that completed its handshake. Its writer
 // goroutine owns conn writes; its reader goroutine owns rd and r.
 type peer struct {

@@ -152,7 +152,8 @@ func readBody(r *bufio.Reader, b *batch, size int) error {
 	for rem := size; rem > 0; {
 		n := min(rem, readChunk)
 		l := len(b.buf)
-		b.buf = growLen(b.buf, n)
+		b.reserve(n)
+		b.buf = b.buf[:l+n]
 		if _, err := io.ReadFull(r, b.buf[l:]); err != nil {
 			b.buf = b.buf[:l]
 			return err
@@ -162,13 +163,11 @@ func readBody(r *bufio.Reader, b *batch, size int) error {
 	return nil
 }
 
-// reserve makes room for n more bytes. A batch that outgrows its first
-// small buffer goes straight to its hand-over size (flushBatchBytes) and
-// doubles after that: growing by append's small steps copied every busy
-// peer's input several times over, which cost a broker with many
-// publishers half of its CPU. A batch is charged to its peer's receive
-// bound by capacity, so mostly empty batches cannot pin more memory than
-// the bound allows.
+// reserve makes room for n more bytes. Batches start at their hand-over
+// size (flushBatchBytes, see batchPool), so only a large message makes
+// one grow, and then it at least doubles: growing by append's small steps
+// copied every busy peer's input several times over, which cost a broker
+// with many publishers half of its CPU.
 func (b *batch) reserve(n int) {
 	if cap(b.buf)-len(b.buf) >= n {
 		return
@@ -177,17 +176,6 @@ func (b *batch) reserve(n int) {
 	nb := make([]byte, len(b.buf), c)
 	copy(nb, b.buf)
 	b.buf = nb
-}
-
-// growLen extends b by n bytes, reallocating with headroom if needed.
-func growLen(b []byte, n int) []byte {
-	l := len(b)
-	if cap(b)-l < n {
-		nb := make([]byte, l, 2*cap(b)+n)
-		copy(nb, b)
-		b = nb
-	}
-	return b[:l+n]
 }
 
 // finishMsg applies the socket type's rules to the message just read at

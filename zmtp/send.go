@@ -142,6 +142,11 @@ func (s *Socket) tryPush(m Msg, size int) bool {
 	return true
 }
 
+// maxRetainedBuf is the largest PUSH queue buffer kept for reuse once
+// drained; a larger one (after an outage with a big backlog) goes to the
+// collector, so an idle socket does not pin memory.
+const maxRetainedBuf = 4 << 20
+
 // drainPendingTo moves the socket's queue to an idle peer's queue.
 func (s *Socket) drainPendingTo(p *peer) bool {
 	s.mu.Lock()

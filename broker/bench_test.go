@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/zmtp"
 )
@@ -65,7 +65,7 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 			// Join: wait until the archive subscriber receives a probe.
 			var m zmtp.Msg
 			for {
-				pubs[0].Publish(&codec.Record{Message: "probe"})
+				pubs[0].Publish(&logbus.Record{Message: "probe"})
 				c, cc := context.WithTimeout(context.Background(), 20*time.Millisecond)
 				err := sub.RecvInto(c, &m)
 				cc()
@@ -81,8 +81,8 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 					break
 				}
 			}
-			rec := codec.Record{Level: codec.LevelInfo, Message: string(make([]byte, 120)), Logger: "bench",
-				Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(1)}}}
+			rec := logbus.Record{Level: logbus.LevelInfo, Message: string(make([]byte, 120)), Logger: "bench",
+				Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(1)}}}
 			cpu0 := cpuTime()
 			b.ResetTimer()
 			var wg sync.WaitGroup
@@ -149,7 +149,7 @@ func BenchmarkStalledDashboard(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rec := codec.Record{Message: string(make([]byte, 200))}
+		rec := logbus.Record{Message: string(make([]byte, 200))}
 		const n = 200000
 		for range n {
 			for !p.PublishWait(context.Background(), &rec, time.Second) {

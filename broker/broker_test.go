@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/internal/vectors"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
-	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
 )
 
@@ -63,7 +62,7 @@ func TestSlowDashboardDropsCountedAsGaps(t *testing.T) {
 	joined(t, p, dash, arch)
 	const n = 20000
 	for i := range n {
-		p.Publish(&codec.Record{Message: "r", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+		p.Publish(&logbus.Record{Message: "r", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 	}
 	// The archive gets all of them, in order, while nobody reads the
 	// dashboard, whose queue at the broker stays within its bound.
@@ -104,7 +103,7 @@ func TestSlowDashboardDropsCountedAsGaps(t *testing.T) {
 	}
 	for read(300*time.Millisecond, "") {
 	}
-	p.Publish(&codec.Record{Message: "end"})
+	p.Publish(&logbus.Record{Message: "end"})
 	if !read(10*time.Second, "end") {
 		t.Fatalf("end marker never arrived (%d records, %d missing)", got, missing)
 	}
@@ -146,7 +145,7 @@ func TestSingleFrameAndRejects(t *testing.T) {
 	send("PLJ", "")   // empty payload
 	send(`{"channel":"app","level":14,"message":"from logbook","time":"2024-01-02T03:04:05Z","extra":{}}`)
 	recs, _ := collect(t, dash, 1, 10*time.Second)
-	if recs[0].Message != "from logbook" || recs[0].Level != codec.LevelError {
+	if recs[0].Message != "from logbook" || recs[0].Level != logbus.LevelError {
 		t.Errorf("single frame: %+v", recs[0])
 	}
 	waitFor(t, 5*time.Second, "rejects counted", func() bool { return b.Stats().Rejected.Total() == 4 })
@@ -173,7 +172,7 @@ func TestLogbookVectorsThroughBroker(t *testing.T) {
 		}
 	}
 	recs, _ := collect(t, dash, len(vs), 10*time.Second)
-	if recs[2].Level != codec.LevelError || !strings.Contains(recs[2].Error, "ZeroDivisionError") {
+	if recs[2].Level != logbus.LevelError || !strings.Contains(recs[2].Error, "ZeroDivisionError") {
 		t.Errorf("logbook exception record: %+v", recs[2])
 	}
 }
@@ -247,9 +246,9 @@ func TestUpstream(t *testing.T) {
 	dash := newSub(t, central.fanout(), nil)
 	p := newPub(t, site.ingest(), nil)
 	joined(t, p, dash)
-	test := newPub(t, site.ingest(), &publisher.Options{System: topic.Test})
-	test.Publish(&codec.Record{Message: "test system: stays on site"})
-	p.Publish(&codec.Record{Message: "production: goes up"})
+	test := newPub(t, site.ingest(), &publisher.Options{System: logbus.Test})
+	test.Publish(&logbus.Record{Message: "test system: stays on site"})
+	p.Publish(&logbus.Record{Message: "production: goes up"})
 	recs, _ := collect(t, dash, 1, 10*time.Second)
 	if recs[0].Message != "production: goes up" {
 		t.Errorf("central received %q", recs[0].Message)
@@ -288,7 +287,7 @@ func TestGracefulStopDrains(t *testing.T) {
 	joined(t, p, arch)
 	const n = 2000
 	for range n {
-		p.Publish(&codec.Record{Message: "before stop"})
+		p.Publish(&logbus.Record{Message: "before stop"})
 	}
 	waitFor(t, 10*time.Second, "publisher sent", func() bool { return p.Stats().Queued == 0 && p.Stats().Sent >= n })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -311,7 +310,7 @@ func TestArchiveGrace(t *testing.T) {
 	p := newPub(t, b.ingest(), nil)
 	const n = 500
 	for range n {
-		p.Publish(&codec.Record{Message: "early"})
+		p.Publish(&logbus.Record{Message: "early"})
 	}
 	waitFor(t, 5*time.Second, "the broker to hold back", func() bool { return b.Stats().ArchiveWaits == 1 })
 	arch := newSub(t, b.archiveEP(), nil)
@@ -345,13 +344,13 @@ func TestIngestAuthentication(t *testing.T) {
 	}
 	bad := refusedPub(&publisher.Options{PlainUsername: "lab7", PlainPassword: "guess"})
 	none := refusedPub(nil)
-	bad.Publish(&codec.Record{Message: "from a wrong password"})
-	none.Publish(&codec.Record{Message: "from nobody"})
+	bad.Publish(&logbus.Record{Message: "from a wrong password"})
+	none.Publish(&logbus.Record{Message: "from nobody"})
 	waitFor(t, 10*time.Second, "refusals counted", func() bool {
 		r := b.Stats().Ingest.Rejected
 		return r.Auth >= 1 && r.Mechanism >= 1
 	})
-	good.Publish(&codec.Record{Message: "authenticated"})
+	good.Publish(&logbus.Record{Message: "authenticated"})
 	recs, _ := collect(t, dash, 1, 10*time.Second)
 	if recs[0].Message != "authenticated" {
 		t.Errorf("received %q", recs[0].Message)

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/broker"
-	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 )
@@ -30,7 +30,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	pub.Publish(&codec.Record{Level: codec.LevelWarn, Message: "door open", Envelope: codec.Envelope{Equipment: "cryo-1"}})
+	pub.Publish(&logbus.Record{Level: logbus.LevelWarn, Message: "door open", Envelope: logbus.Envelope{Equipment: "cryo-1"}})
 
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 )
@@ -117,7 +117,7 @@ func joined(t *testing.T, p *publisher.Publisher, subs ...*subscriber.Subscriber
 			if time.Now().After(deadline) {
 				t.Fatal("subscriber never joined")
 			}
-			p.Publish(&codec.Record{Message: "probe", Level: codec.LevelDebug})
+			p.Publish(&logbus.Record{Message: "probe", Level: logbus.LevelDebug})
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 			ev, err := s.Next(ctx)
 			cancel()
@@ -130,11 +130,11 @@ func joined(t *testing.T, p *publisher.Publisher, subs ...*subscriber.Subscriber
 
 // collect reads records (skipping probes) until n arrived, returning them
 // and the gaps seen meanwhile.
-func collect(t *testing.T, s *subscriber.Subscriber, n int, d time.Duration) ([]codec.Record, []subscriber.Gap) {
+func collect(t *testing.T, s *subscriber.Subscriber, n int, d time.Duration) ([]logbus.Record, []subscriber.Gap) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	var recs []codec.Record
+	var recs []logbus.Record
 	var gaps []subscriber.Gap
 	for len(recs) < n {
 		ev, err := s.Next(ctx)
@@ -145,7 +145,7 @@ func collect(t *testing.T, s *subscriber.Subscriber, n int, d time.Duration) ([]
 		case subscriber.KindRecord:
 			if ev.Record.Message != "probe" {
 				r := *ev.Record
-				r.Attrs = append([]codec.Attr(nil), r.Attrs...)
+				r.Attrs = append([]logbus.Attr(nil), r.Attrs...)
 				recs = append(recs, r)
 			}
 		case subscriber.KindGap:

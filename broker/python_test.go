@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/internal/pyinterop"
 	"github.com/logbus/logbus/internal/vectors"
 	"github.com/logbus/logbus/publisher"
@@ -93,11 +93,11 @@ print("done")
 	recs, _ := collect(t, dash, 51, 30*time.Second)
 	proc.Wait(t, 30*time.Second)
 	for i, r := range recs[:50] {
-		if r.Message != fmt.Sprintf("move %d", i) || r.Logger != "lab.stage" || r.Equipment != "stage-2" || r.Level != codec.LevelInfo {
+		if r.Message != fmt.Sprintf("move %d", i) || r.Logger != "lab.stage" || r.Equipment != "stage-2" || r.Level != logbus.LevelInfo {
 			t.Fatalf("record %d: %+v", i, r)
 		}
 	}
-	if last := recs[50]; last.Level != codec.LevelError || !strings.Contains(last.Error, "ZeroDivisionError") {
+	if last := recs[50]; last.Level != logbus.LevelError || !strings.Contains(last.Error, "ZeroDivisionError") {
 		t.Errorf("exception record: %+v", last)
 	}
 	if st := b.Stats(); st.SingleFrame != 51 {
@@ -127,8 +127,8 @@ print(json.dumps(seen))
 s.close(linger=0)
 ctx.term()
 `, b.fanout())
-	staging := newPub(t, b.ingest(), &publisher.Options{System: topic.Staging, Encoding: topic.JSON})
-	production := newPub(t, b.ingest(), &publisher.Options{System: topic.Production, Encoding: topic.JSON})
+	staging := newPub(t, b.ingest(), &publisher.Options{System: logbus.Staging, Encoding: topic.JSON})
+	production := newPub(t, b.ingest(), &publisher.Options{System: logbus.Production, Encoding: topic.JSON})
 	// Until the Python SUB has joined, PUB semantics drop messages for it:
 	// keep publishing numbered records until it has five.
 	deadline := time.Now().Add(30 * time.Second)
@@ -136,8 +136,8 @@ ctx.term()
 		if time.Now().After(deadline) {
 			t.Fatal("python subscriber received nothing")
 		}
-		staging.Publish(&codec.Record{Level: codec.LevelWarn, Message: fmt.Sprintf("m%d", i), Envelope: codec.Envelope{Equipment: "scope-3"}})
-		production.Publish(&codec.Record{Message: "filtered out"})
+		staging.Publish(&logbus.Record{Level: logbus.LevelWarn, Message: fmt.Sprintf("m%d", i), Envelope: logbus.Envelope{Equipment: "scope-3"}})
+		production.Publish(&logbus.Record{Message: "filtered out"})
 		time.Sleep(10 * time.Millisecond)
 	}
 	var seen [][]string

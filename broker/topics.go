@@ -1,20 +1,23 @@
 package broker
 
-import "github.com/logbus/logbus/topic"
+import (
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/topic"
+)
 
 // Per-topic counters are kept for the 18 three-byte heads (the equipment
 // suffix is left out to bound the number of series).
 const topicSlots = 3 * 2 * 3
 
 func topicSlot(t []byte) int {
-	return sysIndex(topic.System(t[0]))*6 + kindIndex(topic.Kind(t[1]))*3 + encIndex(topic.Encoding(t[2]))
+	return sysIndex(logbus.System(t[0]))*6 + kindIndex(topic.Kind(t[1]))*3 + encIndex(topic.Encoding(t[2]))
 }
 
-func sysIndex(s topic.System) int {
+func sysIndex(s logbus.System) int {
 	switch s {
-	case topic.Test:
+	case logbus.Test:
 		return 0
-	case topic.Staging:
+	case logbus.Staging:
 		return 1
 	}
 	return 2
@@ -39,5 +42,5 @@ func encIndex(e topic.Encoding) int {
 
 // slotTopic is topicSlot's inverse.
 func slotTopic(i int) string {
-	return string([]byte{byte(topic.Systems[i/6]), byte(topic.Kinds[i/3%2]), byte(topic.Encodings[i%3])})
+	return string([]byte{byte(logbus.Systems[i/6]), byte(topic.Kinds[i/3%2]), byte(topic.Encodings[i%3])})
 }

@@ -5,11 +5,13 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/topic"
 )
 
 func BenchmarkEncode(b *testing.B) {
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
 		b.Run(string(enc), func(b *testing.B) {
 			buf := make([]byte, 0, 1024)
@@ -23,12 +25,12 @@ func BenchmarkEncode(b *testing.B) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
 		b.Run(string(enc), func(b *testing.B) {
 			payload, _ := AppendRecord(nil, enc, &r)
 			var d Decoder
-			var got Record
+			var got logbus.Record
 			b.ReportAllocs()
 			b.SetBytes(int64(len(payload)))
 			for b.Loop() {
@@ -45,8 +47,8 @@ func BenchmarkDecode(b *testing.B) {
 // github.com/vmihailenco/msgpack/v5 into a generic map: the yardstick for
 // the hand-written decoder.
 func BenchmarkDecodeReference(b *testing.B) {
-	r := typicalRecord()
-	r.Attrs[6].Value = IntValue(1500) // the duration extension is logbus's own
+	r := testsupport.TypicalRecord()
+	r.Attrs[6].Value = logbus.IntValue(1500) // the duration extension is logbus's own
 	payload := AppendRecordMsgpack(nil, &r)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -70,14 +72,4 @@ func BenchmarkDecodePython(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
-}
-
-func BenchmarkText(b *testing.B) {
-	r := typicalRecord()
-	buf := AppendRecordText(nil, &r)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(buf)))
-	for b.Loop() {
-		buf = AppendRecordText(buf[:0], &r)
-	}
 }

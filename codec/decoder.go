@@ -1,8 +1,13 @@
 package codec
 
 import (
+	"errors"
 	"fmt"
 
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/dialect"
+	"github.com/logbus/logbus/internal/intern"
+	"github.com/logbus/logbus/internal/jsonvalue"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -14,9 +19,9 @@ type Message struct {
 	// ZeroMQHandler sends a record: one JSON object and no topic frame.
 	HasTopic bool
 	// Shape says whose schema the payload followed.
-	Shape   Shape
-	Records []Record
-	Samples []Sample
+	Shape   dialect.Shape
+	Records []logbus.Record
+	Samples []logbus.Sample
 	// Failed counts payload frames that could not be decoded; the error
 	// returned with them describes the first.
 	Failed int
@@ -27,7 +32,7 @@ type Message struct {
 // fewer allocations. The zero value is ready; it is not safe for
 // concurrent use.
 type Decoder struct {
-	strs    interner
+	strs    intern.Table
 	generic bool // tests: decode every field the generic way
 }
 
@@ -54,7 +59,7 @@ func (d *Decoder) Decode(frames [][]byte, m *Message) error {
 		if !LooksLikeJSONObject(f) {
 			return fmt.Errorf("%w: single frame is not a JSON object", ErrMessage)
 		}
-		m.Topic = topic.Topic{System: topic.Production, Kind: topic.Log, Encoding: topic.JSON}
+		m.Topic = topic.Topic{System: logbus.Production, Kind: topic.Log, Encoding: topic.JSON}
 		r := m.nextRecord()
 		shape, err := d.DecodeRecord(topic.JSON, f, r)
 		m.Shape = shape
@@ -73,12 +78,12 @@ func (d *Decoder) Decode(frames [][]byte, m *Message) error {
 	var first error
 	for _, f := range frames[1:] {
 		var err error
-		if t.Kind == topic.Performance {
+		if t.Kind == topic.Sample {
 			err = d.DecodeSample(t.Encoding, f, m.nextSample())
 			if err != nil {
 				m.Samples = m.Samples[:len(m.Samples)-1]
 			}
-			m.Shape = ShapeLogbus
+			m.Shape = dialect.Logbus
 		} else {
 			m.Shape, err = d.DecodeRecord(t.Encoding, f, m.nextRecord())
 			if err != nil {
@@ -96,27 +101,27 @@ func (d *Decoder) Decode(frames [][]byte, m *Message) error {
 }
 
 func (m *Message) reset() {
-	m.Topic, m.HasTopic, m.Shape, m.Failed = topic.Topic{}, false, ShapeLogbus, 0
+	m.Topic, m.HasTopic, m.Shape, m.Failed = topic.Topic{}, false, dialect.Logbus, 0
 	m.Records = m.Records[:0]
 	m.Samples = m.Samples[:0]
 }
 
-func (m *Message) nextRecord() *Record {
+func (m *Message) nextRecord() *logbus.Record {
 	if len(m.Records) < cap(m.Records) {
 		m.Records = m.Records[:len(m.Records)+1]
 	} else {
-		m.Records = append(m.Records, Record{})
+		m.Records = append(m.Records, logbus.Record{})
 	}
 	r := &m.Records[len(m.Records)-1]
 	r.Reset()
 	return r
 }
 
-func (m *Message) nextSample() *Sample {
+func (m *Message) nextSample() *logbus.Sample {
 	if len(m.Samples) < cap(m.Samples) {
 		m.Samples = m.Samples[:len(m.Samples)+1]
 	} else {
-		m.Samples = append(m.Samples, Sample{})
+		m.Samples = append(m.Samples, logbus.Sample{})
 	}
 	s := &m.Samples[len(m.Samples)-1]
 	s.Reset()
@@ -139,167 +144,81 @@ func LooksLikeJSONObject(b []byte) bool {
 
 // DecodeRecord decodes one record payload into r (which it resets) and
 // reports the payload's shape. JSON and pickle payloads may be Python
-// dictionaries (distlog, logbook) as well as logbus records; msgpack is
-// logbus's schema only.
-func (d *Decoder) DecodeRecord(enc topic.Encoding, payload []byte, r *Record) (Shape, error) {
+// dictionaries (distlog, logbook), worker lines or any dictionary, as
+// well as logbus records: the payload is parsed once into attributes,
+// then read as logbus's schema or handed to dialect.Read for the shape
+// dialect.Detect names. Msgpack is logbus's schema only.
+func (d *Decoder) DecodeRecord(enc topic.Encoding, payload []byte, r *logbus.Record) (dialect.Shape, error) {
 	r.Reset()
 	switch enc {
 	case topic.Msgpack:
-		return ShapeLogbus, d.decodeMsgpack(payload, r)
+		return dialect.Logbus, d.decodeMsgpack(payload, recordTarget(r))
 	case topic.JSON:
 		attrs, err := d.parseJSONObject(payload)
 		if err != nil {
-			return ShapeDict, err
+			return dialect.Dict, err
 		}
-		return r.fromDict(attrs), nil
+		return recordFromDict(attrs, r), nil
 	case topic.Pickle:
-		attrs, err := decodePickle(payload)
-		if err != nil {
-			return ShapeDict, err
+		attrs, err := dialect.ReadPickle(payload)
+		if errors.Is(err, dialect.ErrNotDict) {
+			return dialect.Dict, fmt.Errorf("%w: %w", ErrSchema, err)
 		}
-		return r.fromDict(attrs), nil
+		if err != nil {
+			return dialect.Dict, fmt.Errorf("%w: %w", ErrPickle, err)
+		}
+		return recordFromDict(attrs, r), nil
 	}
-	return ShapeDict, fmt.Errorf("%w: %q", ErrEncoding, byte(enc))
+	return dialect.Dict, fmt.Errorf("%w: %q", ErrEncoding, byte(enc))
 }
 
-func (r *Record) fromDict(attrs []Attr) Shape {
-	shape := shapeOf(attrs)
-	if shape == ShapeLogbus {
+// recordFromDict reads a decoded dictionary as logbus's schema or as the
+// dialect it follows.
+func recordFromDict(attrs []logbus.Attr, r *logbus.Record) dialect.Shape {
+	shape := dialect.Detect(attrs)
+	if shape == dialect.Logbus {
 		for _, a := range attrs {
-			r.setField(a)
+			setRecordField(r, a)
 		}
 	} else {
-		recordFromPython(shape, attrs, r)
+		dialect.Read(shape, attrs, r)
 	}
 	return shape
 }
 
 // DecodeSample decodes one sample payload (logbus schema) into s.
-func (d *Decoder) DecodeSample(enc topic.Encoding, payload []byte, s *Sample) error {
+func (d *Decoder) DecodeSample(enc topic.Encoding, payload []byte, s *logbus.Sample) error {
 	s.Reset()
 	switch enc {
 	case topic.Msgpack:
-		return d.decodeMsgpack(payload, s)
+		return d.decodeMsgpack(payload, sampleTarget(s))
 	case topic.JSON:
 		attrs, err := d.parseJSONObject(payload)
 		if err != nil {
 			return err
 		}
-		if shapeOf(attrs) != ShapeLogbus {
+		if dialect.Detect(attrs) != dialect.Logbus {
 			return fmt.Errorf("%w: sample payload lacks the %q field", ErrSchema, keySchema)
 		}
 		for _, a := range attrs {
-			s.setField(a)
+			setSampleField(s, a)
 		}
 		return nil
 	}
 	return fmt.Errorf("%w: samples in %q", ErrEncoding, byte(enc))
 }
 
-func (d *Decoder) parseJSONObject(b []byte) ([]Attr, error) {
-	p := jsonParser{b: b, str: &d.strs}
-	v, err := p.document()
+func (d *Decoder) parseJSONObject(b []byte) ([]logbus.Attr, error) {
+	v, err := jsonvalue.Parse(b, &d.strs)
 	if err != nil {
-		return nil, err
+		var je *jsonvalue.Error
+		if errors.As(err, &je) && je.TooDeep {
+			return nil, fmt.Errorf("%w (JSON at offset %d)", ErrTooDeep, je.Offset)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrJSON, err)
 	}
-	if v.kind != KindGroup {
-		return nil, fmt.Errorf("%w: payload is a JSON %s, not an object", ErrSchema, v.kind)
+	if v.Kind() != logbus.KindGroup {
+		return nil, fmt.Errorf("%w: payload is a JSON %s, not an object", ErrSchema, v.Kind())
 	}
 	return v.Group(), nil
-}
-
-// fieldSetter is a Record or a Sample being decoded.
-type fieldSetter interface {
-	setField(Attr)
-	setSubField(parent string, f Attr)
-	attrList() *[]Attr
-	envelope() *Envelope
-}
-
-func (r *Record) attrList() *[]Attr   { return &r.Attrs }
-func (r *Record) envelope() *Envelope { return &r.Envelope }
-func (s *Sample) envelope() *Envelope { return &s.Envelope }
-func (s *Sample) attrList() *[]Attr   { return &s.Attrs }
-
-// decodeMsgpack reads a top-level map, handing each field to dst; the
-// "attrs" map is appended straight into dst's attributes to reuse their
-// capacity.
-func (d *Decoder) decodeMsgpack(b []byte, dst fieldSetter) error {
-	attrs := dst.attrList()
-	env := dst.envelope()
-	rec, _ := dst.(*Record)
-	m := mpReader{b: b, str: &d.strs}
-	n, err := m.mapLen()
-	if err != nil {
-		return err
-	}
-	for range n {
-		kb, err := m.rawStr()
-		if err != nil {
-			return err
-		}
-		if m.i < len(b) && !d.generic {
-			if done, err := m.fastField(kb, env, rec); err != nil {
-				return err
-			} else if done {
-				continue
-			}
-		}
-		k := m.str.intern(kb)
-		// The nested maps are read in place rather than built as groups.
-		if (k == keyAttrs || k == keyRun || k == keySource) && m.i < len(b) && isMsgpackMap(b[m.i]) {
-			na, err := m.mapLen()
-			if err != nil {
-				return err
-			}
-			for range na {
-				var a Attr
-				if a.Key, err = m.key(); err != nil {
-					return err
-				}
-				if a.Value, err = m.value(2); err != nil {
-					return err
-				}
-				if k == keyAttrs {
-					*attrs = append(*attrs, a)
-				} else {
-					dst.setSubField(k, a)
-				}
-			}
-			continue
-		}
-		v, err := m.value(1)
-		if err != nil {
-			return err
-		}
-		dst.setField(Attr{Key: k, Value: v})
-	}
-	if m.i != len(b) {
-		return m.errorf("%d trailing bytes", len(b)-m.i)
-	}
-	return nil
-}
-
-func isMsgpackMap(c byte) bool { return c&0xf0 == 0x80 || c == 0xde || c == 0xdf }
-
-// AppendRecord appends r's payload in encoding enc.
-func AppendRecord(dst []byte, enc topic.Encoding, r *Record) ([]byte, error) {
-	switch enc {
-	case topic.Msgpack:
-		return AppendRecordMsgpack(dst, r), nil
-	case topic.JSON:
-		return AppendRecordJSON(dst, r), nil
-	}
-	return dst, fmt.Errorf("%w: %q", ErrEncoding, byte(enc))
-}
-
-// AppendSample appends s's payload in encoding enc.
-func AppendSample(dst []byte, enc topic.Encoding, s *Sample) ([]byte, error) {
-	switch enc {
-	case topic.Msgpack:
-		return AppendSampleMsgpack(dst, s), nil
-	case topic.JSON:
-		return AppendSampleJSON(dst, s), nil
-	}
-	return dst, fmt.Errorf("%w: %q", ErrEncoding, byte(enc))
 }

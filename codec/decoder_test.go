@@ -5,11 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/dialect"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/topic"
 )
 
 func TestDecodeRejects(t *testing.T) {
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	good := AppendRecordMsgpack(nil, &r)
 	cases := []struct {
 		name   string
@@ -46,7 +49,7 @@ func TestDecodeRejects(t *testing.T) {
 
 // TestBatchKeepsGoodFrames: one bad payload in a batch costs only itself.
 func TestBatchKeepsGoodFrames(t *testing.T) {
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	good := AppendRecordMsgpack(nil, &r)
 	var d Decoder
 	var m Message
@@ -63,7 +66,7 @@ func TestBatchKeepsGoodFrames(t *testing.T) {
 }
 
 func TestDecodeReusesMessage(t *testing.T) {
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	frames := [][]byte{[]byte("PLM"), AppendRecordMsgpack(nil, &r)}
 	var d Decoder
 	var m Message
@@ -86,7 +89,7 @@ func TestDecodeReusesMessage(t *testing.T) {
 // attribute, not dropped, and does not fail the record.
 func TestIllTypedFieldsKept(t *testing.T) {
 	var d Decoder
-	var r Record
+	var r logbus.Record
 	_, err := d.DecodeRecord(topic.JSON, []byte(`{"logbus":1,"msg":"m","pid":"not a number","level":"LOUD","attrs":{"a":1}}`), &r)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +100,7 @@ func TestIllTypedFieldsKept(t *testing.T) {
 	if v, ok := r.Attr("level"); !ok || v.Str() != "LOUD" {
 		t.Errorf("level kept as %v %v", v, ok)
 	}
-	if r.Message != "m" || r.Level != LevelInfo {
+	if r.Message != "m" || r.Level != logbus.LevelInfo {
 		t.Errorf("record %+v", r)
 	}
 }
@@ -105,42 +108,42 @@ func TestIllTypedFieldsKept(t *testing.T) {
 func TestLevels(t *testing.T) {
 	for _, c := range []struct {
 		py   int64
-		want Level
-	}{{10, LevelDebug}, {20, LevelInfo}, {30, LevelWarn}, {40, LevelError}, {50, LevelCritical}, {25, LevelInfo + 2}, {5, LevelDebug - 2}} {
-		if got := FromPython(c.py); got != c.want {
-			t.Errorf("FromPython(%d) = %v want %v", c.py, got, c.want)
+		want logbus.Level
+	}{{10, logbus.LevelDebug}, {20, logbus.LevelInfo}, {30, logbus.LevelWarn}, {40, logbus.LevelError}, {50, logbus.LevelCritical}, {25, logbus.LevelInfo + 2}, {5, logbus.LevelDebug - 2}} {
+		if got := dialect.LevelFromPython(c.py); got != c.want {
+			t.Errorf("dialect.LevelFromPython(%d) = %v want %v", c.py, got, c.want)
 		}
 	}
 	for _, name := range []string{"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRITICAL", "ERROR+2", "TRACE+3", "TRACE-9", "INFO+1", "CRITICAL+40"} {
-		l, ok := ParseLevel(name)
+		l, ok := logbus.ParseLevel(name)
 		if !ok || l.String() != name {
-			t.Errorf("ParseLevel(%q) = %v %v", name, l, ok)
+			t.Errorf("logbus.ParseLevel(%q) = %v %v", name, l, ok)
 		}
 	}
-	for alias, want := range map[string]Level{"warning": LevelWarn, "fatal": LevelCritical, "Err": LevelError, "DEBUG-1": LevelDebug - 1} {
-		if l, ok := ParseLevel(alias); !ok || l != want {
-			t.Errorf("ParseLevel(%q) = %v %v, want %v", alias, l, ok, want)
+	for alias, want := range map[string]logbus.Level{"warning": logbus.LevelWarn, "fatal": logbus.LevelCritical, "Err": logbus.LevelError, "DEBUG-1": logbus.LevelDebug - 1} {
+		if l, ok := logbus.ParseLevel(alias); !ok || l != want {
+			t.Errorf("logbus.ParseLevel(%q) = %v %v, want %v", alias, l, ok, want)
 		}
 	}
-	if _, ok := ParseLevel("LOUD"); ok {
+	if _, ok := logbus.ParseLevel("LOUD"); ok {
 		t.Error("LOUD parsed")
 	}
 }
 
 func TestWorkerFrame(t *testing.T) {
 	var d Decoder
-	var r Record
+	var r logbus.Record
 	shape, err := d.DecodeRecord(topic.JSON, []byte(`{"level":"WARNING","message":"motor hot","context":{"equipment_id":"stage-2","temp":71.5,"run_id":"r9"},"time":"2026-11-22T10:00:00.5Z"}`), &r)
-	if err != nil || shape != ShapeFrame {
+	if err != nil || shape != dialect.WorkerLine {
 		t.Fatalf("shape %v err %v", shape, err)
 	}
-	if r.Level != LevelWarn || r.Message != "motor hot" || r.Equipment != "stage-2" || r.Run.ID != "r9" || r.Time.Nanosecond() != 5e8 {
+	if r.Level != logbus.LevelWarn || r.Message != "motor hot" || r.Equipment != "stage-2" || r.Run.ID != "r9" || r.Time.Nanosecond() != 5e8 {
 		t.Errorf("record %+v", r)
 	}
 	if v, ok := r.Attr("temp"); !ok || v.Float64() != 71.5 || len(r.Attrs) != 1 {
 		t.Errorf("attrs %+v", r.Attrs)
 	}
-	if _, err := d.DecodeRecord(topic.JSON, []byte(`{"level":"LOUD","message":"x"}`), &r); err != nil || r.Level != LevelInfo {
+	if _, err := d.DecodeRecord(topic.JSON, []byte(`{"level":"LOUD","message":"x"}`), &r); err != nil || r.Level != logbus.LevelInfo {
 		t.Errorf("unknown level: %v %v", r.Level, err)
 	}
 }

@@ -14,12 +14,8 @@ var (
 	ErrPickle = errors.New("codec: unreadable pickle")
 	// ErrSchema: the payload decoded but is not a record or sample.
 	ErrSchema = errors.New("codec: not a record")
-	// ErrTooDeep: nesting beyond MaxDepth.
+	// ErrTooDeep: nesting beyond logbus.MaxDepth.
 	ErrTooDeep = errors.New("codec: nesting too deep")
 	// ErrEncoding: the encoding cannot be written (pickle is read-only).
 	ErrEncoding = errors.New("codec: unsupported encoding")
 )
-
-// MaxDepth bounds the nesting of lists and groups a decoder accepts, so a
-// hostile payload cannot exhaust the stack.
-const MaxDepth = 64

@@ -4,16 +4,17 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/topic"
 )
 
 func ExampleAppendRecordJSON() {
-	r := codec.Record{
-		Envelope: codec.Envelope{Time: time.Date(2026, 11, 22, 10, 36, 11, 0, time.UTC), Host: "lab-7", Equipment: "scope-3"},
-		Level:    codec.LevelError,
+	r := logbus.Record{
+		Envelope: logbus.Envelope{Time: time.Date(2026, 11, 22, 10, 36, 11, 0, time.UTC), Host: "lab-7", Equipment: "scope-3"},
+		Level:    logbus.LevelError,
 		Message:  "trigger lost",
-		Attrs:    []codec.Attr{{Key: "channel", Value: codec.IntValue(2)}},
+		Attrs:    []logbus.Attr{{Key: "channel", Value: logbus.IntValue(2)}},
 	}
 	fmt.Println(string(codec.AppendRecordJSON(nil, &r)))
 	// Output: {"logbus":1,"time":"2026-11-22T10:36:11Z","level":"ERROR","msg":"trigger lost","host":"lab-7","equipment":"scope-3","attrs":{"channel":2}}
@@ -39,9 +40,9 @@ func ExampleDecoder_Decode() {
 }
 
 func ExampleAppendRecordMsgpack() {
-	r := codec.Record{Level: codec.LevelInfo, Message: "hello"}
+	r := logbus.Record{Level: logbus.LevelInfo, Message: "hello"}
 	payload := codec.AppendRecordMsgpack(make([]byte, 0, 256), &r)
-	frames := [][]byte{[]byte(topic.Topic{System: topic.Production, Kind: topic.Log, Encoding: topic.Msgpack}.String()), payload}
+	frames := [][]byte{[]byte(topic.Topic{System: logbus.Production, Kind: topic.Log, Encoding: topic.Msgpack}.String()), payload}
 
 	var d codec.Decoder
 	var m codec.Message

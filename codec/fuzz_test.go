@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/internal/vectors"
 	"github.com/logbus/logbus/topic"
 )
@@ -32,14 +34,14 @@ func seedPayloads(f *testing.F, keep func(topic []byte) bool) {
 
 // checkReencode requires a decoded record to survive its own round trip:
 // whatever a decoder accepts, logbus can forward without loss.
-func checkReencode(t *testing.T, r *Record) {
+func checkReencode(t *testing.T, r *logbus.Record) {
 	var d Decoder
 	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
 		b, err := AppendRecord(nil, enc, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var again Record
+		var again logbus.Record
 		if _, err := d.DecodeRecord(enc, b, &again); err != nil {
 			t.Fatalf("re-decoding %c: %v\n%s", enc, err, b)
 		}
@@ -55,15 +57,15 @@ func checkReencode(t *testing.T, r *Record) {
 
 func FuzzDecodeJSON(f *testing.F) {
 	seedPayloads(f, func(t []byte) bool { return t == nil || t[2] == 'J' })
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	f.Add(AppendRecordJSON(nil, &r))
-	e := edgeRecord()
+	e := testsupport.EdgeRecord()
 	f.Add(AppendRecordJSON(nil, &e))
 	f.Add([]byte(`{"a":NaN,"b":-Infinity,"c":1e999,"d":"\ud800x","e":123456789012345678901234567890}`))
 	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var d Decoder
-		var r Record
+		var r logbus.Record
 		if _, err := d.DecodeRecord(topic.JSON, b, &r); err != nil {
 			return
 		}
@@ -72,20 +74,20 @@ func FuzzDecodeJSON(f *testing.F) {
 }
 
 func FuzzDecodeMsgpack(f *testing.F) {
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	f.Add(AppendRecordMsgpack(nil, &r))
-	e := edgeRecord()
+	e := testsupport.EdgeRecord()
 	f.Add(AppendRecordMsgpack(nil, &e))
 	f.Add([]byte{0x81, 0xa5, 'a', 't', 't', 'r', 's', 0xdf, 0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte{0x81, 0xa1, 'x', 0xdd, 0x7f, 0xff, 0xff, 0xff})
 	f.Add([]byte{0x81, 0xa1, 'x', 0xc9, 0x7f, 0xff, 0xff, 0xff, 0x02})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var d Decoder
-		var r Record
+		var r logbus.Record
 		_, err := d.DecodeRecord(topic.Msgpack, b, &r)
 		// The fast path for common fields decodes exactly as the generic one.
 		slow := Decoder{generic: true}
-		var rs Record
+		var rs logbus.Record
 		_, serr := slow.DecodeRecord(topic.Msgpack, b, &rs)
 		if (err == nil) != (serr == nil) || err == nil && !rs.Equal(&r) {
 			t.Fatalf("fast path differs: %v / %v\n fast %+v\n slow %+v", err, serr, r, rs)
@@ -94,11 +96,11 @@ func FuzzDecodeMsgpack(f *testing.F) {
 			return
 		}
 		checkReencode(t, &r)
-		var s Sample
+		var s logbus.Sample
 		if err := d.DecodeSample(topic.Msgpack, b, &s); err != nil {
 			return
 		}
-		var again Sample
+		var again logbus.Sample
 		if err := d.DecodeSample(topic.Msgpack, AppendSampleMsgpack(nil, &s), &again); err != nil || !again.Equal(&s) {
 			t.Fatalf("sample re-encoding: %v\n got %+v\nwant %+v", err, again, s)
 		}

@@ -7,14 +7,16 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/topic"
 )
 
 // TestMsgpackReadableByLibrary checks that the hand-written encoder emits
 // plain msgpack: an independent library reads every field back.
 func TestMsgpackReadableByLibrary(t *testing.T) {
-	r := typicalRecord()
-	r.Attrs[6].Value = IntValue(1500) // logbus's duration extension aside
+	r := testsupport.TypicalRecord()
+	r.Attrs[6].Value = logbus.IntValue(1500) // logbus's duration extension aside
 	b := AppendRecordMsgpack(nil, &r)
 	var m map[string]any
 	if err := msgpack.Unmarshal(b, &m); err != nil {
@@ -42,7 +44,7 @@ func TestMsgpackReadableByLibrary(t *testing.T) {
 		t.Fatalf("not a number: %T %v", v, v)
 		return 0
 	}
-	if num(m["logbus"]) != 1 || num(m["level"]) != int64(LevelWarn) || m["msg"] != r.Message || m["host"] != "lab-7" {
+	if num(m["logbus"]) != 1 || num(m["level"]) != int64(logbus.LevelWarn) || m["msg"] != r.Message || m["host"] != "lab-7" {
 		t.Errorf("envelope fields differ: %v", m)
 	}
 	if num(m["time"]) != r.Time.UnixNano() || uint64(num(m["stream"])) != r.Stream || num(m["seq"]) != int64(r.Seq) {
@@ -77,21 +79,21 @@ func TestMsgpackFromLibrary(t *testing.T) {
 		t.Fatal(err)
 	}
 	var d Decoder
-	var r Record
+	var r logbus.Record
 	if _, err := d.DecodeRecord(topic.Msgpack, b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if !r.Time.Equal(when) || r.Level != LevelError || r.Message != "pump stalled" || r.Equipment != "pump-1" ||
+	if !r.Time.Equal(when) || r.Level != logbus.LevelError || r.Message != "pump stalled" || r.Equipment != "pump-1" ||
 		r.PID != 77 || r.Run.ID != "i" || r.Stream != math.MaxUint64 || r.Seq != 5 || r.Logger != "vacuum" {
 		t.Errorf("record differs: %+v", r)
 	}
 	if v, _ := r.Attr("pressure"); v.Float64() != 1.5e-6 {
 		t.Errorf("pressure %v", v)
 	}
-	if v, _ := r.Attr("stamp"); v.Kind() != KindTime || !v.Time().Equal(when) {
+	if v, _ := r.Attr("stamp"); v.Kind() != logbus.KindTime || !v.Time().Equal(when) {
 		t.Errorf("stamp %v", v)
 	}
-	if v, _ := r.Attr("raw"); v.Kind() != KindBytes || v.Str() != "\x01\x02" {
+	if v, _ := r.Attr("raw"); v.Kind() != logbus.KindBytes || v.Str() != "\x01\x02" {
 		t.Errorf("raw %v", v)
 	}
 }

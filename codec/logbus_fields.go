@@ -3,6 +3,8 @@ package codec
 import (
 	"math"
 	"time"
+
+	"github.com/logbus/logbus"
 )
 
 // Reading logbus's own schema is shared by both encodings: each top-level
@@ -10,18 +12,18 @@ import (
 // unexpected type is not an error: it is kept as an attribute under its
 // own key, so nothing a sender wrote is lost.
 
-func (r *Record) setField(a Attr) {
+func setRecordField(r *logbus.Record, a logbus.Attr) {
 	v := a.Value
 	ok := true
 	switch a.Key {
 	case keySchema:
-		ok = v.kind == KindInt
+		ok = v.Kind() == logbus.KindInt
 	case keyLevel:
-		switch v.kind {
-		case KindInt:
-			r.Level = Level(clampInt(v.Int64()))
-		case KindString:
-			r.Level, ok = ParseLevel(v.str)
+		switch v.Kind() {
+		case logbus.KindInt:
+			r.Level = logbus.Level(clampInt(v.Int64()))
+		case logbus.KindString:
+			r.Level, ok = logbus.ParseLevel(v.Str())
 		default:
 			ok = false
 		}
@@ -32,45 +34,45 @@ func (r *Record) setField(a Attr) {
 	case keyError:
 		r.Error, ok = strOf(v)
 	case keySource:
-		ok = v.kind == KindGroup
+		ok = v.Kind() == logbus.KindGroup
 		for _, f := range v.Group() {
-			r.setSubField(keySource, f)
+			setRecordSubField(r, keySource, f)
 		}
 	case keyAttrs:
-		ok = v.kind == KindGroup
+		ok = v.Kind() == logbus.KindGroup
 		r.Attrs = append(r.Attrs, v.Group()...)
 	default:
-		ok = r.Envelope.setField(a)
+		ok = setEnvelopeField(&r.Envelope, a)
 	}
 	if !ok {
 		r.Attrs = append(r.Attrs, a)
 	}
 }
 
-func (s *Sample) setField(a Attr) {
+func setSampleField(s *logbus.Sample, a logbus.Attr) {
 	v := a.Value
 	ok := true
 	switch a.Key {
 	case keySchema:
-		ok = v.kind == KindInt
+		ok = v.Kind() == logbus.KindInt
 	case keyName:
 		s.Name, ok = strOf(v)
 	case keyUnit:
 		s.Unit, ok = strOf(v)
 	case keyValue:
-		switch v.kind {
-		case KindFloat:
+		switch v.Kind() {
+		case logbus.KindFloat:
 			s.Value = v.Float64()
-		case KindInt:
+		case logbus.KindInt:
 			s.Value = float64(v.Int64())
 		default:
 			ok = false
 		}
 	case keyAttrs:
-		ok = v.kind == KindGroup
+		ok = v.Kind() == logbus.KindGroup
 		s.Attrs = append(s.Attrs, v.Group()...)
 	default:
-		ok = s.Envelope.setField(a)
+		ok = setEnvelopeField(&s.Envelope, a)
 	}
 	if !ok {
 		s.Attrs = append(s.Attrs, a)
@@ -79,21 +81,21 @@ func (s *Sample) setField(a Attr) {
 
 // setField stores an envelope field; false means the key is not one or
 // the value has the wrong type.
-func (e *Envelope) setField(a Attr) bool {
+func setEnvelopeField(e *logbus.Envelope, a logbus.Attr) bool {
 	v := a.Value
 	switch a.Key {
 	case keyTime:
-		switch v.kind {
-		case KindInt:
+		switch v.Kind() {
+		case logbus.KindInt:
 			e.Time = time.Unix(0, v.Int64()).UTC()
-		case KindTime:
+		case logbus.KindTime:
 			e.Time = v.Time()
-		case KindString:
-			t, err := time.Parse(time.RFC3339Nano, v.str)
+		case logbus.KindString:
+			t, err := time.Parse(time.RFC3339Nano, v.Str())
 			if err != nil {
 				return false
 			}
-			e.Time = clampTime(t)
+			e.Time = logbus.ClampTime(t)
 		default:
 			return false
 		}
@@ -102,7 +104,7 @@ func (e *Envelope) setField(a Attr) bool {
 		e.Host, ok = strOf(v)
 		return ok
 	case keyPID:
-		if v.kind != KindInt {
+		if v.Kind() != logbus.KindInt {
 			return false
 		}
 		e.PID = v.Int64()
@@ -111,22 +113,22 @@ func (e *Envelope) setField(a Attr) bool {
 		e.Equipment, ok = strOf(v)
 		return ok
 	case keyRun:
-		if v.kind != KindGroup {
+		if v.Kind() != logbus.KindGroup {
 			return false
 		}
 		for _, f := range v.Group() {
-			e.setSubField(keyRun, f)
+			setEnvelopeSubField(e, keyRun, f)
 		}
 	case keyStream, keySeq:
 		var n uint64
-		switch v.kind {
-		case KindInt:
+		switch v.Kind() {
+		case logbus.KindInt:
 			if v.Int64() < 0 {
 				return false
 			}
 			n = uint64(v.Int64())
-		case KindUint:
-			n = v.num
+		case logbus.KindUint:
+			n = v.Uint64()
 		default:
 			return false
 		}
@@ -143,9 +145,9 @@ func (e *Envelope) setField(a Attr) bool {
 
 // setSubField stores a member of the "source" map; members of unknown
 // name or type are ignored.
-func (r *Record) setSubField(parent string, f Attr) {
+func setRecordSubField(r *logbus.Record, parent string, f logbus.Attr) {
 	if parent != keySource {
-		r.Envelope.setSubField(parent, f)
+		setEnvelopeSubField(&r.Envelope, parent, f)
 		return
 	}
 	switch f.Key {
@@ -158,10 +160,8 @@ func (r *Record) setSubField(parent string, f Attr) {
 	}
 }
 
-func (s *Sample) setSubField(parent string, f Attr) { s.Envelope.setSubField(parent, f) }
-
 // setSubField stores a member of the "run" map.
-func (e *Envelope) setSubField(parent string, f Attr) {
+func setEnvelopeSubField(e *logbus.Envelope, parent string, f logbus.Attr) {
 	if parent != keyRun {
 		return
 	}
@@ -175,10 +175,53 @@ func (e *Envelope) setSubField(parent string, f Attr) {
 	}
 }
 
-func strOf(v Value) (string, bool) {
-	return v.str, v.kind == KindString
+func strOf(v logbus.Value) (string, bool) {
+	return v.Str(), v.Kind() == logbus.KindString
+}
+
+// intOf reads an integer field; a float is truncated as Python's int()
+// would.
+func intOf(v logbus.Value) (int64, bool) {
+	switch v.Kind() {
+	case logbus.KindInt:
+		return v.Int64(), true
+	case logbus.KindFloat:
+		f := v.Float64()
+		if f >= math.MinInt64 && f <= math.MaxInt64 {
+			return int64(f), true
+		}
+	}
+	return 0, false
 }
 
 func clampInt(n int64) int64 {
 	return max(min(n, math.MaxInt32), math.MinInt32)
+}
+
+// target is the Record or Sample a decoder fills: the envelope and
+// attributes they share, and the one that is set.
+type target struct {
+	env   *logbus.Envelope
+	attrs *[]logbus.Attr
+	rec   *logbus.Record // nil for a sample
+	smp   *logbus.Sample // nil for a record
+}
+
+func recordTarget(r *logbus.Record) target { return target{env: &r.Envelope, attrs: &r.Attrs, rec: r} }
+func sampleTarget(s *logbus.Sample) target { return target{env: &s.Envelope, attrs: &s.Attrs, smp: s} }
+
+func (t target) setField(a logbus.Attr) {
+	if t.rec != nil {
+		setRecordField(t.rec, a)
+	} else {
+		setSampleField(t.smp, a)
+	}
+}
+
+func (t target) setSubField(parent string, f logbus.Attr) {
+	if t.rec != nil {
+		setRecordSubField(t.rec, parent, f)
+	} else {
+		setEnvelopeSubField(t.env, parent, f)
+	}
 }

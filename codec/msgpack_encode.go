@@ -3,6 +3,8 @@ package codec
 import (
 	"encoding/binary"
 	"math"
+
+	"github.com/logbus/logbus"
 )
 
 // The msgpack encoding is written by hand rather than through a
@@ -19,14 +21,14 @@ const (
 )
 
 // AppendRecordMsgpack appends r as one msgpack map.
-func AppendRecordMsgpack(dst []byte, r *Record) []byte {
+func AppendRecordMsgpack(dst []byte, r *logbus.Record) []byte {
 	n := 4 // logbus, level, msg, plus time counted below
 	if r.Time.IsZero() {
 		n--
 	}
 	n += envelopeFields(&r.Envelope)
 	n += countNonEmpty(r.Logger, r.Error)
-	if r.Source != (Source{}) {
+	if r.Source != (logbus.Source{}) {
 		n++
 	}
 	if len(r.Attrs) > 0 {
@@ -43,7 +45,7 @@ func AppendRecordMsgpack(dst []byte, r *Record) []byte {
 	dst = mpField(dst, keyLogger, r.Logger)
 	dst = appendEnvelopeMsgpack(dst, &r.Envelope)
 	dst = mpField(dst, keyError, r.Error)
-	if r.Source != (Source{}) {
+	if r.Source != (logbus.Source{}) {
 		dst = mpStr(dst, keySource)
 		dst = mpMapLen(dst, 3)
 		dst = mpStr(dst, keyFile)
@@ -61,7 +63,7 @@ func AppendRecordMsgpack(dst []byte, r *Record) []byte {
 }
 
 // AppendSampleMsgpack appends s as one msgpack map.
-func AppendSampleMsgpack(dst []byte, s *Sample) []byte {
+func AppendSampleMsgpack(dst []byte, s *logbus.Sample) []byte {
 	n := 4 // logbus, time, name, value
 	if s.Time.IsZero() {
 		n--
@@ -97,12 +99,12 @@ func countNonEmpty(ss ...string) int {
 	return n
 }
 
-func envelopeFields(e *Envelope) int {
+func envelopeFields(e *logbus.Envelope) int {
 	n := countNonEmpty(e.Host, e.Equipment)
 	if e.PID != 0 {
 		n++
 	}
-	if e.Run != (Run{}) {
+	if e.Run != (logbus.Run{}) {
 		n++
 	}
 	if e.Stream != 0 || e.Seq != 0 {
@@ -111,22 +113,22 @@ func envelopeFields(e *Envelope) int {
 	return n
 }
 
-func appendEnvelopeTimeMsgpack(dst []byte, e *Envelope) []byte {
+func appendEnvelopeTimeMsgpack(dst []byte, e *logbus.Envelope) []byte {
 	if e.Time.IsZero() {
 		return dst
 	}
 	dst = mpStr(dst, keyTime)
-	return mpInt(dst, unixNano(e.Time))
+	return mpInt(dst, logbus.UnixNano(e.Time))
 }
 
-func appendEnvelopeMsgpack(dst []byte, e *Envelope) []byte {
+func appendEnvelopeMsgpack(dst []byte, e *logbus.Envelope) []byte {
 	dst = mpField(dst, keyHost, e.Host)
 	if e.PID != 0 {
 		dst = mpStr(dst, keyPID)
 		dst = mpInt(dst, e.PID)
 	}
 	dst = mpField(dst, keyEquipment, e.Equipment)
-	if e.Run != (Run{}) {
+	if e.Run != (logbus.Run{}) {
 		dst = mpStr(dst, keyRun)
 		dst = mpMapLen(dst, 3)
 		dst = mpStr(dst, keyProject)
@@ -152,7 +154,7 @@ func mpField(dst []byte, key, val string) []byte {
 	return mpStr(mpStr(dst, key), val)
 }
 
-func mpAttrs(dst []byte, attrs []Attr, depth int) []byte {
+func mpAttrs(dst []byte, attrs []logbus.Attr, depth int) []byte {
 	dst = mpMapLen(dst, len(attrs))
 	for _, a := range attrs {
 		dst = mpStr(dst, a.Key)
@@ -162,27 +164,27 @@ func mpAttrs(dst []byte, attrs []Attr, depth int) []byte {
 }
 
 // AppendValueMsgpack appends v in the msgpack form used for attributes.
-func AppendValueMsgpack(dst []byte, v Value) []byte { return mpValue(dst, v, 0) }
+func AppendValueMsgpack(dst []byte, v logbus.Value) []byte { return mpValue(dst, v, 0) }
 
-func mpValue(dst []byte, v Value, depth int) []byte {
-	switch v.kind {
-	case KindBool:
+func mpValue(dst []byte, v logbus.Value, depth int) []byte {
+	switch v.Kind() {
+	case logbus.KindBool:
 		if v.Bool() {
 			return append(dst, 0xc3)
 		}
 		return append(dst, 0xc2)
-	case KindInt:
+	case logbus.KindInt:
 		return mpInt(dst, v.Int64())
-	case KindUint:
-		return mpUint(dst, v.num)
-	case KindFloat:
+	case logbus.KindUint:
+		return mpUint(dst, v.Uint64())
+	case logbus.KindFloat:
 		return mpFloat(dst, v.Float64())
-	case KindString:
-		return mpStr(dst, v.str)
-	case KindBytes:
-		return mpBin(dst, v.str)
-	case KindTime:
-		ns := int64(v.num)
+	case logbus.KindString:
+		return mpStr(dst, v.Str())
+	case logbus.KindBytes:
+		return mpBin(dst, v.Str())
+	case logbus.KindTime:
+		ns := v.UnixNano()
 		sec, nsec := ns/1e9, ns%1e9
 		if nsec < 0 {
 			sec, nsec = sec-1, nsec+1e9
@@ -190,23 +192,23 @@ func mpValue(dst []byte, v Value, depth int) []byte {
 		dst = append(dst, 0xc7, 12, 0xff) // ext8, 12 bytes, type -1
 		dst = binary.BigEndian.AppendUint32(dst, uint32(nsec))
 		return binary.BigEndian.AppendUint64(dst, uint64(sec))
-	case KindDuration:
+	case logbus.KindDuration:
 		dst = append(dst, 0xd7, byte(extDuration))
-		return binary.BigEndian.AppendUint64(dst, v.num)
-	case KindBigInt:
-		dst = mpExtHeader(dst, len(v.str), extBigInt)
-		return append(dst, v.str...)
-	case KindList:
-		if depth >= MaxDepth {
+		return binary.BigEndian.AppendUint64(dst, uint64(v.Duration()))
+	case logbus.KindBigInt:
+		dst = mpExtHeader(dst, len(v.Str()), extBigInt)
+		return append(dst, v.Str()...)
+	case logbus.KindList:
+		if depth >= logbus.MaxDepth {
 			return append(dst, 0xc0)
 		}
-		dst = mpArrayLen(dst, len(v.kids))
-		for _, e := range v.kids {
-			dst = mpValue(dst, e.Value, depth+1)
+		dst = mpArrayLen(dst, v.Len())
+		for i := range v.Len() {
+			dst = mpValue(dst, v.Index(i), depth+1)
 		}
 		return dst
-	case KindGroup:
-		if depth >= MaxDepth {
+	case logbus.KindGroup:
+		if depth >= logbus.MaxDepth {
 			return append(dst, 0xc0)
 		}
 		return mpAttrs(dst, v.Group(), depth)

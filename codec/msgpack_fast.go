@@ -1,12 +1,14 @@
 package codec
 
+import "github.com/logbus/logbus"
+
 // fastField stores the common envelope and record fields of the logbus
 // schema straight from the msgpack bytes, skipping the generic Value that
 // setField would otherwise build and switch on a second time. It handles
 // only the encodings AppendRecordMsgpack writes (strings as str, numbers
 // as positive ints); anything else returns false with nothing consumed
 // and takes the generic path, so the result is the same either way.
-func (m *mpReader) fastField(key []byte, env *Envelope, rec *Record) (bool, error) {
+func (m *mpReader) fastField(key []byte, env *logbus.Envelope, rec *logbus.Record) (bool, error) {
 	c := m.b[m.i] // the caller checked that a byte remains
 	isStr := c&0xe0 == 0xa0 || c == 0xd9 || c == 0xda || c == 0xdb
 	var dst *string
@@ -35,7 +37,7 @@ func (m *mpReader) fastField(key []byte, env *Envelope, rec *Record) (bool, erro
 			return false, nil
 		}
 		m.i++
-		rec.Level = Level(c)
+		rec.Level = logbus.Level(c)
 		return true, nil
 	case keySchema:
 		if c > 0x7f {
@@ -67,7 +69,7 @@ func (m *mpReader) fastField(key []byte, env *Envelope, rec *Record) (bool, erro
 	if err != nil {
 		return false, err
 	}
-	*dst = m.str.intern(b)
+	*dst = m.str.String(b)
 	return true, nil
 }
 

@@ -4,65 +4,31 @@ import (
 	"encoding/binary"
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/dialect"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/topic"
 )
 
-// typicalRecord is the benchmark shape: a message and eight attributes.
-func typicalRecord() Record {
-	return Record{
-		Envelope: Envelope{
-			Time: time.Date(2026, 11, 22, 10, 36, 11, 426123456, time.UTC), Host: "lab-7", PID: 4242,
-			Equipment: "scope-3", Run: Run{Project: "p-19", Kind: "calibration", ID: "r-2026-0042"},
-			Stream: 0x9e3779b97f4a7c15, Seq: 1234567,
-		},
-		Level: LevelWarn, Message: "stage moved beyond soft limit", Logger: "stage.axis",
-		Source: Source{File: "/opt/lab/stage.go", Line: 211, Function: "stage.(*Axis).Move"},
-		Attrs: []Attr{
-			{"axis", StringValue("x")}, {"target_um", FloatValue(1250.5)}, {"actual_um", FloatValue(1251.25)},
-			{"retries", IntValue(3)}, {"ok", BoolValue(false)}, {"operator", StringValue("alice")},
-			{"elapsed", DurationValue(1500 * time.Millisecond)},
-			{"limits", GroupValue(Attr{"lo", IntValue(-5000)}, Attr{"hi", IntValue(5000)})},
-		},
-	}
-}
-
-func edgeRecord() Record {
-	big1, _ := new(big.Int).SetString("-1180591620717411303424", 10)
-	return Record{
-		Envelope: Envelope{Time: time.Unix(0, 1).UTC()},
-		Level:    LevelCritical + 3, Message: "line one\nline two\u2028\x00\"\\", Error: "Traceback\n  boom",
-		Attrs: []Attr{
-			{"nan", FloatValue(math.NaN())}, {"inf", FloatValue(math.Inf(1))}, {"ninf", FloatValue(math.Inf(-1))},
-			{"negzero", FloatValue(math.Copysign(0, -1))}, {"whole", FloatValue(3)}, {"tiny", FloatValue(5e-324)},
-			{"u64", Uint64Value(math.MaxUint64)}, {"i64", IntValue(math.MinInt64)}, {"big", BigIntValue(big1)},
-			{"bytes", BytesValue([]byte{0, 0xff, 'a'})}, {"when", TimeValue(time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.UTC))},
-			{"before1970", TimeValue(time.Date(1969, 7, 20, 20, 17, 40, 5, time.UTC))},
-			{"null", NullValue()}, {"list", ListValue(IntValue(1), StringValue("two"), ListValue())},
-			{"empty", GroupValue()}, {"looks_tagged", GroupValue(Attr{"$float", StringValue("NaN")})},
-			{"wrapper", GroupValue(Attr{"$group", GroupValue(Attr{"x", IntValue(1)})})},
-			{"dup", IntValue(1)}, {"dup", IntValue(2)}, {"", StringValue("empty key")},
-			{"emoji 😀 ключ", StringValue("日本語")},
-		},
-	}
-}
-
 func TestRecordRoundTrip(t *testing.T) {
 	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
-		for name, r := range map[string]Record{"typical": typicalRecord(), "edge": edgeRecord(), "empty": {}} {
+		for name, r := range map[string]logbus.Record{"typical": testsupport.TypicalRecord(), "edge": testsupport.EdgeRecord(), "empty": {}} {
 			b, err := AppendRecord(nil, enc, &r)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var d Decoder
-			var got Record
+			var got logbus.Record
 			shape, err := d.DecodeRecord(enc, b, &got)
 			if err != nil {
 				t.Fatalf("%c %s: %v\n%s", enc, name, err, b)
 			}
-			if shape != ShapeLogbus {
+			if shape != dialect.Logbus {
 				t.Errorf("%c %s: shape %v", enc, name, shape)
 			}
 			if !got.Equal(&r) {
@@ -73,9 +39,9 @@ func TestRecordRoundTrip(t *testing.T) {
 }
 
 func TestSampleRoundTrip(t *testing.T) {
-	s := Sample{
-		Envelope: Envelope{Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Host: "lab-7", Equipment: "cryo-1", Stream: 7, Seq: 9},
-		Name:     "stage.temperature", Value: 21.4, Unit: "degC", Attrs: []Attr{{"sensor", StringValue("pt100")}},
+	s := logbus.Sample{
+		Envelope: logbus.Envelope{Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Host: "lab-7", Equipment: "cryo-1", Stream: 7, Seq: 9},
+		Name:     "stage.temperature", Value: 21.4, Unit: "degC", Attrs: []logbus.Attr{{Key: "sensor", Value: logbus.StringValue("pt100")}},
 	}
 	for _, enc := range []topic.Encoding{topic.Msgpack, topic.JSON} {
 		b, err := AppendSample(nil, enc, &s)
@@ -83,7 +49,7 @@ func TestSampleRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		var d Decoder
-		var got Sample
+		var got logbus.Sample
 		if err := d.DecodeSample(enc, b, &got); err != nil {
 			t.Fatalf("%c: %v", enc, err)
 		}
@@ -99,7 +65,7 @@ func TestSampleRoundTrip(t *testing.T) {
 }
 
 func TestEncodeMsgpackNoAlloc(t *testing.T) {
-	r := typicalRecord()
+	r := testsupport.TypicalRecord()
 	buf := make([]byte, 0, 1024)
 	if n := testing.AllocsPerRun(200, func() { buf = AppendRecordMsgpack(buf[:0], &r) }); n != 0 {
 		t.Errorf("AppendRecordMsgpack allocates %v times per record", n)
@@ -111,21 +77,21 @@ func TestEncodeMsgpackNoAlloc(t *testing.T) {
 
 // genRecord builds a record from fuzz input, so the fuzzer explores the
 // value space and the round trip is checked on what it finds.
-func genRecord(data []byte) Record {
+func genRecord(data []byte) logbus.Record {
 	g := gen{b: data}
-	r := Record{
-		Envelope: Envelope{
+	r := logbus.Record{
+		Envelope: logbus.Envelope{
 			Host: g.str(), PID: int64(g.u64()), Equipment: g.str(),
-			Run:    Run{Project: g.str(), Kind: g.str(), ID: g.str()},
+			Run:    logbus.Run{Project: g.str(), Kind: g.str(), ID: g.str()},
 			Stream: g.u64(), Seq: g.u64(),
 		},
-		Level: Level(int32(g.u64())), Message: g.str(), Logger: g.str(), Error: g.str(),
+		Level: logbus.Level(int32(g.u64())), Message: g.str(), Logger: g.str(), Error: g.str(),
 	}
 	if ns := int64(g.u64()); ns != 0 {
 		r.Time = time.Unix(0, ns).UTC()
 	}
 	if g.byte()&1 == 1 {
-		r.Source = Source{File: g.str(), Line: int64(g.u64()), Function: g.str()}
+		r.Source = logbus.Source{File: g.str(), Line: int64(g.u64()), Function: g.str()}
 	}
 	r.Attrs = g.attrs(0)
 	return r
@@ -156,86 +122,98 @@ func (g *gen) str() string {
 	return s
 }
 
-func (g *gen) attrs(depth int) []Attr {
+func (g *gen) attrs(depth int) []logbus.Attr {
 	n := int(g.byte() % 6)
-	var as []Attr
+	var as []logbus.Attr
 	for range n {
-		as = append(as, Attr{Key: g.str(), Value: g.value(depth)})
+		as = append(as, logbus.Attr{Key: g.str(), Value: g.value(depth)})
 	}
 	return as
 }
 
-func (g *gen) value(depth int) Value {
+func (g *gen) value(depth int) logbus.Value {
 	switch g.byte() % 12 {
 	case 1:
-		return BoolValue(g.byte()&1 == 1)
+		return logbus.BoolValue(g.byte()&1 == 1)
 	case 2:
-		return IntValue(int64(g.u64()))
+		return logbus.IntValue(int64(g.u64()))
 	case 3:
-		return Uint64Value(g.u64())
+		return logbus.Uint64Value(g.u64())
 	case 4:
-		return FloatValue(math.Float64frombits(g.u64()))
+		return logbus.FloatValue(math.Float64frombits(g.u64()))
 	case 5:
-		return StringValue(g.str())
+		return logbus.StringValue(g.str())
 	case 6:
-		return BytesValue([]byte(g.str()))
+		return logbus.BytesValue([]byte(g.str()))
 	case 7:
-		return TimeValue(time.Unix(0, int64(g.u64())))
+		return logbus.TimeValue(time.Unix(0, int64(g.u64())))
 	case 8:
-		return DurationValue(time.Duration(g.u64()))
+		return logbus.DurationValue(time.Duration(g.u64()))
 	case 9:
 		b := new(big.Int).SetUint64(g.u64())
 		b.Lsh(b, uint(g.byte()%100))
 		if g.byte()&1 == 1 {
 			b.Neg(b)
 		}
-		return BigIntValue(b)
+		return logbus.BigIntValue(b)
 	case 10:
 		if depth < 4 {
-			var l []Value
+			var l []logbus.Value
 			for range int(g.byte() % 4) {
 				l = append(l, g.value(depth+1))
 			}
-			return ListValue(l...)
+			return logbus.ListValue(l...)
 		}
 	case 11:
 		if depth < 4 {
-			return GroupValue(g.attrs(depth + 1)...)
+			return logbus.GroupValue(g.attrs(depth + 1)...)
 		}
 	}
-	return NullValue()
+	return logbus.NullValue()
 }
 
 // validUTF8 is what a JSON round trip makes of a record: every string
 // with invalid bytes replaced by U+FFFD.
-func validUTF8(r Record) Record {
-	fix := func(s string) string { return string(toValidUTF8(nil, []byte(s))) }
-	var fixAttrs func([]Attr) []Attr
-	var fixValue func(Value) Value
-	fixValue = func(v Value) Value {
+func validUTF8(r logbus.Record) logbus.Record {
+	fix := func(s string) string { // each invalid byte becomes U+FFFD, as the JSON encoding writes it
+		var b strings.Builder
+		for i, r := range s {
+			if r == utf8.RuneError {
+				if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+					b.WriteRune(utf8.RuneError)
+					continue
+				}
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	var fixAttrs func([]logbus.Attr) []logbus.Attr
+	var fixValue func(logbus.Value) logbus.Value
+	fixValue = func(v logbus.Value) logbus.Value {
 		switch v.Kind() {
-		case KindString:
-			return StringValue(fix(v.Str()))
-		case KindList:
-			var l []Value
+		case logbus.KindString:
+			return logbus.StringValue(fix(v.Str()))
+		case logbus.KindList:
+			var l []logbus.Value
 			for _, e := range v.List() {
 				l = append(l, fixValue(e))
 			}
-			return ListValue(l...)
-		case KindGroup:
-			return GroupValue(fixAttrs(v.Group())...)
+			return logbus.ListValue(l...)
+		case logbus.KindGroup:
+			return logbus.GroupValue(fixAttrs(v.Group())...)
 		}
 		return v
 	}
-	fixAttrs = func(as []Attr) []Attr {
-		var out []Attr
+	fixAttrs = func(as []logbus.Attr) []logbus.Attr {
+		var out []logbus.Attr
 		for _, a := range as {
-			out = append(out, Attr{fix(a.Key), fixValue(a.Value)})
+			out = append(out, logbus.Attr{Key: fix(a.Key), Value: fixValue(a.Value)})
 		}
 		return out
 	}
 	r.Host, r.Equipment, r.Message, r.Logger, r.Error = fix(r.Host), fix(r.Equipment), fix(r.Message), fix(r.Logger), fix(r.Error)
-	r.Run = Run{fix(r.Run.Project), fix(r.Run.Kind), fix(r.Run.ID)}
+	r.Run = logbus.Run{Project: fix(r.Run.Project), Kind: fix(r.Run.Kind), ID: fix(r.Run.ID)}
 	r.Source.File, r.Source.Function = fix(r.Source.File), fix(r.Source.Function)
 	r.Attrs = fixAttrs(r.Attrs)
 	return r
@@ -251,7 +229,7 @@ func FuzzRoundTrip(f *testing.F) {
 		r := genRecord(data)
 		var d Decoder
 		b := AppendRecordMsgpack(nil, &r)
-		var got Record
+		var got logbus.Record
 		if _, err := d.DecodeRecord(topic.Msgpack, b, &got); err != nil {
 			t.Fatalf("msgpack decode of own encoding: %v", err)
 		}

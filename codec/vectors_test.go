@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/dialect"
 	"github.com/logbus/logbus/internal/vectors"
 )
 
@@ -68,13 +70,13 @@ func TestPythonVectors(t *testing.T) {
 	}
 }
 
-func checkDistlog(t *testing.T, label string, shape Shape, r *Record, py orderedMap) {
+func checkDistlog(t *testing.T, label string, shape dialect.Shape, r *logbus.Record, py orderedMap) {
 	t.Helper()
-	if shape != ShapeDistlog {
+	if shape != dialect.Distlog {
 		t.Errorf("%s: shape %v", label, shape)
 	}
 	levelno, _ := strconv.ParseInt(py.get("levelno").(json.Number).String(), 10, 64)
-	if r.Level != FromPython(levelno) {
+	if r.Level != dialect.LevelFromPython(levelno) {
 		t.Errorf("%s: level %v, Python levelno %d", label, r.Level, levelno)
 	}
 	if r.Message != py.get("message") {
@@ -111,17 +113,17 @@ func checkDistlog(t *testing.T, label string, shape Shape, r *Record, py ordered
 	checkExtras(t, label, r, extras)
 }
 
-func checkLogbook(t *testing.T, label string, shape Shape, r *Record, py orderedMap, want vectors.Decoded) {
+func checkLogbook(t *testing.T, label string, shape dialect.Shape, r *logbus.Record, py orderedMap, want vectors.Decoded) {
 	t.Helper()
-	if shape != ShapeLogbook {
+	if shape != dialect.Logbook {
 		t.Errorf("%s: shape %v", label, shape)
 	}
 	level, _ := py.get("level").(json.Number).Int64()
-	if r.Level != FromLogbook(level) {
+	if r.Level != dialect.LevelFromLogbook(level) {
 		t.Errorf("%s: level %v, logbook level %d", label, r.Level, level)
 	}
 	if name, _ := want.LogbookDict["level_name"].(string); name != "" {
-		if l, ok := ParseLevel(name); !ok || l != r.Level {
+		if l, ok := logbus.ParseLevel(name); !ok || l != r.Level {
 			t.Errorf("%s: level %v, logbook says %s", label, r.Level, name)
 		}
 	}
@@ -158,9 +160,9 @@ func checkLogbook(t *testing.T, label string, shape Shape, r *Record, py ordered
 	checkExtras(t, label, r, extras)
 }
 
-func checkDict(t *testing.T, label string, shape Shape, r *Record, py orderedMap) {
+func checkDict(t *testing.T, label string, shape dialect.Shape, r *logbus.Record, py orderedMap) {
 	t.Helper()
-	if shape != ShapeDict {
+	if shape != dialect.Dict {
 		t.Errorf("%s: shape %v", label, shape)
 	}
 	checkExtras(t, label, r, py)
@@ -169,7 +171,7 @@ func checkDict(t *testing.T, label string, shape Shape, r *Record, py orderedMap
 // checkExtras requires the record's attributes to be exactly the Python
 // extras, in order, once the lab wizard's names have moved into the
 // envelope.
-func checkExtras(t *testing.T, label string, r *Record, extras orderedMap) {
+func checkExtras(t *testing.T, label string, r *logbus.Record, extras orderedMap) {
 	t.Helper()
 	var keys []string
 	for _, kv := range extras {
@@ -272,33 +274,33 @@ func readOrdered(d *json.Decoder) (any, error) {
 
 // matchValue compares a value of the Python decoding (with its tags for
 // what JSON cannot say) with a decoded Value.
-func matchValue(want any, got Value) error {
+func matchValue(want any, got logbus.Value) error {
 	mismatch := func() error { return fmt.Errorf("got %s %v, Python has %#v", got.Kind(), got, want) }
 	switch w := want.(type) {
 	case nil:
-		if got.Kind() != KindNull {
+		if got.Kind() != logbus.KindNull {
 			return mismatch()
 		}
 	case bool:
-		if got.Kind() != KindBool || got.Bool() != w {
+		if got.Kind() != logbus.KindBool || got.Bool() != w {
 			return mismatch()
 		}
 	case string:
-		if got.Kind() != KindString || got.Str() != w {
+		if got.Kind() != logbus.KindString || got.Str() != w {
 			return mismatch()
 		}
 	case json.Number:
 		s := w.String()
 		if strings.ContainsAny(s, ".eE") {
 			f, _ := w.Float64()
-			if got.Kind() != KindFloat || got.Float64() != f {
+			if got.Kind() != logbus.KindFloat || got.Float64() != f {
 				return mismatch()
 			}
 		} else if b := got.BigInt(); b == nil || b.String() != s {
 			return mismatch()
 		}
 	case []any:
-		if got.Kind() != KindList || len(got.List()) != len(w) {
+		if got.Kind() != logbus.KindList || len(got.List()) != len(w) {
 			return mismatch()
 		}
 		for i, e := range w {
@@ -311,7 +313,7 @@ func matchValue(want any, got Value) error {
 			switch w[0].key {
 			case "$float":
 				f := map[string]float64{"NaN": math.NaN(), "Infinity": math.Inf(1), "-Infinity": math.Inf(-1)}[w[0].val.(string)]
-				if got.Kind() != KindFloat || !FloatValue(f).Equal(got) {
+				if got.Kind() != logbus.KindFloat || !logbus.FloatValue(f).Equal(got) {
 					return mismatch()
 				}
 				return nil
@@ -323,14 +325,14 @@ func matchValue(want any, got Value) error {
 				if err != nil {
 					tm, err = time.Parse("2006-01-02T15:04:05.999999", s)
 				}
-				if err != nil || got.Kind() != KindTime || !got.Time().Equal(tm) {
+				if err != nil || got.Kind() != logbus.KindTime || !got.Time().Equal(tm) {
 					return fmt.Errorf("%w (%v)", mismatch(), err)
 				}
 				return nil
 			}
 		}
 		g := got.Group()
-		if got.Kind() != KindGroup || len(g) != len(w) {
+		if got.Kind() != logbus.KindGroup || len(g) != len(w) {
 			return mismatch()
 		}
 		for i, kv := range w {

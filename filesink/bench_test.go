@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/subscriber"
 )
 
 // benchWrite feeds b.N decoded records (about 200 bytes as text) through
 // the sink in batches as Run would form them, and reports records/s.
-func benchWrite(b *testing.B, cfg Config, level codec.Level, equipments int) {
+func benchWrite(b *testing.B, cfg Config, level logbus.Level, equipments int) {
 	cfg.Root = b.TempDir()
 	s, err := New(&cfg)
 	if err != nil {
@@ -24,11 +24,11 @@ func benchWrite(b *testing.B, cfg Config, level codec.Level, equipments int) {
 	}()
 	evs := make([]subscriber.Event, equipments)
 	for i := range evs {
-		evs[i] = subscriber.Event{Kind: subscriber.KindRecord, Topic: plm, Record: &codec.Record{
-			Envelope: codec.Envelope{Time: time.Now(), Host: "lab-7", Equipment: fmt.Sprintf("eq-%05d", i)},
+		evs[i] = subscriber.Event{Kind: subscriber.KindRecord, Topic: plm, Record: &logbus.Record{
+			Envelope: logbus.Envelope{Time: time.Now(), Host: "lab-7", Equipment: fmt.Sprintf("eq-%05d", i)},
 			Level:    level, Logger: "stage", Message: "stage moved beyond soft limit on axis x",
-			Attrs: []codec.Attr{{Key: "target_um", Value: codec.FloatValue(1250.5)}, {Key: "actual_um", Value: codec.FloatValue(1251.25)},
-				{Key: "retries", Value: codec.IntValue(3)}, {Key: "operator", Value: codec.StringValue("alice")}},
+			Attrs: []logbus.Attr{{Key: "target_um", Value: logbus.FloatValue(1250.5)}, {Key: "actual_um", Value: logbus.FloatValue(1251.25)},
+				{Key: "retries", Value: logbus.IntValue(3)}, {Key: "operator", Value: logbus.StringValue("alice")}},
 		}}
 	}
 	// Files exist in steady state: create them (with their directory
@@ -54,8 +54,8 @@ func benchWrite(b *testing.B, cfg Config, level codec.Level, equipments int) {
 	b.ReportMetric(float64(st.Fsyncs), "fsyncs")
 }
 
-func BenchmarkWriteInfo(b *testing.B)  { benchWrite(b, Config{}, codec.LevelInfo, 1) }
-func BenchmarkWriteError(b *testing.B) { benchWrite(b, Config{}, codec.LevelError, 1) }
+func BenchmarkWriteInfo(b *testing.B)  { benchWrite(b, Config{}, logbus.LevelInfo, 1) }
+func BenchmarkWriteError(b *testing.B) { benchWrite(b, Config{}, logbus.LevelError, 1) }
 func BenchmarkWrite10kEquipments(b *testing.B) {
-	benchWrite(b, Config{MaxOpen: 256}, codec.LevelInfo, 10000)
+	benchWrite(b, Config{MaxOpen: 256}, logbus.LevelInfo, 10000)
 }

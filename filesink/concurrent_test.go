@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 // TestTwoSinksSameFiles: two sinks (two sets of file descriptors, as two
@@ -23,7 +23,7 @@ func TestTwoSinksSameFiles(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perSink {
-				s.Add(recEvent(codec.LevelInfo, "shared", "lab-7", body+" writer="+string(rune('A'+w))))
+				s.Add(recEvent(logbus.LevelInfo, "shared", "lab-7", body+" writer="+string(rune('A'+w))))
 				if i%7 == 0 {
 					s.Flush()
 				}

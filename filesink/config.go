@@ -4,7 +4,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 // Config configures a Sink. A nil *Config, and every zero field, means
@@ -40,7 +40,7 @@ type Config struct {
 	IdleClose time.Duration
 	// FsyncLevel: records at or above it are fsynced before the sink waits
 	// for more input. Default ERROR.
-	FsyncLevel *codec.Level
+	FsyncLevel *logbus.Level
 	// FlushInterval bounds how long a record may wait in memory while
 	// input keeps arriving; idle input flushes at once. It is also what a
 	// crash of the sink can lose from its own memory. Default 10 ms: at
@@ -90,7 +90,7 @@ func (c *Config) withDefaults() Config {
 		r.IdleClose = 5 * time.Minute
 	}
 	if r.FsyncLevel == nil {
-		l := codec.LevelError
+		l := logbus.LevelError
 		r.FsyncLevel = &l
 	}
 	if r.FlushInterval <= 0 {

@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 // TestFullDisk: a destination on a full filesystem fails, its records go
@@ -34,8 +34,8 @@ func TestFullDisk(t *testing.T) {
 	line := strings.Repeat("z", 1000)
 	const n = 200 // 200 KB: more than the 64 KB filesystem holds
 	for i := range n {
-		s.Add(recEvent(codec.LevelInfo, "tiny", "lab-7", line))
-		s.Add(recEvent(codec.LevelInfo, "roomy", "lab-7", "ok"))
+		s.Add(recEvent(logbus.LevelInfo, "tiny", "lab-7", line))
+		s.Add(recEvent(logbus.LevelInfo, "roomy", "lab-7", "ok"))
 		if i%10 == 9 {
 			s.Flush()
 		}

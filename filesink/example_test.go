@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/filesink"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
@@ -23,9 +23,9 @@ func Example() {
 		panic(err)
 	}
 	// Run(ctx, subscriber) is the usual way; Add and Flush show the effect.
-	rec := &codec.Record{
-		Envelope: codec.Envelope{Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Host: "lab-7", Equipment: "scope-3"},
-		Level:    codec.LevelError, Message: "trigger lost",
+	rec := &logbus.Record{
+		Envelope: logbus.Envelope{Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Host: "lab-7", Equipment: "scope-3"},
+		Level:    logbus.LevelError, Message: "trigger lost",
 	}
 	sink.Add(subscriber.Event{Kind: subscriber.KindRecord, Topic: topic.Topic{System: 'P', Kind: 'L', Encoding: 'M'}, Record: rec})
 	sink.Flush()

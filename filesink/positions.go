@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
@@ -89,7 +89,7 @@ type positions struct {
 	loaded    []subscriber.Position
 }
 
-func (p *positions) note(t topic.Topic, env *codec.Envelope) {
+func (p *positions) note(t topic.Topic, env *logbus.Envelope) {
 	if p.path == "" || env.Stream == 0 || env.Seq == 0 {
 		return
 	}

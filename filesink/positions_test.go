@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
@@ -21,7 +21,7 @@ func byPosition(a, b subscriber.Position) int {
 }
 
 func numbered(tp topic.Topic, stream, seq uint64) subscriber.Event {
-	ev := recEvent(codec.LevelInfo, "scope-3", "lab-7", "m")
+	ev := recEvent(logbus.LevelInfo, "scope-3", "lab-7", "m")
 	ev.Topic = tp
 	ev.Record.Stream, ev.Record.Seq = stream, seq
 	return ev
@@ -47,7 +47,7 @@ func TestPositionsSurviveARestart(t *testing.T) {
 	s.Add(numbered(suffixed, 7, 40))
 	s.Add(numbered(plm, 9, 3))
 	s.Add(numbered(plm, 7, 4)) // late: does not move the position back
-	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "unnumbered (a Python client)"))
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "lab-7", "unnumbered (a Python client)"))
 	s.Flush()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestSinkFilesAreReserved(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, eq := range []string{"logbus.positions", "logbus.positions.tmp", "central.log", "central.log.3"} {
-		s.Add(recEvent(codec.LevelInfo, eq, "lab-7", "aimed at "+eq))
+		s.Add(recEvent(logbus.LevelInfo, eq, "lab-7", "aimed at "+eq))
 	}
 	s.Flush()
 	if got := s.Stats().Refused; got != 4 {

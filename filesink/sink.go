@@ -12,8 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/textline"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -31,7 +33,7 @@ type Sink struct {
 	recTmpl    *template
 	smpTmpl    *template
 	json       bool
-	fsyncLevel codec.Level
+	fsyncLevel logbus.Level
 
 	dests   map[string]*dest
 	open    lru
@@ -248,14 +250,14 @@ func (s *Sink) Add(ev subscriber.Event) {
 	case subscriber.KindGap:
 		s.c.gaps.Add(1)
 		s.c.missing.Add(ev.Gap.Missing)
-		s.notice("GAP", ev.Gap.String(), codec.Attr{Key: "missing", Value: codec.Uint64Value(ev.Gap.Missing)})
+		s.notice("GAP", ev.Gap.String(), logbus.Attr{Key: "missing", Value: logbus.Uint64Value(ev.Gap.Missing)})
 	case subscriber.KindDecodeError:
 		s.c.decodeErrors.Add(1)
 		s.notice("DECODE-ERROR", fmt.Sprintf("DECODE-ERROR topic=%s %v", ev.Topic, ev.Err))
 	}
 }
 
-func (s *Sink) addRecord(t topic.Topic, r *codec.Record) {
+func (s *Sink) addRecord(t topic.Topic, r *logbus.Record) {
 	s.pos.note(t, &r.Envelope)
 	sync := r.Level >= s.fsyncLevel
 	s.line = s.formatRecord(s.line[:0], r)
@@ -272,7 +274,7 @@ func (s *Sink) addRecord(t topic.Topic, r *codec.Record) {
 	s.toDest(d, r, sync)
 }
 
-func (s *Sink) addSample(t topic.Topic, sm *codec.Sample) {
+func (s *Sink) addSample(t topic.Topic, sm *logbus.Sample) {
 	s.pos.note(t, &sm.Envelope)
 	s.line = append(codec.AppendSampleJSON(s.line[:0], sm), '\n')
 	if sm.Equipment == "" {
@@ -296,12 +298,12 @@ func (s *Sink) addSample(t topic.Topic, sm *codec.Sample) {
 	s.enqueue(d, s.line, false)
 }
 
-func (s *Sink) toDest(d *dest, r *codec.Record, sync bool) {
+func (s *Sink) toDest(d *dest, r *logbus.Record, sync bool) {
 	if d.mayFail() && d.failing(s.now()) {
 		s.c.rerouted.Add(1)
 		rr := *r
-		rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], codec.Attr{Key: "logbus.destination_error",
-			Value: codec.StringValue(fmt.Sprintf("%s: %v", d.rel, d.lastErr))})
+		rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], logbus.Attr{Key: "logbus.destination_error",
+			Value: logbus.StringValue(fmt.Sprintf("%s: %v", d.rel, d.lastErr))})
 		s.line = s.formatRecord(s.line[:0], &rr)
 		s.toCentral(s.line, sync)
 		return
@@ -311,26 +313,26 @@ func (s *Sink) toDest(d *dest, r *codec.Record, sync bool) {
 
 // refused sends a record whose path was refused to the central log, the
 // reason and the offending value (escaped) attached.
-func (s *Sink) refused(r *codec.Record, ref *refusal, sync bool) {
+func (s *Sink) refused(r *logbus.Record, ref *refusal, sync bool) {
 	s.c.refused.Add(1)
 	rr := *r
-	rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], codec.Attr{Key: "logbus.refused",
-		Value: codec.StringValue(fmt.Sprintf("{%s}=%s", ref.variable, strconv.QuoteToASCII(ref.value)))})
+	rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], logbus.Attr{Key: "logbus.refused",
+		Value: logbus.StringValue(fmt.Sprintf("{%s}=%s", ref.variable, strconv.QuoteToASCII(ref.value)))})
 	s.line = s.formatRecord(s.line[:0], &rr)
 	s.toCentral(s.line, sync)
 }
 
-func (s *Sink) formatRecord(dst []byte, r *codec.Record) []byte {
+func (s *Sink) formatRecord(dst []byte, r *logbus.Record) []byte {
 	if s.json {
 		return append(codec.AppendRecordJSON(dst, r), '\n')
 	}
-	return codec.AppendRecordText(dst, r)
+	return textline.AppendRecord(dst, r)
 }
 
 // notice writes one line of the sink's own to the central log.
-func (s *Sink) notice(event, text string, attrs ...codec.Attr) {
-	r := codec.Record{Envelope: codec.Envelope{Time: s.now()}, Level: codec.LevelWarn, Logger: "logbus.filesink", Message: text,
-		Attrs: append([]codec.Attr{{Key: "event", Value: codec.StringValue(event)}}, attrs...)}
+func (s *Sink) notice(event, text string, attrs ...logbus.Attr) {
+	r := logbus.Record{Envelope: logbus.Envelope{Time: s.now()}, Level: logbus.LevelWarn, Logger: "logbus.filesink", Message: text,
+		Attrs: append([]logbus.Attr{{Key: "event", Value: logbus.StringValue(event)}}, attrs...)}
 	if s.json {
 		s.toCentral(append(codec.AppendRecordJSON(nil, &r), '\n'), false)
 		return

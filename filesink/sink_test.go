@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
 
-var plm = topic.Topic{System: topic.Production, Kind: topic.Log, Encoding: topic.Msgpack}
+var plm = topic.Topic{System: logbus.Production, Kind: topic.Log, Encoding: topic.Msgpack}
 
 func newSink(t *testing.T, cfg Config) *Sink {
 	t.Helper()
@@ -32,8 +32,8 @@ func newSink(t *testing.T, cfg Config) *Sink {
 	return s
 }
 
-func recEvent(level codec.Level, equipment, host, msg string) subscriber.Event {
-	r := &codec.Record{Envelope: codec.Envelope{Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Host: host, Equipment: equipment},
+func recEvent(level logbus.Level, equipment, host, msg string) subscriber.Event {
+	r := &logbus.Record{Envelope: logbus.Envelope{Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), Host: host, Equipment: equipment},
 		Level: level, Message: msg}
 	return subscriber.Event{Kind: subscriber.KindRecord, Topic: plm, Record: r}
 }
@@ -56,11 +56,11 @@ func readLines(t *testing.T, path string) []string {
 
 func TestRouting(t *testing.T) {
 	s := newSink(t, Config{})
-	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "first\nsecond line"))
-	s.Add(recEvent(codec.LevelError, "scope-3", "lab-7", "bad"))
-	s.Add(recEvent(codec.LevelInfo, "", "lab-7", "no equipment"))
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "lab-7", "first\nsecond line"))
+	s.Add(recEvent(logbus.LevelError, "scope-3", "lab-7", "bad"))
+	s.Add(recEvent(logbus.LevelInfo, "", "lab-7", "no equipment"))
 	s.Add(subscriber.Event{Kind: subscriber.KindSample, Topic: topic.Topic{System: 'P', Kind: 'P', Encoding: 'M'},
-		Sample: &codec.Sample{Envelope: codec.Envelope{Host: "lab-7", Equipment: "cryo-1"}, Name: "temp", Value: 4.2, Unit: "K"}})
+		Sample: &logbus.Sample{Envelope: logbus.Envelope{Host: "lab-7", Equipment: "cryo-1"}, Name: "temp", Value: 4.2, Unit: "K"}})
 	s.Add(subscriber.Event{Kind: subscriber.KindGap, Gap: subscriber.Gap{Stream: 1, Topic: "PLM", Host: "lab-7", PID: 3, Missing: 5, After: 9}})
 	s.Flush()
 	root := s.cfg.Root
@@ -104,7 +104,7 @@ func TestPathAttacks(t *testing.T) {
 	s := newSink(t, Config{Root: root})
 	attacks := []string{"../x", "/etc/passwd", "..", ".", "a\x00b", strings.Repeat("A", 300), "é", "a/b", "evil", "x y", "a\\b"}
 	for i, eq := range attacks {
-		s.Add(recEvent(codec.LevelInfo, eq, "lab-7", "attack "+string(rune('a'+i))))
+		s.Add(recEvent(logbus.LevelInfo, eq, "lab-7", "attack "+string(rune('a'+i))))
 	}
 	s.Flush()
 	entries, err := os.ReadDir(outside)
@@ -140,7 +140,7 @@ func TestTemplateRejects(t *testing.T) {
 		}
 	}
 	s := newSink(t, Config{PathTemplate: "{equipment}/.exlab-wizard/wizard.{host}.log"})
-	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "wizard layout"))
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "lab-7", "wizard layout"))
 	s.Flush()
 	if l := readLines(t, filepath.Join(s.cfg.Root, "scope-3", ".exlab-wizard", "wizard.lab-7.log")); len(l) != 1 {
 		t.Errorf("lab-wizard layout: %q", l)
@@ -151,8 +151,8 @@ func TestTemplateRejects(t *testing.T) {
 func TestGroupCommit(t *testing.T) {
 	s := newSink(t, Config{})
 	for range 500 {
-		s.Add(recEvent(codec.LevelError, "scope-3", "lab-7", "storm"))
-		s.Add(recEvent(codec.LevelInfo, "scope-4", "lab-7", "calm"))
+		s.Add(recEvent(logbus.LevelError, "scope-3", "lab-7", "storm"))
+		s.Add(recEvent(logbus.LevelInfo, "scope-4", "lab-7", "calm"))
 	}
 	s.Flush()
 	if st := s.Stats(); st.Fsyncs != 1 || st.Writes != 2 {
@@ -166,7 +166,7 @@ func TestCacheChurnAndIdleClose(t *testing.T) {
 	s.now = func() time.Time { return now }
 	for round := range 5 {
 		for e := range 20 {
-			s.Add(recEvent(codec.LevelInfo, "eq-"+string(rune('a'+e)), "h", "round "+string(rune('0'+round))))
+			s.Add(recEvent(logbus.LevelInfo, "eq-"+string(rune('a'+e)), "h", "round "+string(rune('0'+round))))
 		}
 		s.Flush()
 		if st := s.Stats(); st.OpenFiles > 4 {
@@ -190,13 +190,13 @@ func TestLogrotateAndReopen(t *testing.T) {
 	now := time.Unix(1000, 0)
 	s.now = func() time.Time { return now }
 	path := filepath.Join(s.cfg.Root, "scope-3", "lab-7.log")
-	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "before rotation"))
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "lab-7", "before rotation"))
 	s.Flush()
 	if err := os.Rename(path, path+".1"); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(2 * time.Second)
-	s.Add(recEvent(codec.LevelInfo, "scope-3", "lab-7", "after rotation"))
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "lab-7", "after rotation"))
 	s.Flush()
 	if l := readLines(t, path); len(l) != 1 || !strings.Contains(l[0], "after rotation") {
 		t.Errorf("new file: %q", l)
@@ -226,11 +226,11 @@ func TestFailingDestination(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		s.Add(recEvent(codec.LevelError, "broken", "lab-7", "to a broken place"))
-		s.Add(recEvent(codec.LevelInfo, "fine", "lab-7", "to a fine place"))
+		s.Add(recEvent(logbus.LevelError, "broken", "lab-7", "to a broken place"))
+		s.Add(recEvent(logbus.LevelInfo, "fine", "lab-7", "to a fine place"))
 	}
 	s.Flush()
-	s.Add(recEvent(codec.LevelInfo, "broken", "lab-7", "while backing off"))
+	s.Add(recEvent(logbus.LevelInfo, "broken", "lab-7", "while backing off"))
 	s.Flush()
 	central := strings.Join(readLines(t, filepath.Join(s.cfg.Root, "central.log")), "\n")
 	if strings.Count(central, "to a broken place") != 3 || !strings.Contains(central, "DESTINATION-ERROR") ||
@@ -248,7 +248,7 @@ func TestFailingDestination(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = now.Add(time.Minute)
-	s.Add(recEvent(codec.LevelInfo, "broken", "lab-7", "repaired"))
+	s.Add(recEvent(logbus.LevelInfo, "broken", "lab-7", "repaired"))
 	s.Flush()
 	if l := readLines(t, bad); len(l) != 1 {
 		t.Errorf("repaired destination: %q", l)
@@ -261,7 +261,7 @@ func TestFailingDestination(t *testing.T) {
 func TestCentralRotation(t *testing.T) {
 	s := newSink(t, Config{CentralMaxBytes: 1000, CentralBackups: 2})
 	for range 50 {
-		s.Add(recEvent(codec.LevelInfo, "", "lab-7", strings.Repeat("x", 100)))
+		s.Add(recEvent(logbus.LevelInfo, "", "lab-7", strings.Repeat("x", 100)))
 		s.Flush()
 	}
 	for _, name := range []string{"central.log", "central.log.1", "central.log.2"} {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -88,12 +88,12 @@ func contains(list []string, s string) bool {
 // fields are the values a record gives the template.
 type fields struct {
 	equipment, host, logger string
-	system                  topic.System
+	system                  logbus.System
 	kind                    topic.Kind
 	date                    time.Time
 }
 
-func recordFields(t topic.Topic, env *codec.Envelope, logger string) fields {
+func recordFields(t topic.Topic, env *logbus.Envelope, logger string) fields {
 	return fields{equipment: env.Equipment, host: env.Host, logger: logger, system: t.System, kind: t.Kind, date: env.Time}
 }
 

@@ -50,7 +50,7 @@ func BenchmarkHandle(b *testing.B) {
 			b.Fatal(err)
 		}
 		l := slog.New(p.Handler())
-		ctx := WithRun(context.Background(), Run{Equipment: "scope-3"})
+		ctx := WithEquipment(context.Background(), "scope-3")
 		b.ReportAllocs()
 		for b.Loop() {
 			logTypical(l, ctx)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -25,16 +26,16 @@ func Example() {
 	}()
 
 	log := slog.New(p.Handler())
-	ctx := publisher.WithRun(context.Background(), publisher.Run{Equipment: "scope-3", Project: "p-19", ID: "r-42"})
+	ctx := publisher.WithRun(publisher.WithEquipment(context.Background(), "scope-3"), logbus.Run{Project: "p-19", ID: "r-42"})
 	log.InfoContext(ctx, "stage moved", "x_um", 1250.5)
 	p.Sample(ctx, "stage.temperature", 21.4, "degC")
 }
 
-func ExampleNewFrameHandler() {
+func ExampleNewWorkerHandler() {
 	// In a worker subprocess whose stdout carries its own protocol:
 	// log to stderr as JSON frames for the parent to relay. (stdout here
 	// only so the example can show the frame.)
-	h := publisher.NewFrameHandler(os.Stdout, nil)
+	h := publisher.NewWorkerHandler(os.Stdout, nil)
 	// slog.New(h).Warn("motor hot", ...) stamps the time; a zero time is
 	// left out, which keeps this example's output fixed.
 	r := slog.NewRecord(time.Time{}, slog.LevelWarn, "motor hot", 0)

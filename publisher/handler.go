@@ -8,12 +8,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 // LevelCritical is the level beyond slog's ERROR for failures that stop
 // an instrument or a run.
-const LevelCritical = slog.Level(codec.LevelCritical)
+const LevelCritical = slog.Level(logbus.LevelCritical)
 
 // BlockMode says when Handle may wait for room in a full queue.
 type BlockMode int
@@ -58,13 +58,13 @@ type Handler struct {
 // builder turns slog records into codec records; WithAttrs and WithGroup
 // do their conversion once, into the template.
 type builder struct {
-	tmpl   codec.Record // envelope and attributes from WithAttrs
-	groups []openGroup  // from WithGroup, outermost first
+	tmpl   logbus.Record // envelope and attributes from WithAttrs
+	groups []openGroup   // from WithGroup, outermost first
 }
 
 type openGroup struct {
 	name  string
-	attrs []codec.Attr
+	attrs []logbus.Attr
 }
 
 // NewHandler returns a handler publishing through p.
@@ -122,14 +122,14 @@ func (b builder) withAttrs(attrs []slog.Attr) builder {
 	b = b.clone()
 	if len(b.groups) == 0 {
 		for _, a := range attrs {
-			b.tmpl.AddSlogAttr(a)
+			addSlogAttr(&b.tmpl, a)
 		}
 		return b
 	}
 	g := &b.groups[len(b.groups)-1]
 	g.attrs = slices.Clip(g.attrs)
 	for _, a := range attrs {
-		g.attrs = codec.AppendSlogAttr(g.attrs, a)
+		g.attrs = appendSlogAttr(g.attrs, a)
 	}
 	return b
 }
@@ -141,16 +141,16 @@ func (b builder) withGroup(name string) builder {
 }
 
 // build fills rec (already reset) from r, the template and ctx's run.
-func (b *builder) build(ctx context.Context, rec *codec.Record, r *slog.Record, addSource bool) {
+func (b *builder) build(ctx context.Context, rec *logbus.Record, r *slog.Record, addSource bool) {
 	rec.Envelope = b.tmpl.Envelope
 	rec.Logger = b.tmpl.Logger
 	rec.Time = r.Time
-	rec.Level = codec.Level(r.Level)
+	rec.Level = logbus.Level(r.Level)
 	rec.Message = r.Message
 	rec.Attrs = append(rec.Attrs, b.tmpl.Attrs...)
 	if len(b.groups) == 0 {
 		r.Attrs(func(a slog.Attr) bool {
-			rec.AddSlogAttr(a)
+			addSlogAttr(rec, a)
 			return true
 		})
 	} else {
@@ -159,11 +159,11 @@ func (b *builder) build(ctx context.Context, rec *codec.Record, r *slog.Record, 
 	applyRun(ctx, &rec.Envelope)
 	if addSource && r.PC != 0 {
 		f, _ := runtime.CallersFrames([]uintptr{r.PC}).Next()
-		rec.Source = codec.Source{File: f.File, Line: int64(f.Line), Function: f.Function}
+		rec.Source = logbus.Source{File: f.File, Line: int64(f.Line), Function: f.Function}
 	}
 }
 
-var recordPool = sync.Pool{New: func() any { return &codec.Record{Attrs: make([]codec.Attr, 0, 16)} }}
+var recordPool = sync.Pool{New: func() any { return &logbus.Record{Attrs: make([]logbus.Attr, 0, 16)} }}
 
 // Handle publishes r. It does not wait for the network, and by default
 // not for queue room either (see BlockMode); a record that cannot be
@@ -183,13 +183,13 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	return nil
 }
 
-func getRecord() *codec.Record {
-	rec := recordPool.Get().(*codec.Record)
+func getRecord() *logbus.Record {
+	rec := recordPool.Get().(*logbus.Record)
 	rec.Reset()
 	return rec
 }
 
-func putRecord(rec *codec.Record) {
+func putRecord(rec *logbus.Record) {
 	if cap(rec.Attrs) <= 256 {
 		recordPool.Put(rec)
 	}
@@ -197,10 +197,10 @@ func putRecord(rec *codec.Record) {
 
 // nest places the record's attributes inside the open groups, skipping
 // groups that end up empty as slog requires.
-func (b *builder) nest(rec *codec.Record, r *slog.Record) {
-	var inner []codec.Attr
+func (b *builder) nest(rec *logbus.Record, r *slog.Record) {
+	var inner []logbus.Attr
 	r.Attrs(func(a slog.Attr) bool {
-		inner = codec.AppendSlogAttr(inner, a)
+		inner = appendSlogAttr(inner, a)
 		return true
 	})
 	for i := len(b.groups) - 1; i >= 0; i-- {
@@ -208,9 +208,9 @@ func (b *builder) nest(rec *codec.Record, r *slog.Record) {
 		if len(g.attrs) == 0 && len(inner) == 0 {
 			continue
 		}
-		members := make([]codec.Attr, 0, len(g.attrs)+len(inner))
+		members := make([]logbus.Attr, 0, len(g.attrs)+len(inner))
 		members = append(append(members, g.attrs...), inner...)
-		inner = []codec.Attr{{Key: g.name, Value: codec.GroupValue(members...)}}
+		inner = []logbus.Attr{{Key: g.name, Value: logbus.GroupValue(members...)}}
 	}
 	rec.Attrs = append(rec.Attrs, inner...)
 }

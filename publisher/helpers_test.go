@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/internal/vectors"
@@ -28,7 +29,7 @@ type pull struct {
 // topicRecord is a record with the topic of the message that carried it.
 type topicRecord struct {
 	topic string
-	codec.Record
+	logbus.Record
 }
 
 func startPull(t *testing.T, endpoint string) (*pull, string) {
@@ -68,9 +69,9 @@ func (p *pull) next(d time.Duration) (codec.Message, error) {
 
 // records receives n log records (deadline d in all); a message may
 // carry several (a batch), and what is not asked for is kept.
-func (p *pull) records(n int, d time.Duration) []codec.Record {
+func (p *pull) records(n int, d time.Duration) []logbus.Record {
 	p.t.Helper()
-	var out []codec.Record
+	var out []logbus.Record
 	for _, tr := range p.topicRecords(n, d) {
 		out = append(out, tr.Record)
 	}
@@ -86,7 +87,7 @@ func (p *pull) topicRecords(n int, d time.Duration) []topicRecord {
 			p.t.Fatalf("after %d of %d records: %v", len(p.buf), n, err)
 		}
 		for _, r := range m.Records {
-			r.Attrs = append([]codec.Attr(nil), r.Attrs...)
+			r.Attrs = append([]logbus.Attr(nil), r.Attrs...)
 			p.buf = append(p.buf, topicRecord{m.Topic.String(), r})
 		}
 	}

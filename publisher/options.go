@@ -3,6 +3,7 @@ package publisher
 import (
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -12,8 +13,8 @@ const DefaultEndpoint = "tcp://127.0.0.1:5010"
 // Options configure a Publisher. A nil *Options, and every zero field,
 // means the default.
 type Options struct {
-	// System is the topic's system byte. Default topic.Production.
-	System topic.System
+	// System is the topic's system byte. Default logbus.Production.
+	System logbus.System
 	// Encoding of payloads: topic.Msgpack (default) or topic.JSON.
 	Encoding topic.Encoding
 	// QueueRecords bounds the records waiting for the sender. Default 10000.
@@ -44,7 +45,7 @@ func (o *Options) withDefaults() Options {
 		r = *o
 	}
 	if r.System == 0 {
-		r.System = topic.Production
+		r.System = logbus.Production
 	}
 	if r.Encoding == 0 {
 		r.Encoding = topic.Msgpack

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
@@ -159,49 +160,49 @@ func (p *Publisher) Host() string { return p.host }
 
 // payload is a Record or a Sample on its way to the queue.
 type payload interface {
-	envelope() *codec.Envelope
+	envelope() *logbus.Envelope
 	kind() topic.Kind
 	appendTo(dst []byte, enc topic.Encoding) []byte
 }
 
-type recordPayload codec.Record
+type recordPayload logbus.Record
 
-func (r *recordPayload) envelope() *codec.Envelope { return &r.Envelope }
-func (r *recordPayload) kind() topic.Kind          { return topic.Log }
+func (r *recordPayload) envelope() *logbus.Envelope { return &r.Envelope }
+func (r *recordPayload) kind() topic.Kind           { return topic.Log }
 func (r *recordPayload) appendTo(dst []byte, enc topic.Encoding) []byte {
 	if enc == topic.JSON {
-		return codec.AppendRecordJSON(dst, (*codec.Record)(r))
+		return codec.AppendRecordJSON(dst, (*logbus.Record)(r))
 	}
-	return codec.AppendRecordMsgpack(dst, (*codec.Record)(r))
+	return codec.AppendRecordMsgpack(dst, (*logbus.Record)(r))
 }
 
-type samplePayload codec.Sample
+type samplePayload logbus.Sample
 
-func (s *samplePayload) envelope() *codec.Envelope { return &s.Envelope }
-func (s *samplePayload) kind() topic.Kind          { return topic.Performance }
+func (s *samplePayload) envelope() *logbus.Envelope { return &s.Envelope }
+func (s *samplePayload) kind() topic.Kind           { return topic.Sample }
 func (s *samplePayload) appendTo(dst []byte, enc topic.Encoding) []byte {
 	if enc == topic.JSON {
-		return codec.AppendSampleJSON(dst, (*codec.Sample)(s))
+		return codec.AppendSampleJSON(dst, (*logbus.Sample)(s))
 	}
-	return codec.AppendSampleMsgpack(dst, (*codec.Sample)(s))
+	return codec.AppendSampleMsgpack(dst, (*logbus.Sample)(s))
 }
 
 // Publish queues r without waiting. The publisher fills in the host and
 // pid when r leaves them empty and sets the stream and sequence number; a
 // zero time stays zero (unknown). It reports false when r was dropped (queue full or publisher closed); the
 // drop is counted either way.
-func (p *Publisher) Publish(r *codec.Record) bool {
+func (p *Publisher) Publish(r *logbus.Record) bool {
 	return p.submit(context.Background(), (*recordPayload)(r), 0)
 }
 
 // PublishWait queues r, waiting up to wait for room when the queue is full
 // (wait < 0: until ctx ends).
-func (p *Publisher) PublishWait(ctx context.Context, r *codec.Record, wait time.Duration) bool {
+func (p *Publisher) PublishWait(ctx context.Context, r *logbus.Record, wait time.Duration) bool {
 	return p.submit(ctx, (*recordPayload)(r), wait)
 }
 
 // PublishSample queues s without waiting, like Publish.
-func (p *Publisher) PublishSample(s *codec.Sample) bool {
+func (p *Publisher) PublishSample(s *logbus.Sample) bool {
 	return p.submit(context.Background(), (*samplePayload)(s), 0)
 }
 
@@ -216,7 +217,7 @@ func (p *Publisher) fill(pl payload) topic.Topic {
 	}
 	env.Stream = p.stream
 	t := topic.Topic{System: p.opts.System, Kind: pl.kind(), Encoding: p.opts.Encoding}
-	if topic.ValidEquipment(env.Equipment) {
+	if logbus.ValidName(env.Equipment) {
 		// An id that cannot route stays in the payload only; the file
 		// sink refuses it as a path and logs the record centrally.
 		t.Equipment = env.Equipment
@@ -434,14 +435,14 @@ func (p *Publisher) report(ctx context.Context, frames zmtp.Msg) {
 		return
 	}
 	n := full - p.reported
-	r := codec.Record{
-		Level:   codec.LevelWarn,
+	r := logbus.Record{
+		Level:   logbus.LevelWarn,
 		Logger:  "logbus.publisher",
 		Message: fmt.Sprintf("publisher queue full: dropped %d records", n),
-		Attrs: []codec.Attr{
-			{Key: "dropped", Value: codec.Uint64Value(n)},
-			{Key: "reason", Value: codec.StringValue("queue_full")},
-			{Key: "dropped_total", Value: codec.Uint64Value(full)},
+		Attrs: []logbus.Attr{
+			{Key: "dropped", Value: logbus.Uint64Value(n)},
+			{Key: "reason", Value: logbus.StringValue("queue_full")},
+			{Key: "dropped_total", Value: logbus.Uint64Value(full)},
 		},
 	}
 	pl := (*recordPayload)(&r)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -15,7 +15,7 @@ func TestRecordsArriveInOrder(t *testing.T) {
 	pl, ep := startPull(t, "")
 	p := newPublisher(t, ep, &Options{Host: "lab-7"})
 	log := slog.New(p.Handler())
-	ctx := WithRun(context.Background(), Run{Equipment: "scope-3", Project: "p1", Kind: "cal", ID: "r1"})
+	ctx := WithRun(WithEquipment(context.Background(), "scope-3"), logbus.Run{Project: "p1", Kind: "cal", ID: "r1"})
 	const n = 2000
 	for i := range n {
 		log.InfoContext(ctx, "step", "i", i)
@@ -28,7 +28,7 @@ func TestRecordsArriveInOrder(t *testing.T) {
 		if v, _ := r.Attr("i"); v.Int64() != int64(i) {
 			t.Fatalf("record %d carries i=%v", i, v)
 		}
-		if r.Equipment != "scope-3" || r.Run != (codec.Run{Project: "p1", Kind: "cal", ID: "r1"}) || r.Host != "lab-7" || r.PID == 0 {
+		if r.Equipment != "scope-3" || r.Run != (logbus.Run{Project: "p1", Kind: "cal", ID: "r1"}) || r.Host != "lab-7" || r.PID == 0 {
 			t.Fatalf("envelope %+v", r.Envelope)
 		}
 	}
@@ -39,7 +39,7 @@ func TestRecordsArriveInOrder(t *testing.T) {
 
 func TestTopicCarriesEquipment(t *testing.T) {
 	pl, ep := startPull(t, "")
-	p := newPublisher(t, ep, &Options{System: topic.Staging, Encoding: topic.JSON})
+	p := newPublisher(t, ep, &Options{System: logbus.Staging, Encoding: topic.JSON})
 	log := slog.New(p.Handler())
 	log.Warn("a", "equipment", "scope-3")
 	log.Warn("b", "equipment", "../etc") // not routable: payload only
@@ -65,7 +65,7 @@ func TestCriticalAndSource(t *testing.T) {
 	log := slog.New(NewHandler(p, &HandlerOptions{AddSource: true, Level: slog.LevelDebug, Logger: "stage"}))
 	log.Log(context.Background(), LevelCritical, "vacuum lost")
 	r := pl.records(1, 5*time.Second)[0]
-	if r.Level != codec.LevelCritical || r.Logger != "stage" {
+	if r.Level != logbus.LevelCritical || r.Logger != "stage" {
 		t.Errorf("level %v logger %q", r.Level, r.Logger)
 	}
 	if !strings.HasSuffix(r.Source.File, "publisher_test.go") || r.Source.Line == 0 || !strings.Contains(r.Source.Function, "TestCriticalAndSource") {
@@ -76,7 +76,7 @@ func TestCriticalAndSource(t *testing.T) {
 func TestSample(t *testing.T) {
 	pl, ep := startPull(t, "")
 	p := newPublisher(t, ep, nil)
-	ctx := WithRun(context.Background(), Run{Equipment: "cryo-1"})
+	ctx := WithEquipment(context.Background(), "cryo-1")
 	p.Sample(ctx, "stage.temperature", 21.4, "degC", slog.String("sensor", "pt100"))
 	m, err := pl.next(5 * time.Second)
 	if err != nil {
@@ -111,14 +111,14 @@ func TestDropAccounting(t *testing.T) {
 	// Every record not dropped arrives, and WARN reports whose counts add
 	// up to the drops: one per episode (the sender may catch up with the
 	// burst and report between two episodes).
-	var recs []codec.Record
+	var recs []logbus.Record
 	delivered, reported, reports := 0, int64(0), 0
 	prev := int64(-1)
 	for delivered < n-dropped || reported < int64(dropped) {
 		r := pl.records(1, 15*time.Second)[0]
 		recs = append(recs, r)
 		if r.Logger == "logbus.publisher" {
-			if r.Level != codec.LevelWarn {
+			if r.Level != logbus.LevelWarn {
 				t.Errorf("report level %v", r.Level)
 			}
 			v, _ := r.Attr("dropped")
@@ -176,7 +176,7 @@ func TestCloseFlushes(t *testing.T) {
 	if st := p.Stats(); st.Sent != n || st.Dropped.Total() != 0 {
 		t.Errorf("stats %+v", st)
 	}
-	if p.Publish(&codec.Record{Message: "late"}) {
+	if p.Publish(&logbus.Record{Message: "late"}) {
 		t.Error("Publish after Close accepted a record")
 	}
 	var nilP *Publisher
@@ -194,7 +194,7 @@ func TestCloseDeadlineCountsRest(t *testing.T) {
 	}
 	const n = 50
 	for range n {
-		p.Publish(&codec.Record{Message: "x"})
+		p.Publish(&logbus.Record{Message: "x"})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -213,7 +213,7 @@ func TestBrokerRestart(t *testing.T) {
 	pl1, ep := startPull(t, "")
 	p := newPublisher(t, ep, &Options{ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 50 * time.Millisecond})
 	for i := range 100 {
-		p.Publish(&codec.Record{Message: "before", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+		p.Publish(&logbus.Record{Message: "before", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 	}
 	pl1.records(100, 5*time.Second)
 	if err := pl1.sock.Close(); err != nil {
@@ -221,7 +221,7 @@ func TestBrokerRestart(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the publisher to notice the broker left", func() bool { return p.Stats().Connected == 0 })
 	for i := 100; i < 600; i++ {
-		p.Publish(&codec.Record{Message: "during", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+		p.Publish(&logbus.Record{Message: "during", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 	}
 	pl2, _ := startPull(t, ep)
 	recs := pl2.records(500, 10*time.Second)
@@ -258,7 +258,7 @@ func TestBatching(t *testing.T) {
 		p := newPublisher(t, ep, &Options{Batch: batch})
 		const n = 500
 		for i := range n {
-			p.Publish(&codec.Record{Message: "b", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+			p.Publish(&logbus.Record{Message: "b", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 		}
 		pl, _ := startPull(t, ep)
 		got, most := 0, 0

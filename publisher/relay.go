@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/topic"
 )
@@ -41,7 +42,7 @@ const MaxRelayLine = 64 << 10
 func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) error {
 	br := bufio.NewReaderSize(r, MaxRelayLine)
 	var d codec.Decoder
-	rec := new(codec.Record)
+	rec := new(logbus.Record)
 	var pid int64
 	var extra []slog.Attr
 	for _, a := range attrs {
@@ -59,7 +60,7 @@ func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) 
 		if len(line) > 0 || cut > 0 {
 			relayLine(&d, rec, line, cut)
 			for _, a := range extra {
-				rec.AddSlogAttr(a)
+				addSlogAttr(rec, a)
 			}
 			if pid != 0 {
 				rec.PID = pid
@@ -116,17 +117,17 @@ func readLine(br *bufio.Reader) (line []byte, cut int, err error) {
 }
 
 // relayLine decodes one line into rec.
-func relayLine(d *codec.Decoder, rec *codec.Record, line []byte, cut int) {
+func relayLine(d *codec.Decoder, rec *logbus.Record, line []byte, cut int) {
 	if cut == 0 && len(line) > 0 && line[0] == '{' {
 		if _, err := d.DecodeRecord(topic.JSON, line, rec); err == nil {
 			return
 		}
 	}
 	rec.Reset()
-	rec.Level = codec.LevelInfo
+	rec.Level = logbus.LevelInfo
 	rec.Message = string(bytes.ToValidUTF8(line, []byte("\uFFFD")))
 	if cut > 0 {
 		rec.Message += fmt.Sprintf(" …[truncated %d bytes]", cut)
-		rec.Attrs = append(rec.Attrs, codec.Attr{Key: "logbus.truncated_bytes", Value: codec.IntValue(int64(cut))})
+		rec.Attrs = append(rec.Attrs, logbus.Attr{Key: "logbus.truncated_bytes", Value: logbus.IntValue(int64(cut))})
 	}
 }

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
-func relayAll(t *testing.T, input string, attrs ...slog.Attr) []codec.Record {
+func relayAll(t *testing.T, input string, attrs ...slog.Attr) []logbus.Record {
 	t.Helper()
 	pl, ep := startPull(t, "")
 	p := newPublisher(t, ep, nil)
@@ -39,7 +39,7 @@ func TestRelayMixedLines(t *testing.T) {
 	if len(recs) != 7 {
 		t.Fatalf("%d records", len(recs))
 	}
-	check := func(i int, level codec.Level, msgPrefix string) {
+	check := func(i int, level logbus.Level, msgPrefix string) {
 		t.Helper()
 		r := recs[i]
 		if r.Level != level || !strings.HasPrefix(r.Message, msgPrefix) {
@@ -49,28 +49,28 @@ func TestRelayMixedLines(t *testing.T) {
 			t.Errorf("record %d: relay attrs missing: %+v", i, r.Envelope)
 		}
 	}
-	check(0, codec.LevelWarn, "motor hot")
+	check(0, logbus.LevelWarn, "motor hot")
 	if recs[0].Equipment != "stage-2" {
 		t.Errorf("context equipment not lifted: %+v", recs[0].Envelope)
 	}
 	if v, _ := recs[0].Attr("temp"); v.Float64() != 71.5 {
 		t.Errorf("context not merged: %+v", recs[0].Attrs)
 	}
-	check(1, codec.LevelInfo, "plain text from a library")
+	check(1, logbus.LevelInfo, "plain text from a library")
 	if strings.HasSuffix(recs[1].Message, "\r") {
 		t.Error("CR kept")
 	}
-	check(2, codec.LevelInfo, "odd level")
-	check(3, codec.LevelInfo, "bad utf8 \uFFFD here")
-	check(4, codec.LevelInfo, `{"level":"ERROR","message":"broken json`)
-	check(5, codec.LevelInfo, "éé")
+	check(2, logbus.LevelInfo, "odd level")
+	check(3, logbus.LevelInfo, "bad utf8 \uFFFD here")
+	check(4, logbus.LevelInfo, `{"level":"ERROR","message":"broken json`)
+	check(5, logbus.LevelInfo, "éé")
 	if v, _ := recs[5].Attr("logbus.truncated_bytes"); v.Int64() != int64(len(huge)-MaxRelayLine) || !strings.HasSuffix(recs[5].Message, "bytes]") {
 		t.Errorf("truncation marker: %v, message tail %q", v, recs[5].Message[len(recs[5].Message)-30:])
 	}
 	if !strings.HasPrefix(recs[5].Message, strings.Repeat("é", MaxRelayLine/2)) || strings.ContainsRune(recs[5].Message, '\uFFFD') {
 		t.Error("cut line lost content or split a character")
 	}
-	check(6, codec.LevelInfo, `{"level":"CRITICAL","message":"last words"`)
+	check(6, logbus.LevelInfo, `{"level":"CRITICAL","message":"last words"`)
 }
 
 // TestRelayLogbookPipe relays the byte stream logbook_aiopipe sent.
@@ -83,7 +83,7 @@ func TestRelayLogbookPipe(t *testing.T) {
 	if len(recs) != 4 {
 		t.Fatalf("%d records", len(recs))
 	}
-	if recs[1].Level != codec.LevelError || recs[1].Logger != "child.proc" || !strings.Contains(recs[1].Error, "KeyError") {
+	if recs[1].Level != logbus.LevelError || recs[1].Logger != "child.proc" || !strings.Contains(recs[1].Error, "KeyError") {
 		t.Errorf("logbook record: %+v", recs[1])
 	}
 	if recs[3].Time.Nanosecond() != 5123000 {
@@ -91,28 +91,28 @@ func TestRelayLogbookPipe(t *testing.T) {
 	}
 }
 
-// TestFrameHandlerToRelay: what a Go worker writes, its parent relays
+// TestWorkerHandlerToRelay: what a Go worker writes, its parent relays
 // with level, message, attributes and run context intact.
-func TestFrameHandlerToRelay(t *testing.T) {
+func TestWorkerHandlerToRelay(t *testing.T) {
 	var pipe bytes.Buffer
-	worker := slog.New(NewFrameHandler(&pipe, slog.LevelDebug)).With("job", 7).WithGroup("step")
-	ctx := WithRun(context.Background(), Run{Equipment: "scope-3", ID: "r-1"})
+	worker := slog.New(NewWorkerHandler(&pipe, slog.LevelDebug)).With("job", 7).WithGroup("step")
+	ctx := WithRun(WithEquipment(context.Background(), "scope-3"), logbus.Run{ID: "r-1"})
 	worker.DebugContext(ctx, "calibrating", "axis", "x")
 	worker.ErrorContext(ctx, "failed\nwith two lines", "code", 3)
 	if n := strings.Count(pipe.String(), "\n"); n != 2 {
 		t.Fatalf("%d lines: %q", n, pipe.String())
 	}
 	recs := relayAll(t, pipe.String())
-	if recs[0].Level != codec.LevelDebug || recs[0].Message != "calibrating" || recs[0].Equipment != "scope-3" || recs[0].Run.ID != "r-1" {
+	if recs[0].Level != logbus.LevelDebug || recs[0].Message != "calibrating" || recs[0].Equipment != "scope-3" || recs[0].Run.ID != "r-1" {
 		t.Errorf("record 0: %+v", recs[0])
 	}
 	if v, _ := recs[0].Attr("job"); v.Int64() != 7 {
 		t.Errorf("job attr: %+v", recs[0].Attrs)
 	}
-	if v, _ := recs[0].Attr("step"); v.Kind() != codec.KindGroup || v.Group()[0].Key != "axis" {
+	if v, _ := recs[0].Attr("step"); v.Kind() != logbus.KindGroup || v.Group()[0].Key != "axis" {
 		t.Errorf("group: %+v", recs[0].Attrs)
 	}
-	if recs[1].Level != codec.LevelError || recs[1].Message != "failed\nwith two lines" {
+	if recs[1].Level != logbus.LevelError || recs[1].Message != "failed\nwith two lines" {
 		t.Errorf("record 1: %+v", recs[1])
 	}
 }

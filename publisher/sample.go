@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 // Sample publishes one performance measurement under the performance
@@ -14,12 +14,12 @@ import (
 // overrides the run's). It never waits and reports false when the sample
 // was dropped.
 func (p *Publisher) Sample(ctx context.Context, name string, value float64, unit string, attrs ...slog.Attr) bool {
-	s := codec.Sample{Name: name, Value: value, Unit: unit}
+	s := logbus.Sample{Name: name, Value: value, Unit: unit}
 	s.Time = time.Now()
 	if len(attrs) > 0 {
-		var r codec.Record // borrow the record's attribute rules
+		var r logbus.Record // borrow the record's attribute rules
 		for _, a := range attrs {
-			r.AddSlogAttr(a)
+			addSlogAttr(&r, a)
 		}
 		s.Attrs = r.Attrs
 		s.Envelope.Equipment = r.Equipment

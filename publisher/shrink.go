@@ -1,7 +1,7 @@
 package publisher
 
 import (
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -16,14 +16,14 @@ const keepText = 64 << 10
 func shrink(pl payload, dst []byte, enc topic.Encoding, size int) []byte {
 	switch v := pl.(type) {
 	case *recordPayload:
-		r := *(*codec.Record)(v)
+		r := *(*logbus.Record)(v)
 		r.Message = truncate(r.Message)
 		r.Error = truncate(r.Error)
-		r.Attrs = []codec.Attr{{Key: "logbus.truncated_bytes", Value: codec.IntValue(int64(size))}}
+		r.Attrs = []logbus.Attr{{Key: "logbus.truncated_bytes", Value: logbus.IntValue(int64(size))}}
 		return (*recordPayload)(&r).appendTo(dst, enc)
 	case *samplePayload:
-		s := *(*codec.Sample)(v)
-		s.Attrs = []codec.Attr{{Key: "logbus.truncated_bytes", Value: codec.IntValue(int64(size))}}
+		s := *(*logbus.Sample)(v)
+		s.Attrs = []logbus.Attr{{Key: "logbus.truncated_bytes", Value: logbus.IntValue(int64(size))}}
 		return (*samplePayload)(&s).appendTo(dst, enc)
 	}
 	return dst

@@ -6,7 +6,7 @@ import (
 	"testing/slogtest"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 // TestSlogtest runs the standard library's handler conformance suite; each
@@ -30,8 +30,8 @@ func TestSlogtest(t *testing.T) {
 	})
 }
 
-func plain(v codec.Value) any {
-	if v.Kind() == codec.KindGroup {
+func plain(v logbus.Value) any {
+	if v.Kind() == logbus.KindGroup {
 		m := map[string]any{}
 		for _, a := range v.Group() {
 			m[a.Key] = plain(a.Value)

@@ -3,7 +3,7 @@ package subscriber
 import (
 	"fmt"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -38,8 +38,8 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind   EventKind
 	Topic  topic.Topic // the message's topic (zero when it did not parse)
-	Record *codec.Record
-	Sample *codec.Sample
+	Record *logbus.Record
+	Sample *logbus.Sample
 	Gap    Gap
 	Err    error
 }

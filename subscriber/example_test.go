@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
@@ -13,9 +13,9 @@ import (
 func ExampleDial() {
 	// Production logs of one instrument at WARN and above, from the
 	// broker's fan-out.
-	warn := codec.LevelWarn
+	warn := logbus.LevelWarn
 	sub, err := subscriber.Dial(context.Background(), "tcp://127.0.0.1:5011", &subscriber.Options{
-		Filter:   topic.Filter{Systems: []topic.System{topic.Production}, Kinds: []topic.Kind{topic.Log}, Equipments: []string{"scope-3"}},
+		Filter:   topic.Filter{Systems: []logbus.System{logbus.Production}, Kinds: []topic.Kind{topic.Log}, Equipments: []string{"scope-3"}},
 		MinLevel: &warn,
 	})
 	if err != nil {

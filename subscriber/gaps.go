@@ -1,8 +1,6 @@
 package subscriber
 
-import (
-	"github.com/logbus/logbus/codec"
-)
+import "github.com/logbus/logbus"
 
 // sequencer tracks the last sequence number per (stream, topic). Its size
 // is bounded: when it holds maxStreams entries, those idle longest are
@@ -35,7 +33,7 @@ func newSequencer(max int) *sequencer {
 
 // check records env's number and returns the gap before it, if any.
 // topic must be the message's full topic frame.
-func (s *sequencer) check(topicFrame []byte, env *codec.Envelope) (Gap, bool) {
+func (s *sequencer) check(topicFrame []byte, env *logbus.Envelope) (Gap, bool) {
 	if env.Stream == 0 || env.Seq == 0 {
 		return Gap{}, false // an unnumbered sender (Python clients)
 	}

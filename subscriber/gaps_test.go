@@ -3,14 +3,14 @@ package subscriber
 import (
 	"testing"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 func TestSequencer(t *testing.T) {
 	s := newSequencer(100)
 	topicA, topicB := []byte("PLM"), []byte("PLM/scope-3/")
-	env := func(stream, seq uint64) *codec.Envelope {
-		return &codec.Envelope{Stream: stream, Seq: seq, Host: "h", PID: 9}
+	env := func(stream, seq uint64) *logbus.Envelope {
+		return &logbus.Envelope{Stream: stream, Seq: seq, Host: "h", PID: 9}
 	}
 	steps := []struct {
 		topic   []byte
@@ -46,13 +46,13 @@ func TestSequencer(t *testing.T) {
 func TestSequencerBounded(t *testing.T) {
 	s := newSequencer(10)
 	for i := range uint64(1000) {
-		s.check([]byte("PLM"), &codec.Envelope{Stream: i + 1, Seq: 1})
+		s.check([]byte("PLM"), &logbus.Envelope{Stream: i + 1, Seq: 1})
 		if len(s.last) > 10 {
 			t.Fatalf("tracking %d streams, bound 10", len(s.last))
 		}
 	}
 	// The most recent stream is still tracked: its next record is checked.
-	if _, gap := s.check([]byte("PLM"), &codec.Envelope{Stream: 1000, Seq: 3}); !gap {
+	if _, gap := s.check([]byte("PLM"), &logbus.Envelope{Stream: 1000, Seq: 3}); !gap {
 		t.Error("recent stream was forgotten")
 	}
 }
@@ -60,13 +60,13 @@ func TestSequencerBounded(t *testing.T) {
 func TestSequencerSeeded(t *testing.T) {
 	s := newSequencer(10)
 	s.seed([]Position{{Stream: 5, Topic: "PLM", Seq: 100}, {Stream: 6, Topic: "PLM", Seq: 7}, {Stream: 0, Topic: "PLM", Seq: 3}})
-	if g, gap := s.check([]byte("PLM"), &codec.Envelope{Stream: 5, Seq: 104, Host: "h"}); !gap || g.Missing != 3 || g.After != 100 {
+	if g, gap := s.check([]byte("PLM"), &logbus.Envelope{Stream: 5, Seq: 104, Host: "h"}); !gap || g.Missing != 3 || g.After != 100 {
 		t.Errorf("seeded stream: gap %v %+v, want 3 missing after 100", gap, g)
 	}
-	if _, gap := s.check([]byte("PLM"), &codec.Envelope{Stream: 6, Seq: 8}); gap {
+	if _, gap := s.check([]byte("PLM"), &logbus.Envelope{Stream: 6, Seq: 8}); gap {
 		t.Error("a stream continuing from its position reported a gap")
 	}
-	if _, gap := s.check([]byte("TLM"), &codec.Envelope{Stream: 5, Seq: 50}); gap {
+	if _, gap := s.check([]byte("TLM"), &logbus.Envelope{Stream: 5, Seq: 50}); gap {
 		t.Error("another topic of the stream is not seeded: it joins late")
 	}
 }

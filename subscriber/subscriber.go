@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
@@ -30,7 +31,7 @@ type Options struct {
 	TopicRouting bool
 	// MinLevel drops records below it after gap checking (so filtered
 	// records are not mistaken for lost ones). Default: all levels.
-	MinLevel *codec.Level
+	MinLevel *logbus.Level
 	// QueueMessages bounds messages received but not yet read by Next.
 	// Default 10000.
 	QueueMessages int
@@ -312,7 +313,7 @@ func (s *Subscriber) process(sl *slot) {
 	d.Gaps, d.Missing, d.Reordered = s.seq.Gaps, s.seq.Missing, s.seq.Reordered
 }
 
-func (s *Subscriber) gap(sl *slot, topicFrame []byte, env *codec.Envelope, t topic.Topic) {
+func (s *Subscriber) gap(sl *slot, topicFrame []byte, env *logbus.Envelope, t topic.Topic) {
 	if topicFrame == nil {
 		return
 	}
@@ -321,7 +322,7 @@ func (s *Subscriber) gap(sl *slot, topicFrame []byte, env *codec.Envelope, t top
 	}
 }
 
-func (s *Subscriber) filtered(r *codec.Record) bool {
+func (s *Subscriber) filtered(r *logbus.Record) bool {
 	if s.opts.MinLevel != nil && r.Level < *s.opts.MinLevel {
 		return true
 	}

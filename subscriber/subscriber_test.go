@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
@@ -35,16 +36,16 @@ func pubStandIn(t *testing.T) (*zmtp.Socket, string) {
 	return s, "tcp://" + s.Addr().String()
 }
 
-func record(stream, seq uint64, level codec.Level, equipment, msg string) []byte {
-	r := codec.Record{Envelope: codec.Envelope{Stream: stream, Seq: seq, Equipment: equipment, Host: "h"}, Level: level, Message: msg}
+func record(stream, seq uint64, level logbus.Level, equipment, msg string) []byte {
+	r := logbus.Record{Envelope: logbus.Envelope{Stream: stream, Seq: seq, Equipment: equipment, Host: "h"}, Level: level, Message: msg}
 	return codec.AppendRecordMsgpack(nil, &r)
 }
 
 func TestEventsGapsErrorsAndFilters(t *testing.T) {
 	pub, ep := pubStandIn(t)
-	warn := codec.LevelWarn
+	warn := logbus.LevelWarn
 	sub, err := Dial(context.Background(), ep, &Options{
-		Filter:   topic.Filter{Systems: []topic.System{topic.Production}, Equipments: []string{"scope-3"}},
+		Filter:   topic.Filter{Systems: []logbus.System{logbus.Production}, Equipments: []string{"scope-3"}},
 		MinLevel: &warn,
 	})
 	if err != nil {
@@ -65,7 +66,7 @@ func TestEventsGapsErrorsAndFilters(t *testing.T) {
 	}
 	// Join: PUB delivers only after the subscription arrived.
 	for {
-		send([]byte("PLM"), record(7, 1, codec.LevelError, "scope-3", "hello"))
+		send([]byte("PLM"), record(7, 1, logbus.LevelError, "scope-3", "hello"))
 		c2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
 		ev, err := sub.Next(c2)
 		cancel2()
@@ -77,12 +78,12 @@ func TestEventsGapsErrorsAndFilters(t *testing.T) {
 		}
 	}
 	// Drain the join probes: they all have seq 1 (reordered, not gaps).
-	send([]byte("TLM"), record(7, 1, codec.LevelError, "scope-3", "other system")) // not subscribed
-	send([]byte("PLM"), record(7, 2, codec.LevelInfo, "scope-3", "below level"))
-	send([]byte("PLM"), record(7, 3, codec.LevelError, "scope-30", "other equipment"))
-	send([]byte("PLM"), record(7, 6, codec.LevelError, "scope-3", "after a gap"))
+	send([]byte("TLM"), record(7, 1, logbus.LevelError, "scope-3", "other system")) // not subscribed
+	send([]byte("PLM"), record(7, 2, logbus.LevelInfo, "scope-3", "below level"))
+	send([]byte("PLM"), record(7, 3, logbus.LevelError, "scope-30", "other equipment"))
+	send([]byte("PLM"), record(7, 6, logbus.LevelError, "scope-3", "after a gap"))
 	send([]byte("PLM"), []byte{0xc1})
-	send([]byte("PLM"), record(7, 7, codec.LevelCritical, "scope-3", "last"))
+	send([]byte("PLM"), record(7, 7, logbus.LevelCritical, "scope-3", "last"))
 
 	var kinds []EventKind
 	var msgs []string
@@ -124,7 +125,7 @@ func TestEventsGapsErrorsAndFilters(t *testing.T) {
 }
 
 func TestDialRejectsBadFilter(t *testing.T) {
-	if _, err := Dial(context.Background(), "tcp://127.0.0.1:1", &Options{Filter: topic.Filter{Systems: []topic.System{'X'}}}); err == nil {
+	if _, err := Dial(context.Background(), "tcp://127.0.0.1:1", &Options{Filter: topic.Filter{Systems: []logbus.System{'X'}}}); err == nil {
 		t.Error("bad filter accepted")
 	}
 	var s *Subscriber
@@ -146,7 +147,7 @@ func TestDecodeAheadKeepsEventsValid(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for { // join
-		if err := pub.Send(ctx, [][]byte{[]byte("PLM"), record(9, 1, codec.LevelInfo, "", "join")}); err != nil {
+		if err := pub.Send(ctx, [][]byte{[]byte("PLM"), record(9, 1, logbus.LevelInfo, "", "join")}); err != nil {
 			t.Fatal(err)
 		}
 		c2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
@@ -167,8 +168,8 @@ func TestDecodeAheadKeepsEventsValid(t *testing.T) {
 	base := sub.Stats().Messages
 	const n = 50
 	for i := range n {
-		r1 := record(10, uint64(2*i+1), codec.LevelInfo, "", fmt.Sprintf("m%d-a", i))
-		r2 := record(10, uint64(2*i+2), codec.LevelInfo, "", fmt.Sprintf("m%d-b", i))
+		r1 := record(10, uint64(2*i+1), logbus.LevelInfo, "", fmt.Sprintf("m%d-a", i))
+		r2 := record(10, uint64(2*i+2), logbus.LevelInfo, "", fmt.Sprintf("m%d-b", i))
 		if err := pub.Send(ctx, [][]byte{[]byte("PLM"), r1, r2}); err != nil { // a batch of two
 			t.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package topic
 import (
 	"fmt"
 	"slices"
+
+	"github.com/logbus/logbus"
 )
 
 // Filter selects topics. An empty list means "any value" for that
@@ -11,7 +13,7 @@ import (
 // client) do not match such a filter, so a consumer that must see them
 // subscribes without equipments and filters decoded records instead.
 type Filter struct {
-	Systems    []System
+	Systems    []logbus.System
 	Kinds      []Kind
 	Encodings  []Encoding
 	Equipments []string
@@ -43,7 +45,7 @@ func (f Filter) Match(t Topic) bool {
 // system" is "TL", "SL", "PL". A list that names every valid value counts
 // as unconstrained.
 func (f Filter) Prefixes() ([][]byte, error) {
-	systems, err := normalize(f.Systems, Systems, System.Valid, ErrSystem)
+	systems, err := normalize(f.Systems, logbus.Systems, logbus.System.Valid, ErrSystem)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +59,7 @@ func (f Filter) Prefixes() ([][]byte, error) {
 	}
 	var equipments []string
 	for _, e := range f.Equipments {
-		if !ValidEquipment(e) {
+		if !logbus.ValidName(e) {
 			return nil, fmt.Errorf("%w: %q", ErrEquipment, e)
 		}
 		if !slices.Contains(equipments, e) {
@@ -88,7 +90,7 @@ func (f Filter) Prefixes() ([][]byte, error) {
 		prefixes = next
 	}
 	if depth >= 1 {
-		expand(orAll(systems, Systems))
+		expand(orAll(systems, logbus.Systems))
 	}
 	if depth >= 2 {
 		expand(orAll(kinds, Kinds))

@@ -3,25 +3,20 @@ package topic
 import (
 	"errors"
 	"fmt"
+
+	"github.com/logbus/logbus"
 )
 
-// System is the first topic byte: which installation produced the record.
-type System byte
-
-// Systems a topic may name.
-const (
-	Test       System = 'T'
-	Staging    System = 'S'
-	Production System = 'P'
-)
+// The first topic byte is the system that produced the record: a
+// logbus.System ('T' test, 'S' staging, 'P' production).
 
 // Kind is the second topic byte: what the payload describes.
 type Kind byte
 
 // Kinds a topic may name.
 const (
-	Log         Kind = 'L'
-	Performance Kind = 'P'
+	Log    Kind = 'L' // a log record (logbus.Record)
+	Sample Kind = 'P' // a performance sample (logbus.Sample)
 )
 
 // Encoding is the third topic byte: how the payload is encoded.
@@ -35,18 +30,15 @@ const (
 	Pickle  Encoding = 'P'
 )
 
-// Systems, Kinds and Encodings list every valid value, in a stable order.
+// Kinds and Encodings list every valid value, in a stable order
+// (logbus.Systems lists the systems).
 var (
-	Systems   = []System{Test, Staging, Production}
-	Kinds     = []Kind{Log, Performance}
+	Kinds     = []Kind{Log, Sample}
 	Encodings = []Encoding{JSON, Msgpack, Pickle}
 )
 
-// MaxEquipmentLen bounds the equipment suffix.
-const MaxEquipmentLen = 128
-
 // MaxLen is the longest valid topic frame.
-const MaxLen = 3 + 1 + MaxEquipmentLen + 1
+const MaxLen = 3 + 1 + logbus.MaxNameLen + 1
 
 // Errors returned by Parse and Validate.
 var (
@@ -59,7 +51,7 @@ var (
 
 // Topic is the parsed first frame of a message.
 type Topic struct {
-	System    System
+	System    logbus.System
 	Kind      Kind
 	Encoding  Encoding
 	Equipment string // empty: no suffix
@@ -73,7 +65,7 @@ func Parse(b []byte) (Topic, error) {
 	if len(b) < 3 || len(b) > MaxLen {
 		return t, fmt.Errorf("%w: %d bytes", ErrLength, len(b))
 	}
-	t.System, t.Kind, t.Encoding = System(b[0]), Kind(b[1]), Encoding(b[2])
+	t.System, t.Kind, t.Encoding = logbus.System(b[0]), Kind(b[1]), Encoding(b[2])
 	if err := t.checkHead(); err != nil {
 		return Topic{}, err
 	}
@@ -83,11 +75,10 @@ func Parse(b []byte) (Topic, error) {
 	if b[3] != '/' || b[len(b)-1] != '/' || len(b) < 6 {
 		return Topic{}, fmt.Errorf("%w: want /equipment/ after %q", ErrEquipment, b[:3])
 	}
-	eq := b[4 : len(b)-1]
-	if err := checkEquipment(eq); err != nil {
+	t.Equipment = string(b[4 : len(b)-1])
+	if err := checkEquipment(t.Equipment); err != nil {
 		return Topic{}, err
 	}
-	t.Equipment = string(eq)
 	return t, nil
 }
 
@@ -115,47 +106,19 @@ func (t Topic) checkHead() error {
 	return nil
 }
 
-// Valid reports whether s is a known system.
-func (s System) Valid() bool { return s == Test || s == Staging || s == Production }
-
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool { return k == Log || k == Performance }
+func (k Kind) Valid() bool { return k == Log || k == Sample }
 
 // Valid reports whether e is a known encoding.
 func (e Encoding) Valid() bool { return e == JSON || e == Msgpack || e == Pickle }
 
-// ValidEquipment reports whether id may be used as an equipment suffix.
-// It does not allocate: publishers call it for every record.
-func ValidEquipment(id string) bool {
-	if len(id) == 0 || len(id) > MaxEquipmentLen || id == "." || id == ".." {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if !equipmentByte(id[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func checkEquipment[S string | []byte](id S) error {
-	if len(id) == 0 || len(id) > MaxEquipmentLen {
-		return fmt.Errorf("%w: length %d", ErrEquipment, len(id))
-	}
-	if string(id) == "." || string(id) == ".." {
-		return fmt.Errorf("%w: %q", ErrEquipment, id)
-	}
-	for i := 0; i < len(id); i++ {
-		if !equipmentByte(id[i]) {
-			return fmt.Errorf("%w: byte %q", ErrEquipment, id[i])
-		}
+// checkEquipment applies the name rule (logbus.ValidName) to an
+// equipment suffix.
+func checkEquipment(id string) error {
+	if err := logbus.CheckName(id); err != nil {
+		return fmt.Errorf("%w: %w", ErrEquipment, err)
 	}
 	return nil
-}
-
-func equipmentByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '.' || c == '_' || c == '-'
 }
 
 // AppendTo appends the wire form of t to dst. It does not validate: call

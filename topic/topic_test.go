@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/logbus/logbus"
 )
 
 func TestParseBareAndSuffixed(t *testing.T) {
@@ -56,13 +58,13 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestEquipmentSuffixDoesNotMatchLongerID(t *testing.T) {
-	f := Filter{Systems: []System{Production}, Kinds: []Kind{Log}, Encodings: []Encoding{Msgpack}, Equipments: []string{"scope-3"}}
+	f := Filter{Systems: []logbus.System{logbus.Production}, Kinds: []Kind{Log}, Encodings: []Encoding{Msgpack}, Equipments: []string{"scope-3"}}
 	ps, err := f.Prefixes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine := Topic{Production, Log, Msgpack, "scope-3"}.String()
-	other := Topic{Production, Log, Msgpack, "scope-30"}.String()
+	mine := Topic{logbus.Production, Log, Msgpack, "scope-3"}.String()
+	other := Topic{logbus.Production, Log, Msgpack, "scope-30"}.String()
 	if !matchesAny(ps, mine) {
 		t.Fatalf("prefixes %q miss %q", ps, mine)
 	}
@@ -87,12 +89,12 @@ func TestPrefixesMinimal(t *testing.T) {
 		want []string
 	}{
 		{"everything", Filter{}, []string{""}},
-		{"all systems named", Filter{Systems: []System{Test, Staging, Production}}, []string{""}},
-		{"all production", Filter{Systems: []System{Production}}, []string{"P"}},
+		{"all systems named", Filter{Systems: []logbus.System{logbus.Test, logbus.Staging, logbus.Production}}, []string{""}},
+		{"all production", Filter{Systems: []logbus.System{logbus.Production}}, []string{"P"}},
 		{"logs of any system", Filter{Kinds: []Kind{Log}}, []string{"TL", "SL", "PL"}},
-		{"production msgpack", Filter{Systems: []System{Production}, Encodings: []Encoding{Msgpack}}, []string{"PLM", "PPM"}},
-		{"dup values", Filter{Systems: []System{Test, Test}, Kinds: []Kind{Performance}}, []string{"TP"}},
-		{"equipment anywhere", Filter{Systems: []System{Staging}, Kinds: []Kind{Log}, Encodings: []Encoding{JSON}, Equipments: []string{"a", "b"}},
+		{"production msgpack", Filter{Systems: []logbus.System{logbus.Production}, Encodings: []Encoding{Msgpack}}, []string{"PLM", "PPM"}},
+		{"dup values", Filter{Systems: []logbus.System{logbus.Test, logbus.Test}, Kinds: []Kind{Sample}}, []string{"TP"}},
+		{"equipment anywhere", Filter{Systems: []logbus.System{logbus.Staging}, Kinds: []Kind{Log}, Encodings: []Encoding{JSON}, Equipments: []string{"a", "b"}},
 			[]string{"SLJ/a/", "SLJ/b/"}},
 	}
 	for _, c := range cases {
@@ -115,7 +117,7 @@ func TestPrefixesMinimal(t *testing.T) {
 func TestPrefixesAgreeWithMatch(t *testing.T) {
 	eqs := []string{"", "scope-3", "scope-30"}
 	var topics []Topic
-	for _, s := range Systems {
+	for _, s := range logbus.Systems {
 		for _, k := range Kinds {
 			for _, e := range Encodings {
 				for _, q := range eqs {
@@ -143,7 +145,7 @@ func TestPrefixesAgreeWithMatch(t *testing.T) {
 				for _, qs := range [][]string{nil, {"scope-3"}, {"scope-3", "scope-30"}} {
 					var f Filter
 					for _, i := range ss {
-						f.Systems = append(f.Systems, Systems[i])
+						f.Systems = append(f.Systems, logbus.Systems[i])
 					}
 					for _, i := range ks {
 						f.Kinds = append(f.Kinds, Kinds[i])
@@ -169,7 +171,7 @@ func TestPrefixesAgreeWithMatch(t *testing.T) {
 
 func TestPrefixesRejectInvalid(t *testing.T) {
 	for _, f := range []Filter{
-		{Systems: []System{'X'}},
+		{Systems: []logbus.System{'X'}},
 		{Kinds: []Kind{'Q'}},
 		{Encodings: []Encoding{'Z'}},
 		{Equipments: []string{"../etc"}},
@@ -181,7 +183,7 @@ func TestPrefixesRejectInvalid(t *testing.T) {
 }
 
 func TestAppendToNoAlloc(t *testing.T) {
-	tp := Topic{Production, Log, Msgpack, "scope-3"}
+	tp := Topic{logbus.Production, Log, Msgpack, "scope-3"}
 	buf := make([]byte, 0, MaxLen)
 	if n := testing.AllocsPerRun(100, func() { buf = tp.AppendTo(buf[:0]) }); n != 0 {
 		t.Fatalf("AppendTo allocates %v times", n)
@@ -208,12 +210,12 @@ func FuzzParse(f *testing.F) {
 
 func TestValidEquipmentAgreesAndDoesNotAllocate(t *testing.T) {
 	for _, id := range []string{"", ".", "..", "scope-3", "a/b", "é", strings.Repeat("x", 128), strings.Repeat("x", 129), "A.b_c-9"} {
-		if got, want := ValidEquipment(id), checkEquipment(id) == nil; got != want {
-			t.Errorf("ValidEquipment(%q) = %v, checkEquipment says %v", id, got, want)
+		if got, want := logbus.ValidName(id), checkEquipment(id) == nil; got != want {
+			t.Errorf("logbus.ValidName(%q) = %v, checkEquipment says %v", id, got, want)
 		}
 	}
 	var ok bool
-	if n := testing.AllocsPerRun(100, func() { ok = ValidEquipment("") || ValidEquipment("scope-3") }); n != 0 || !ok {
+	if n := testing.AllocsPerRun(100, func() { ok = logbus.ValidName("") || logbus.ValidName("scope-3") }); n != 0 || !ok {
 		t.Errorf("ValidEquipment allocates %v times", n)
 	}
 }

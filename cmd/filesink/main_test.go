@@ -16,9 +16,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/cmd/internal/cli"
-	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/publisher"
 )
@@ -146,7 +146,7 @@ func start(t *testing.T) *env {
 	})
 	// Join: the archive subscription must be in place before counting.
 	waitFor(t, 10*time.Second, "sink joined", func() bool {
-		e.pub.Publish(&codec.Record{Level: codec.LevelDebug, Message: "probe"})
+		e.pub.Publish(&logbus.Record{Level: logbus.LevelDebug, Message: "probe"})
 		return strings.Contains(readFile(filepath.Join(e.root, "central.log")), "probe")
 	})
 	return e
@@ -202,7 +202,7 @@ func TestKill9KeepsErrors(t *testing.T) {
 	e := start(t)
 	const n = 500
 	for i := range n {
-		e.pub.Publish(&codec.Record{Level: codec.LevelError, Message: fmt.Sprintf("fault %d", i), Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+		e.pub.Publish(&logbus.Record{Level: logbus.LevelError, Message: fmt.Sprintf("fault %d", i), Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 	}
 	path := filepath.Join(e.root, "scope-3", "lab-7.log")
 	waitFor(t, 20*time.Second, "records written", func() bool { return countLines(path, "fault ") == n })
@@ -228,7 +228,7 @@ func TestKill9KeepsErrors(t *testing.T) {
 func TestSIGHUPAndSIGTERM(t *testing.T) {
 	e := start(t)
 	path := filepath.Join(e.root, "scope-3", "lab-7.log")
-	e.pub.Publish(&codec.Record{Message: "before rotation", Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+	e.pub.Publish(&logbus.Record{Message: "before rotation", Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 	waitFor(t, 10*time.Second, "first record", func() bool { return countLines(path, "before rotation") == 1 })
 	if err := os.Rename(path, path+".1"); err != nil {
 		t.Fatal(err)
@@ -237,12 +237,12 @@ func TestSIGHUPAndSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "reopen", func() bool {
-		e.pub.Publish(&codec.Record{Message: "after rotation", Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+		e.pub.Publish(&logbus.Record{Message: "after rotation", Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 		return countLines(path, "after rotation") > 0
 	})
 	const n = 300
 	for i := range n {
-		e.pub.Publish(&codec.Record{Message: fmt.Sprintf("last %d", i), Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+		e.pub.Publish(&logbus.Record{Message: fmt.Sprintf("last %d", i), Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 	}
 	waitFor(t, 10*time.Second, "records read", func() bool { return countLines(path, "last ") == n })
 	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -22,6 +22,7 @@ import (
 	gozmq "github.com/go-zeromq/zmq4"
 	"github.com/spf13/pflag"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/cmd/internal/cli"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/publisher"
@@ -256,7 +257,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for { // both subscribers (the sink and the probe) joined
-		warm.Publish(&codec.Record{Level: codec.LevelDebug, Message: "warm-up", Envelope: codec.Envelope{Equipment: probeEquipment}})
+		warm.Publish(&logbus.Record{Level: logbus.LevelDebug, Message: "warm-up", Envelope: logbus.Envelope{Equipment: probeEquipment}})
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		_, perr := probe.Next(ctx)
 		cancel()
@@ -451,19 +452,19 @@ const (
 // benchRecord fills r with record i. One record is reused per
 // publisher (the publisher encodes it before Publish returns), so the
 // load generator itself allocates nothing per record.
-func benchRecord(r *codec.Record, msg string, i int) {
+func benchRecord(r *logbus.Record, msg string, i int) {
 	eq := "bench"
 	if i%probeEvery == 0 {
 		eq = probeEquipment
 	}
 	if len(r.Attrs) != 1 {
-		r.Attrs = make([]codec.Attr, 1)
+		r.Attrs = make([]logbus.Attr, 1)
 	}
-	*r = codec.Record{
-		Envelope: codec.Envelope{Time: time.Now(), Host: "bench-host", Equipment: eq},
-		Level:    codec.LevelInfo, Logger: "bench", Message: msg, Attrs: r.Attrs,
+	*r = logbus.Record{
+		Envelope: logbus.Envelope{Time: time.Now(), Host: "bench-host", Equipment: eq},
+		Level:    logbus.LevelInfo, Logger: "bench", Message: msg, Attrs: r.Attrs,
 	}
-	r.Attrs[0] = codec.Attr{Key: "i", Value: codec.IntValue(int64(i))}
+	r.Attrs[0] = logbus.Attr{Key: "i", Value: logbus.IntValue(int64(i))}
 }
 
 func publishZmtp(ingest string, n int, msg string, rate float64, _ int) (uint64, error) {
@@ -472,7 +473,7 @@ func publishZmtp(ingest string, n int, msg string, rate float64, _ int) (uint64,
 		return 0, err
 	}
 	pace := pacer{rate: rate, start: time.Now()}
-	var r codec.Record
+	var r logbus.Record
 	for i := range n {
 		pace.wait(i)
 		benchRecord(&r, msg, i)
@@ -496,10 +497,10 @@ func publishGozmq(ingest string, n int, msg string, rate float64) (err error) {
 	if err := s.Dial(ingest); err != nil {
 		return err
 	}
-	tp := topic.Topic{System: topic.Production, Kind: topic.Log, Encoding: topic.Msgpack, Equipment: "bench"}.String()
+	tp := topic.Topic{System: logbus.Production, Kind: topic.Log, Encoding: topic.Msgpack, Equipment: "bench"}.String()
 	pace := pacer{rate: rate, start: time.Now()}
 	var buf []byte
-	var r codec.Record
+	var r logbus.Record
 	for i := range n {
 		pace.wait(i)
 		benchRecord(&r, msg, i)

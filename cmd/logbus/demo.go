@@ -16,9 +16,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/cmd/internal/cli"
 
-	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -65,8 +65,8 @@ func (in instrument) run(ctx context.Context, ingest string, seed int64) error {
 		}
 	}()
 	rng := rand.New(rand.NewPCG(uint64(seed), 42))
-	run := publisher.Run{Equipment: in.equipment, Project: in.project, Kind: "demo", ID: fmt.Sprintf("run-%d", 1000+seed)}
-	rctx := publisher.WithRun(context.Background(), run)
+	run := logbus.Run{Project: in.project, Kind: "demo", ID: fmt.Sprintf("run-%d", 1000+seed)}
+	rctx := publisher.WithRun(publisher.WithEquipment(context.Background(), in.equipment), run)
 	log := slog.New(p.Handler()).With("operator", "demo")
 	tick := time.NewTicker(time.Duration(300+rng.IntN(400)) * time.Millisecond)
 	defer tick.Stop()
@@ -89,11 +89,11 @@ func (in instrument) run(ctx context.Context, ingest string, seed int64) error {
 		case r == 2:
 			// A record with a traceback, as a Python program logging an
 			// exception sends it.
-			p.Publish(&codec.Record{
-				Envelope: codec.Envelope{Time: time.Now(), Equipment: run.Equipment, Run: codec.Run{Project: run.Project, Kind: run.Kind, ID: run.ID}},
-				Level:    codec.LevelError, Logger: "calibrate", Message: "calibration step crashed",
+			p.Publish(&logbus.Record{
+				Envelope: logbus.Envelope{Time: time.Now(), Equipment: in.equipment, Run: run},
+				Level:    logbus.LevelError, Logger: "calibrate", Message: "calibration step crashed",
 				Error: "Traceback (most recent call last):\n  File \"calibrate.py\", line 42, in step\n    fit(points)\nValueError: singular matrix",
-				Attrs: []codec.Attr{{Key: "step", Value: codec.IntValue(int64(step))}},
+				Attrs: []logbus.Attr{{Key: "step", Value: logbus.IntValue(int64(step))}},
 			})
 		default:
 			log.InfoContext(rctx, "measured", "value", v, "unit", in.unit, "step", step)

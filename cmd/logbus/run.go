@@ -16,9 +16,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/cmd/internal/cli"
 	"github.com/logbus/logbus/publisher"
-	"github.com/logbus/logbus/topic"
 )
 
 // runConfig is what `logbus run` reads from flags and LOGBUS_* variables.
@@ -70,11 +70,11 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "logbus run: no command given (logbus run [flags] -- CMD [ARGS...])")
 		return exitUsage
 	}
-	if len(cfg.System) != 1 || !topic.System(cfg.System[0]).Valid() {
+	if len(cfg.System) != 1 || !logbus.System(cfg.System[0]).Valid() {
 		fmt.Fprintf(stderr, "logbus run: --system %q: want T, S or P\n", cfg.System)
 		return exitUsage
 	}
-	if cfg.Equipment != "" && !topic.ValidEquipment(cfg.Equipment) {
+	if cfg.Equipment != "" && !logbus.ValidName(cfg.Equipment) {
 		fmt.Fprintf(stderr, "logbus run: --equipment %q: want 1-128 of [A-Za-z0-9._-]\n", cfg.Equipment)
 		return exitUsage
 	}
@@ -85,7 +85,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
-	pub, err := publisher.New(cfg.Endpoint, &publisher.Options{System: topic.System(cfg.System[0]),
+	pub, err := publisher.New(cfg.Endpoint, &publisher.Options{System: logbus.System(cfg.System[0]),
 		PlainUsername: cfg.User, PlainPassword: cfg.Password})
 	if err != nil {
 		fmt.Fprintf(stderr, "logbus run: %v\n", err)
@@ -144,7 +144,7 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	go func() {
 		ctx := context.Background()
 		if cfg.Equipment != "" {
-			ctx = publisher.WithRun(ctx, publisher.Run{Equipment: cfg.Equipment})
+			ctx = publisher.WithEquipment(ctx, cfg.Equipment)
 		}
 		relayDone <- pub.Relay(ctx, src, slog.String("child", cfg.Name), slog.Int("pid", cmd.Process.Pid))
 	}()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/publisher"
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 func child(mode string) int {
-	log := slog.New(publisher.NewFrameHandler(os.Stderr, nil))
+	log := slog.New(publisher.NewWorkerHandler(os.Stderr, nil))
 	switch mode {
 	case "frames":
 		fmt.Fprintln(os.Stdout, "protocol-data")
@@ -65,7 +66,7 @@ func startPull(t *testing.T) (*zmtp.Socket, string) {
 	return s, "tcp://" + s.Addr().String()
 }
 
-func recvRecord(t *testing.T, s *zmtp.Socket) codec.Record {
+func recvRecord(t *testing.T, s *zmtp.Socket) logbus.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -96,13 +97,13 @@ func TestRunRelaysAndExits(t *testing.T) {
 		t.Errorf("stdout not passed through untouched: %q", stdout.String())
 	}
 	r1, r2 := recvRecord(t, pull), recvRecord(t, pull)
-	if r1.Level != codec.LevelWarn || r1.Message != "motor hot" || r1.Equipment != "stage-2" {
+	if r1.Level != logbus.LevelWarn || r1.Message != "motor hot" || r1.Equipment != "stage-2" {
 		t.Errorf("frame record: %+v", r1)
 	}
-	if r2.Level != codec.LevelInfo || r2.Message != "a plain line from a library" {
+	if r2.Level != logbus.LevelInfo || r2.Message != "a plain line from a library" {
 		t.Errorf("plain record: %+v", r2)
 	}
-	for _, r := range []codec.Record{r1, r2} {
+	for _, r := range []logbus.Record{r1, r2} {
 		if v, _ := r.Attr("child"); v.Str() != "worker" || r.PID == int64(os.Getpid()) || r.PID == 0 {
 			t.Errorf("relay attributes: child=%v pid=%d", v, r.PID)
 		}

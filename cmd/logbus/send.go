@@ -11,10 +11,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/cmd/internal/cli"
-	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/publisher"
-	"github.com/logbus/logbus/topic"
 )
 
 // sendCommand publishes one record from a shell, like logger(1):
@@ -54,11 +53,11 @@ func sendCommand(args []string, stdout, stderr io.Writer) int {
 		return cli.ExitUsage
 	}
 	sys := v.GetString("system")
-	if len(sys) != 1 || !topic.System(sys[0]).Valid() {
+	if len(sys) != 1 || !logbus.System(sys[0]).Valid() {
 		fmt.Fprintf(stderr, "logbus send: --system %q: want T, S or P\n", sys)
 		return cli.ExitUsage
 	}
-	p, err := publisher.New(v.GetString("endpoint"), &publisher.Options{System: topic.System(sys[0]), Host: v.GetString("host"),
+	p, err := publisher.New(v.GetString("endpoint"), &publisher.Options{System: logbus.System(sys[0]), Host: v.GetString("host"),
 		PlainUsername: v.GetString("user"), PlainPassword: v.GetString("password")})
 	if err != nil {
 		fmt.Fprintf(stderr, "logbus send: %v\n", err)
@@ -78,18 +77,18 @@ func sendCommand(args []string, stdout, stderr io.Writer) int {
 	return cli.ExitOK
 }
 
-func buildRecord(args []string, level, equipment, logger string) (*codec.Record, error) {
+func buildRecord(args []string, level, equipment, logger string) (*logbus.Record, error) {
 	if len(args) == 0 {
 		return nil, cli.Configf("no message given")
 	}
-	l, ok := codec.ParseLevel(level)
+	l, ok := logbus.ParseLevel(level)
 	if !ok {
 		return nil, cli.Configf("--level %q: want DEBUG, INFO, NOTICE, WARN, ERROR or CRITICAL", level)
 	}
-	if equipment != "" && !topic.ValidEquipment(equipment) {
+	if equipment != "" && !logbus.ValidName(equipment) {
 		return nil, cli.Configf("--equipment %q: want 1-128 of [A-Za-z0-9._-]", equipment)
 	}
-	r := &codec.Record{Level: l, Message: args[0], Logger: logger}
+	r := &logbus.Record{Level: l, Message: args[0], Logger: logger}
 	r.Time = time.Now()
 	r.Equipment = equipment
 	for _, kv := range args[1:] {
@@ -97,20 +96,20 @@ func buildRecord(args []string, level, equipment, logger string) (*codec.Record,
 		if !ok || k == "" {
 			return nil, cli.Configf("attribute %q: want key=value", kv)
 		}
-		r.AddAttr(codec.Attr{Key: k, Value: guessValue(val)})
+		r.AddAttr(logbus.Attr{Key: k, Value: guessValue(val)})
 	}
 	return r, nil
 }
 
-func guessValue(s string) codec.Value {
+func guessValue(s string) logbus.Value {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return codec.IntValue(n)
+		return logbus.IntValue(n)
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil && strings.ContainsAny(s, ".eE") {
-		return codec.FloatValue(f)
+		return logbus.FloatValue(f)
 	}
 	if b, err := strconv.ParseBool(s); err == nil && (s == "true" || s == "false") {
-		return codec.BoolValue(b)
+		return logbus.BoolValue(b)
 	}
-	return codec.StringValue(s)
+	return logbus.StringValue(s)
 }

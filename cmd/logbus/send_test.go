@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 )
 
 func TestSend(t *testing.T) {
@@ -16,10 +16,10 @@ func TestSend(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	r := recvRecord(t, pull)
-	if r.Level != codec.LevelError || r.Message != "trigger lost" || r.Host != "lab-7" || r.Equipment != "scope-3" {
+	if r.Level != logbus.LevelError || r.Message != "trigger lost" || r.Host != "lab-7" || r.Equipment != "scope-3" {
 		t.Errorf("record %+v", r)
 	}
-	for k, want := range map[string]codec.Value{"channel": codec.IntValue(2), "gain": codec.FloatValue(1.5), "ok": codec.BoolValue(false), "note": codec.StringValue("two words")} {
+	for k, want := range map[string]logbus.Value{"channel": logbus.IntValue(2), "gain": logbus.FloatValue(1.5), "ok": logbus.BoolValue(false), "note": logbus.StringValue("two words")} {
 		if v, _ := r.Attr(k); !v.Equal(want) {
 			t.Errorf("%s = %v (%s), want %v", k, v, v.Kind(), want)
 		}

@@ -14,9 +14,11 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/cmd/internal/cli"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/subscriber"
+	"github.com/logbus/logbus/textline"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -94,10 +96,10 @@ func tailCommand(args []string, stdout, stderr io.Writer) int {
 func (c tailConfig) options(stdout io.Writer) (*subscriber.Options, bool, error) {
 	var o subscriber.Options
 	for _, s := range c.Systems {
-		if len(s) != 1 || !topic.System(s[0]).Valid() {
+		if len(s) != 1 || !logbus.System(s[0]).Valid() {
 			return nil, false, cli.Configf("--system %q: want T, S or P", s)
 		}
-		o.Filter.Systems = append(o.Filter.Systems, topic.System(s[0]))
+		o.Filter.Systems = append(o.Filter.Systems, logbus.System(s[0]))
 	}
 	for _, k := range c.Kinds {
 		if len(k) != 1 || !topic.Kind(k[0]).Valid() {
@@ -107,7 +109,7 @@ func (c tailConfig) options(stdout io.Writer) (*subscriber.Options, bool, error)
 	}
 	o.Filter.Equipments = c.Equipment
 	if c.Level != "" {
-		l, ok := codec.ParseLevel(c.Level)
+		l, ok := logbus.ParseLevel(c.Level)
 		if !ok {
 			return nil, false, cli.Configf("--level %q: want DEBUG, INFO, WARN, ERROR or CRITICAL", c.Level)
 		}
@@ -158,23 +160,23 @@ func follow(ctx context.Context, sub *subscriber.Subscriber, cfg tailConfig, col
 			if cfg.Format == "json" {
 				buf = append(codec.AppendSampleJSON(buf, ev.Sample), '\n')
 			} else {
-				buf = codec.AppendSampleText(buf, ev.Sample)
+				buf = textline.AppendSample(buf, ev.Sample)
 			}
 		case subscriber.KindGap:
 			g := ev.Gap
 			buf = formatNotice(buf, cfg.Format, color, g.String(),
-				codec.Attr{Key: "event", Value: codec.StringValue("gap")},
-				codec.Attr{Key: "stream", Value: codec.StringValue(strconv.FormatUint(g.Stream, 16))},
-				codec.Attr{Key: "topic", Value: codec.StringValue(g.Topic)},
-				codec.Attr{Key: "host", Value: codec.StringValue(g.Host)},
-				codec.Attr{Key: "pid", Value: codec.IntValue(g.PID)},
-				codec.Attr{Key: "missing", Value: codec.Uint64Value(g.Missing)},
-				codec.Attr{Key: "after", Value: codec.Uint64Value(g.After)})
+				logbus.Attr{Key: "event", Value: logbus.StringValue("gap")},
+				logbus.Attr{Key: "stream", Value: logbus.StringValue(strconv.FormatUint(g.Stream, 16))},
+				logbus.Attr{Key: "topic", Value: logbus.StringValue(g.Topic)},
+				logbus.Attr{Key: "host", Value: logbus.StringValue(g.Host)},
+				logbus.Attr{Key: "pid", Value: logbus.IntValue(g.PID)},
+				logbus.Attr{Key: "missing", Value: logbus.Uint64Value(g.Missing)},
+				logbus.Attr{Key: "after", Value: logbus.Uint64Value(g.After)})
 		case subscriber.KindDecodeError:
 			buf = formatNotice(buf, cfg.Format, color, fmt.Sprintf("DECODE-ERROR topic=%s %v", ev.Topic, ev.Err),
-				codec.Attr{Key: "event", Value: codec.StringValue("decode_error")},
-				codec.Attr{Key: "topic", Value: codec.StringValue(ev.Topic.String())},
-				codec.Attr{Key: "error", Value: codec.StringValue(ev.Err.Error())})
+				logbus.Attr{Key: "event", Value: logbus.StringValue("decode_error")},
+				logbus.Attr{Key: "topic", Value: logbus.StringValue(ev.Topic.String())},
+				logbus.Attr{Key: "error", Value: logbus.StringValue(ev.Err.Error())})
 		}
 		if _, err := w.Write(buf); err != nil {
 			fmt.Fprintf(stderr, "logbus tail: %v\n", err)
@@ -204,37 +206,37 @@ const (
 	ansiCyan   = "\x1b[36m"
 )
 
-func levelColor(l codec.Level) string {
+func levelColor(l logbus.Level) string {
 	switch {
-	case l >= codec.LevelCritical:
+	case l >= logbus.LevelCritical:
 		return ansiBoldRd
-	case l >= codec.LevelError:
+	case l >= logbus.LevelError:
 		return ansiRed
-	case l >= codec.LevelWarn:
+	case l >= logbus.LevelWarn:
 		return ansiYellow
-	case l < codec.LevelInfo:
+	case l < logbus.LevelInfo:
 		return ansiDim
 	}
 	return ""
 }
 
-func formatRecord(buf []byte, r *codec.Record, format string, color bool) []byte {
+func formatRecord(buf []byte, r *logbus.Record, format string, color bool) []byte {
 	if format == "json" {
 		return append(codec.AppendRecordJSON(buf, r), '\n')
 	}
 	if c := levelColor(r.Level); color && c != "" {
 		buf = append(buf, c...)
-		buf = codec.AppendRecordText(buf, r)
+		buf = textline.AppendRecord(buf, r)
 		return append(buf[:len(buf)-1], ansiReset+"\n"...)
 	}
-	return codec.AppendRecordText(buf, r)
+	return textline.AppendRecord(buf, r)
 }
 
 // formatNotice prints a gap or decode error: a line of text, or in JSON
 // a WARN record from logger "logbus.tail" with the details as attributes.
-func formatNotice(buf []byte, format string, color bool, text string, attrs ...codec.Attr) []byte {
+func formatNotice(buf []byte, format string, color bool, text string, attrs ...logbus.Attr) []byte {
 	if format == "json" {
-		rec := codec.Record{Message: text, Logger: "logbus.tail", Level: codec.LevelWarn, Attrs: attrs}
+		rec := logbus.Record{Message: text, Logger: "logbus.tail", Level: logbus.LevelWarn, Attrs: attrs}
 		return append(codec.AppendRecordJSON(buf, &rec), '\n')
 	}
 	if color {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/zmtp"
 )
@@ -52,7 +53,7 @@ func runTail(t *testing.T, args []string, msgs [][][]byte, want int) string {
 		done <- tailCommand(append([]string{"--connect", "tcp://" + pub.Addr().String(), "--timeout", "20s"}, args...), &out, &errb)
 	}()
 	ctx := context.Background()
-	probe := codec.Record{Level: codec.LevelDebug, Message: "probe"}
+	probe := logbus.Record{Level: logbus.LevelDebug, Message: "probe"}
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "probe") {
 		if time.Now().After(deadline) {
@@ -88,8 +89,8 @@ func runTail(t *testing.T, args []string, msgs [][][]byte, want int) string {
 	return strings.Join(lines, "\n")
 }
 
-func rec(stream, seq uint64, level codec.Level, equipment, msg string) []byte {
-	r := codec.Record{Envelope: codec.Envelope{Stream: stream, Seq: seq, Equipment: equipment, Host: "lab-7",
+func rec(stream, seq uint64, level logbus.Level, equipment, msg string) []byte {
+	r := logbus.Record{Envelope: logbus.Envelope{Stream: stream, Seq: seq, Equipment: equipment, Host: "lab-7",
 		Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, Level: level, Message: msg}
 	return codec.AppendRecordMsgpack(nil, &r)
 }
@@ -97,9 +98,9 @@ func rec(stream, seq uint64, level codec.Level, equipment, msg string) []byte {
 func TestTailText(t *testing.T) {
 	// --timeout ends the run; --count is high enough never to.
 	out := runTail(t, []string{"--count", "100", "--system", "T", "--level", "DEBUG", "--timeout", "3s"}, [][][]byte{
-		{[]byte("TLM"), rec(9, 1, codec.LevelError, "scope-3", "boom\ntraceback line")},
-		{[]byte("PLM"), rec(9, 1, codec.LevelError, "scope-3", "other system")},
-		{[]byte("TLM"), rec(9, 4, codec.LevelWarn, "scope-3", "after gap")},
+		{[]byte("TLM"), rec(9, 1, logbus.LevelError, "scope-3", "boom\ntraceback line")},
+		{[]byte("PLM"), rec(9, 1, logbus.LevelError, "scope-3", "other system")},
+		{[]byte("TLM"), rec(9, 4, logbus.LevelWarn, "scope-3", "after gap")},
 		{[]byte("TLM"), {0xc1}},
 	}, 4)
 	for _, want := range []string{
@@ -119,8 +120,8 @@ func TestTailText(t *testing.T) {
 
 func TestTailJSON(t *testing.T) {
 	out := runTail(t, []string{"--format", "json", "--timeout", "3s"}, [][][]byte{
-		{[]byte("TLM"), rec(5, 1, codec.LevelInfo, "a", "one")},
-		{[]byte("TLM"), rec(5, 3, codec.LevelInfo, "a", "three")},
+		{[]byte("TLM"), rec(5, 1, logbus.LevelInfo, "a", "one")},
+		{[]byte("TLM"), rec(5, 3, logbus.LevelInfo, "a", "three")},
 	}, 3)
 	var gap bool
 	for _, l := range strings.Split(out, "\n") {

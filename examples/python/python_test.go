@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/broker"
-	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/internal/pyinterop"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
@@ -51,7 +51,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("subscriber never joined")
 		}
-		probe.Publish(&codec.Record{Message: "probe"})
+		probe.Publish(&logbus.Record{Message: "probe"})
 		pctx, pcancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		_, err := sub.Next(pctx)
 		pcancel()
@@ -87,7 +87,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	proc := pyinterop.Start(t, py, "import sys; sys.path.insert(0, "+quote(wd)+")\n"+string(script), "tcp://"+b.IngestAddr().String())
-	var recs []codec.Record
+	var recs []logbus.Record
 	rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer rcancel()
 	for len(recs) < 4 {
@@ -102,27 +102,27 @@ func TestLogbusHandlerExample(t *testing.T) {
 		}
 		if ev.Kind == subscriber.KindRecord {
 			r := *ev.Record
-			r.Attrs = append([]codec.Attr(nil), r.Attrs...)
+			r.Attrs = append([]logbus.Attr(nil), r.Attrs...)
 			recs = append(recs, r)
 		}
 	}
 	proc.Wait(t, 10*time.Second)
-	if r := recs[0]; r.Level != codec.LevelInfo || r.Message != "stage moved" || r.Equipment != "scope-3" ||
-		r.Run != (codec.Run{Project: "p-19", Kind: "calibration", ID: "r-42"}) || r.Logger != "lab.stage" || r.Source.Line == 0 {
+	if r := recs[0]; r.Level != logbus.LevelInfo || r.Message != "stage moved" || r.Equipment != "scope-3" ||
+		r.Run != (logbus.Run{Project: "p-19", Kind: "calibration", ID: "r-42"}) || r.Logger != "lab.stage" || r.Source.Line == 0 {
 		t.Errorf("record 0: %+v", r)
 	}
 	if v, _ := recs[0].Attr("x_um"); v.Float64() != 1250.5 {
 		t.Errorf("extra x_um: %v", v)
 	}
-	if r := recs[1]; r.Level != codec.LevelWarn || r.Equipment != "stage-2" {
+	if r := recs[1]; r.Level != logbus.LevelWarn || r.Equipment != "stage-2" {
 		t.Errorf("record 1: %+v", r)
-	} else if v, _ := r.Attr("drift"); v.Kind() != codec.KindFloat || v.Float64() == v.Float64() {
+	} else if v, _ := r.Attr("drift"); v.Kind() != logbus.KindFloat || v.Float64() == v.Float64() {
 		t.Errorf("NaN extra: %v", v)
 	}
-	if r := recs[2]; r.Level != codec.LevelError || !strings.Contains(r.Error, "ZeroDivisionError") {
+	if r := recs[2]; r.Level != logbus.LevelError || !strings.Contains(r.Error, "ZeroDivisionError") {
 		t.Errorf("record 2: %+v", r)
 	}
-	if r := recs[3]; r.Level != codec.LevelInfo+2 {
+	if r := recs[3]; r.Level != logbus.LevelInfo+2 {
 		t.Errorf("custom level 25 became %v", r.Level)
 	}
 }

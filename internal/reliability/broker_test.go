@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -24,7 +24,7 @@ func restartMidStream(t *testing.T, sig syscall.Signal) (lost, reported uint64, 
 	const n = 30000
 	var first uint64
 	for i := range n {
-		pub.Publish(&codec.Record{Message: "r", Attrs: []codec.Attr{{Key: "i", Value: codec.IntValue(int64(i))}}})
+		pub.Publish(&logbus.Record{Message: "r", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 		if i == n/3 {
 			if err := b.kill(sig); err != nil && sig == syscall.SIGTERM {
 				t.Fatalf("broker exit after SIGTERM: %v", err)
@@ -39,7 +39,7 @@ func restartMidStream(t *testing.T, sig syscall.Signal) (lost, reported uint64, 
 	// every loss in the stream is followed by a record that reveals it.
 	var last uint64
 	waitFor(t, 20*time.Second, "a record after the stream", func() bool {
-		r := &codec.Record{Message: "tail"}
+		r := &logbus.Record{Message: "tail"}
 		pub.Publish(r)
 		last = r.Seq
 		return tl.has(pub.Stream(), last-1)
@@ -106,7 +106,7 @@ func TestFiftyPublishers(t *testing.T) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for range per {
-				p.Publish(&codec.Record{Level: codec.LevelInfo, Message: "x"})
+				p.Publish(&logbus.Record{Level: logbus.LevelInfo, Message: "x"})
 			}
 		}()
 	}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -62,12 +62,12 @@ func TestFilesinkRestart(t *testing.T) {
 	pub := newPub(t, a.ingest, &publisher.Options{QueueRecords: 100000})
 	central := filepath.Join(root, "central.log")
 	waitFor(t, 15*time.Second, "sink joined", func() bool {
-		pub.Publish(&codec.Record{Message: "probe"})
+		pub.Publish(&logbus.Record{Message: "probe"})
 		return lines(central, "probe") > 0
 	})
 	const n = 20000
 	for i := range n {
-		pub.Publish(&codec.Record{Message: fmt.Sprintf("rec %d", i), Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}})
+		pub.Publish(&logbus.Record{Message: fmt.Sprintf("rec %d", i), Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 		if i == n/2 {
 			if err := sink.kill(syscall.SIGTERM); err != nil {
 				t.Fatalf("sink exit after SIGTERM: %v", err)
@@ -112,12 +112,12 @@ func TestFilesinkKill9ReportsLoss(t *testing.T) {
 	pub := newPub(t, a.ingest, &publisher.Options{QueueRecords: 100000})
 	central := filepath.Join(root, "central.log")
 	waitFor(t, 15*time.Second, "sink joined", func() bool {
-		pub.Publish(&codec.Record{Message: "probe"})
+		pub.Publish(&logbus.Record{Message: "probe"})
 		return lines(central, "probe") > 0
 	})
 	file := filepath.Join(root, "scope-3", "lab-7.log")
-	rec := func(msg string) *codec.Record {
-		return &codec.Record{Message: msg, Envelope: codec.Envelope{Equipment: "scope-3", Host: "lab-7"}}
+	rec := func(msg string) *logbus.Record {
+		return &logbus.Record{Message: msg, Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}}
 	}
 	const n = 20000
 	for i := range n {

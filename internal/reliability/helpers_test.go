@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
@@ -190,7 +190,7 @@ func joined(t *testing.T, p *publisher.Publisher, s *subscriber.Subscriber) {
 		if time.Now().After(deadline) {
 			t.Fatal("subscriber never joined")
 		}
-		p.Publish(&codec.Record{Message: "probe"})
+		p.Publish(&logbus.Record{Message: "probe"})
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		ev, err := s.Next(ctx)
 		cancel()

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/broker"
-	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/filesink"
 	"github.com/logbus/logbus/subscriber"
 )
@@ -61,7 +61,7 @@ func FilesinkConnectFlag(fs *pflag.FlagSet) {
 
 // FilesinkConfig reads the file sink's configuration.
 func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
-	level, ok := codec.ParseLevel(v.GetString("fsync-level"))
+	level, ok := logbus.ParseLevel(v.GetString("fsync-level"))
 	if !ok {
 		return filesink.Config{}, Configf("--fsync-level %q: want DEBUG, INFO, WARN, ERROR or CRITICAL", v.GetString("fsync-level"))
 	}

@@ -1,4 +1,4 @@
-package codec
+package publisher
 
 import (
 	"errors"
@@ -6,13 +6,15 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus"
 )
 
 type nilErr struct{ msg string }
 
 func (e *nilErr) Error() string { return e.msg }
 
-func TestFromSlog(t *testing.T) {
+func TestSlogBridge(t *testing.T) {
 	var bad *nilErr
 	attrs := []slog.Attr{
 		slog.String("s", "x"), slog.Int("i", -3), slog.Uint64("u", 1<<63), slog.Float64("f", 1.5),
@@ -21,15 +23,15 @@ func TestFromSlog(t *testing.T) {
 		slog.Any("nilerr", bad), slog.Group("g", slog.Int("a", 1)), slog.Group("empty"), {},
 		slog.Group("", slog.Int("inlined", 2)),
 	}
-	var got []Attr
+	var got []logbus.Attr
 	for _, a := range attrs {
-		got = AppendSlogAttr(got, a)
+		got = appendSlogAttr(got, a)
 	}
-	want := []Attr{
-		{"s", StringValue("x")}, {"i", IntValue(-3)}, {"u", Uint64Value(1 << 63)}, {"f", FloatValue(1.5)},
-		{"b", BoolValue(true)}, {"d", DurationValue(time.Second)}, {"t", TimeValue(time.Unix(5, 0))},
-		{"err", StringValue("boom")}, {"raw", BytesValue([]byte{1})}, {"big", BigIntValue(new(big.Int).Lsh(big.NewInt(1), 80))},
-		{"g", GroupValue(Attr{"a", IntValue(1)})}, {"inlined", IntValue(2)},
+	want := []logbus.Attr{
+		{Key: "s", Value: logbus.StringValue("x")}, {Key: "i", Value: logbus.IntValue(-3)}, {Key: "u", Value: logbus.Uint64Value(1 << 63)}, {Key: "f", Value: logbus.FloatValue(1.5)},
+		{Key: "b", Value: logbus.BoolValue(true)}, {Key: "d", Value: logbus.DurationValue(time.Second)}, {Key: "t", Value: logbus.TimeValue(time.Unix(5, 0))},
+		{Key: "err", Value: logbus.StringValue("boom")}, {Key: "raw", Value: logbus.BytesValue([]byte{1})}, {Key: "big", Value: logbus.BigIntValue(new(big.Int).Lsh(big.NewInt(1), 80))},
+		{Key: "g", Value: logbus.GroupValue(logbus.Attr{Key: "a", Value: logbus.IntValue(1)})}, {Key: "inlined", Value: logbus.IntValue(2)},
 	}
 	// The nil pointer's Error panics: the attribute becomes a marker.
 	if len(got) != len(want)+1 {
@@ -37,10 +39,10 @@ func TestFromSlog(t *testing.T) {
 	}
 	marker := got[10]
 	got = append(got[:10], got[11:]...)
-	if marker.Key != "nilerr" || marker.Value.Kind() != KindString || marker.Value.Str()[:7] != "!PANIC:" {
+	if marker.Key != "nilerr" || marker.Value.Kind() != logbus.KindString || marker.Value.Str()[:7] != "!PANIC:" {
 		t.Errorf("nil error became %+v", marker)
 	}
-	if !AttrsEqual(got, want) {
+	if !logbus.AttrsEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }

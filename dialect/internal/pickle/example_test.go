@@ -3,7 +3,7 @@ package pickle_test
 import (
 	"fmt"
 
-	"github.com/logbus/logbus/codec/internal/pickle"
+	"github.com/logbus/logbus/dialect/internal/pickle"
 )
 
 func ExampleDecode() {

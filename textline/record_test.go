@@ -1,21 +1,24 @@
-package codec
+package textline
 
 import (
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
-func TestAppendRecordText(t *testing.T) {
-	r := Record{
-		Envelope: Envelope{Time: time.Date(2026, 11, 22, 10, 36, 11, 426999999, time.UTC), Host: "lab-7", Equipment: "scope-3",
-			Run: Run{Project: "p", Kind: "cal", ID: "r-1"}},
-		Level: LevelError, Logger: "stage", Message: "moved\nsecond line",
+func TestAppendRecord(t *testing.T) {
+	r := logbus.Record{
+		Envelope: logbus.Envelope{Time: time.Date(2026, 11, 22, 10, 36, 11, 426999999, time.UTC), Host: "lab-7", Equipment: "scope-3",
+			Run: logbus.Run{Project: "p", Kind: "cal", ID: "r-1"}},
+		Level: logbus.LevelError, Logger: "stage", Message: "moved\nsecond line",
 		Error: "Traceback (most recent call last):\n  File \"x.py\"\nZeroDivisionError\n",
-		Attrs: []Attr{{"x", IntValue(3)}, {"note", StringValue("two words")}, {"g", GroupValue(Attr{"a", BoolValue(true)})}, {"empty", StringValue("")}},
+		Attrs: []logbus.Attr{{Key: "x", Value: logbus.IntValue(3)}, {Key: "note", Value: logbus.StringValue("two words")}, {Key: "g", Value: logbus.GroupValue(logbus.Attr{Key: "a", Value: logbus.BoolValue(true)})}, {Key: "empty", Value: logbus.StringValue("")}},
 	}
-	got := string(AppendRecordText(nil, &r))
+	got := string(AppendRecord(nil, &r))
 	want := "2026-11-22T10:36:11.426Z ERROR [host:lab-7] [equip:scope-3] [run:p/cal/r-1] stage: moved\n" +
 		"    second line x=3 note=\"two words\" g.a=true empty=\"\"\n" +
 		"    Traceback (most recent call last):\n" +
@@ -30,12 +33,12 @@ func TestAppendRecordText(t *testing.T) {
 // line after the first of its text form is indented.
 func TestTextLinesCannotBeForged(t *testing.T) {
 	evil := "x\r\n2026-01-01T00:00:00.000Z CRITICAL forged\u2028also\x00\x1b[31m\xff"
-	r := Record{Envelope: Envelope{Host: evil, Equipment: evil}, Message: evil, Logger: evil, Error: evil,
-		Attrs: []Attr{{evil, StringValue(evil)}}}
-	out := string(AppendRecordText(nil, &r))
+	r := logbus.Record{Envelope: logbus.Envelope{Host: evil, Equipment: evil}, Message: evil, Logger: evil, Error: evil,
+		Attrs: []logbus.Attr{{Key: evil, Value: logbus.StringValue(evil)}}}
+	out := string(AppendRecord(nil, &r))
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	for _, l := range lines[1:] {
-		if !strings.HasPrefix(l, TextIndent) {
+		if !strings.HasPrefix(l, Indent) {
 			t.Errorf("continuation line not indented: %q", l)
 		}
 	}
@@ -88,17 +91,27 @@ func TestAppendUTCMillis(t *testing.T) {
 }
 
 func TestTextGroupKeys(t *testing.T) {
-	r := Record{Message: "m", Attrs: []Attr{
-		{"g", GroupValue(Attr{"h", GroupValue(Attr{"k", IntValue(1)})}, Attr{"x", StringValue("y")})},
-		{"a b", GroupValue(Attr{"c", IntValue(2)})},
-		{"d", GroupValue(Attr{"e=f", IntValue(3)})},
-		{"top", IntValue(4)},
-		{"e", GroupValue(Attr{"", IntValue(5)})},
-		{"", GroupValue(Attr{"inl", IntValue(6)}, Attr{"", IntValue(7)})},
+	r := logbus.Record{Message: "m", Attrs: []logbus.Attr{
+		{Key: "g", Value: logbus.GroupValue(logbus.Attr{Key: "h", Value: logbus.GroupValue(logbus.Attr{Key: "k", Value: logbus.IntValue(1)})}, logbus.Attr{Key: "x", Value: logbus.StringValue("y")})},
+		{Key: "a b", Value: logbus.GroupValue(logbus.Attr{Key: "c", Value: logbus.IntValue(2)})},
+		{Key: "d", Value: logbus.GroupValue(logbus.Attr{Key: "e=f", Value: logbus.IntValue(3)})},
+		{Key: "top", Value: logbus.IntValue(4)},
+		{Key: "e", Value: logbus.GroupValue(logbus.Attr{Key: "", Value: logbus.IntValue(5)})},
+		{Key: "", Value: logbus.GroupValue(logbus.Attr{Key: "inl", Value: logbus.IntValue(6)}, logbus.Attr{Key: "", Value: logbus.IntValue(7)})},
 	}}
-	got := string(AppendRecordText(nil, &r))
+	got := string(AppendRecord(nil, &r))
 	want := `- INFO m g.h.k=1 g.x=y "a b.c"=2 "d.e=f"=3 top=4 e.=5 inl=6 ""=7` + "\n"
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
+
+func BenchmarkText(b *testing.B) {
+	r := testsupport.TypicalRecord()
+	buf := AppendRecord(nil, &r)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		buf = AppendRecord(buf[:0], &r)
 	}
 }

@@ -1,18 +1,19 @@
-package codec
+package textline
 
 import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/logbus/logbus"
 )
 
-// TextIndent starts every continuation line of a record in text form, so
-// that each record, however many lines its message or traceback has,
-// begins a line and can be told from the next.
-const TextIndent = "    "
+// Indent starts every continuation line of a record, so that each
+// record, however many lines its message or traceback has, begins a line
+// and can be told from the next.
+const Indent = "    "
 
-// AppendRecordText appends r as people read it, ending with a newline:
+// AppendRecord appends r as people read it, ending with a newline:
 //
 //	2026-11-22T10:36:11.426Z ERROR [host:lab-7] [equip:scope-3] [run:p/cal/r-1] stage: moved x=3 note="two words"
 //	    Traceback (most recent call last):
@@ -21,7 +22,7 @@ const TextIndent = "    "
 // Attributes follow the message as key=value, groups as dotted keys;
 // values with spaces, quotes, '=' or control characters are quoted. A
 // multi-line message, and the error text, continue on indented lines.
-func AppendRecordText(dst []byte, r *Record) []byte {
+func AppendRecord(dst []byte, r *logbus.Record) []byte {
 	dst = appendTextTime(dst, r.Time)
 	dst = append(dst, ' ')
 	dst = append(dst, r.Level.String()...)
@@ -45,15 +46,15 @@ func AppendRecordText(dst []byte, r *Record) []byte {
 	}
 	if r.Error != "" {
 		dst = append(dst, '\n')
-		dst = append(dst, TextIndent...)
+		dst = append(dst, Indent...)
 		dst = appendIndented(dst, strings.TrimRight(r.Error, "\n"))
 	}
 	return append(dst, '\n')
 }
 
-// AppendSampleText appends s as one line: time, name=value unit, envelope
+// AppendSample appends s as one line: time, name=value unit, envelope
 // and attributes.
-func AppendSampleText(dst []byte, s *Sample) []byte {
+func AppendSample(dst []byte, s *logbus.Sample) []byte {
 	dst = appendTextTime(dst, s.Time)
 	dst = append(dst, " SAMPLE"...)
 	dst = appendTextEnvelope(dst, &s.Envelope)
@@ -97,7 +98,7 @@ func appendUTCMillis(dst []byte, t time.Time) []byte {
 		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
-func appendTextEnvelope(dst []byte, e *Envelope) []byte {
+func appendTextEnvelope(dst []byte, e *logbus.Envelope) []byte {
 	if e.Host != "" {
 		dst = append(dst, " [host:"...)
 		dst = appendTextWord(dst, e.Host)
@@ -108,7 +109,7 @@ func appendTextEnvelope(dst []byte, e *Envelope) []byte {
 		dst = appendTextWord(dst, e.Equipment)
 		dst = append(dst, ']')
 	}
-	if e.Run != (Run{}) {
+	if e.Run != (logbus.Run{}) {
 		dst = append(dst, " [run:"...)
 		dst = appendTextWord(dst, e.Run.Project)
 		dst = append(dst, '/')
@@ -130,7 +131,7 @@ func appendTextWord(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-func appendTextAttrs(dst []byte, attrs []Attr) []byte {
+func appendTextAttrs(dst []byte, attrs []logbus.Attr) []byte {
 	var stack [8]string
 	return appendTextAttrsIn(dst, stack[:0], attrs)
 }
@@ -138,24 +139,24 @@ func appendTextAttrs(dst []byte, attrs []Attr) []byte {
 // appendTextAttrsIn writes attrs with their group path as a dotted key
 // prefix; the path lives on the caller's stack, so nesting costs no
 // allocation.
-func appendTextAttrsIn(dst []byte, path []string, attrs []Attr) []byte {
+func appendTextAttrsIn(dst []byte, path []string, attrs []logbus.Attr) []byte {
 	for _, a := range attrs {
-		if a.Value.kind == KindGroup {
+		if a.Value.Kind() == logbus.KindGroup {
 			if a.Key == "" { // an unnamed group is inlined, as slog does
-				dst = appendTextAttrsIn(dst, path, a.Value.kids)
+				dst = appendTextAttrsIn(dst, path, a.Value.Group())
 			} else {
-				dst = appendTextAttrsIn(dst, append(path, a.Key), a.Value.kids)
+				dst = appendTextAttrsIn(dst, append(path, a.Key), a.Value.Group())
 			}
 			continue
 		}
 		dst = append(dst, ' ')
 		dst = appendTextKey(dst, path, a.Key)
 		dst = append(dst, '=')
-		switch a.Value.kind {
-		case KindString:
-			dst = appendTextString(dst, a.Value.str)
-		case KindInt, KindUint, KindFloat, KindBool, KindNull, KindBigInt:
-			dst = a.Value.appendText(dst) // never needs quotes
+		switch a.Value.Kind() {
+		case logbus.KindString:
+			dst = appendTextString(dst, a.Value.Str())
+		case logbus.KindInt, logbus.KindUint, logbus.KindFloat, logbus.KindBool, logbus.KindNull, logbus.KindBigInt:
+			dst = a.Value.AppendString(dst) // never needs quotes
 		default:
 			dst = appendTextString(dst, a.Value.String())
 		}
@@ -180,89 +181,4 @@ func appendTextKey(dst []byte, path []string, key string) []byte {
 		dst = append(dst, '.')
 	}
 	return append(dst, key...)
-}
-
-func appendTextString(dst []byte, s string) []byte {
-	if s == "" || needsQuote(s) {
-		return strconv.AppendQuote(dst, s)
-	}
-	return append(dst, s...)
-}
-
-func needsQuote(s string) bool {
-	for i := 0; i < len(s); {
-		switch textClass[s[i]] {
-		case textPlain:
-			i++
-			continue
-		case textQuote:
-			return true
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' || r == '\u0085' {
-			return true
-		}
-		i += size
-	}
-	return false
-}
-
-// Byte classes for needsQuote: a table lookup per byte instead of a chain
-// of comparisons, as every key and value of every record passes here.
-const (
-	textPlain = iota
-	textQuote // space, control, '"', '=', '\\', DEL
-	textMulti // starts a multi-byte UTF-8 sequence (or is invalid)
-)
-
-var textClass = func() (t [256]uint8) {
-	for c := range t {
-		switch {
-		case c >= utf8.RuneSelf:
-			t[c] = textMulti
-		case c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f:
-			t[c] = textQuote
-		}
-	}
-	return t
-}()
-
-// appendIndented writes s with every line after the first indented, and
-// carriage returns and other control characters (but tabs) escaped so
-// nothing can start a line that does not belong to the record.
-func appendIndented(dst []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		if n := plainPrefix(s[i:]); n > 0 {
-			dst = append(dst, s[i:i+n]...)
-			if i += n; i == len(s) {
-				break
-			}
-		}
-		c := s[i]
-		switch {
-		case c == '\n':
-			dst = append(dst, '\n')
-			dst = append(dst, TextIndent...)
-			i++
-		case c == '\t' || c >= ' ' && c != 0x7f && c < utf8.RuneSelf:
-			dst = append(dst, c)
-			i++
-		case c < utf8.RuneSelf:
-			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			switch {
-			case r == utf8.RuneError && size == 1:
-				dst = append(dst, `\ufffd`...)
-			case r == '\u2028' || r == '\u2029' || r == '\u0085':
-				dst = append(dst, '\n')
-				dst = append(dst, TextIndent...)
-			default:
-				dst = append(dst, s[i:i+size]...)
-			}
-			i += size
-		}
-	}
-	return dst
 }

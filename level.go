@@ -1,4 +1,4 @@
-package codec
+package logbus
 
 import (
 	"fmt"
@@ -84,41 +84,6 @@ func ParseLevel(s string) (Level, bool) {
 		return 0, false
 	}
 	return l + Level(off), true
-}
-
-// FromPython maps a Python stdlib logging number (DEBUG 10, INFO 20,
-// WARNING 30, ERROR 40, CRITICAL 50) onto the slog scale linearly, so
-// custom levels such as 25 or 5 keep their order: 25 becomes INFO+2.
-func FromPython(n int64) Level {
-	if n > 1000 {
-		n = 1000
-	} else if n < -1000 {
-		n = -1000
-	}
-	return Level((n - 20) * 2 / 5)
-}
-
-// FromLogbook maps logbook's numbers: TRACE 9, DEBUG 10, INFO 11,
-// NOTICE 12, WARNING 13, ERROR 14, CRITICAL 15 (NOTSET 0 is INFO).
-func FromLogbook(n int64) Level {
-	switch {
-	case n <= 0:
-		return LevelInfo
-	case n <= 9:
-		return LevelTrace
-	case n == 10:
-		return LevelDebug
-	case n == 11:
-		return LevelInfo
-	case n == 12:
-		return LevelNotice
-	case n == 13:
-		return LevelWarn
-	case n == 14:
-		return LevelError
-	default:
-		return LevelCritical
-	}
 }
 
 // Slog returns the level as a slog.Level.

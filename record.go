@@ -1,9 +1,12 @@
-package codec
+package logbus
 
 import "time"
 
 // Run is the run context of a lab program: which project, what kind of
-// run and which run. A program sets it once per run.
+// run and which run, as the lab wizard names them (project_short_id,
+// run_kind, run_id). A program sets it once per run; the equipment it
+// drives is the Envelope's own field, since it also routes the record
+// (topic suffix, file path).
 type Run struct {
 	Project string
 	Kind    string
@@ -28,7 +31,8 @@ type Envelope struct {
 
 	// Stream is a random id a publisher draws at start; Seq numbers its
 	// messages per topic from 1. Both are zero for senders that do not
-	// number (Python clients), which disables gap detection for them.
+	// number (distlog and logbook clients), which disables gap detection
+	// for them.
 	Stream uint64
 	Seq    uint64
 }
@@ -44,7 +48,8 @@ type Record struct {
 	Attrs   []Attr // in the order they were added; groups nest
 }
 
-// Sample is one performance measurement (topic kind 'P').
+// Sample is one performance sample (topic kind 'P'): a named value
+// measured at a time, such as a stage temperature.
 type Sample struct {
 	Envelope
 	Name  string // what was measured, e.g. "stage.temperature"
@@ -92,4 +97,49 @@ func (r *Record) Attr(key string) (Value, bool) {
 		}
 	}
 	return Value{}, false
+}
+
+// AddAttr appends a to r's attributes, except for the names lab programs
+// use for the record's own fields, which are stored there (see
+// Envelope.TakeAttr).
+func (r *Record) AddAttr(a Attr) {
+	if !r.Envelope.TakeAttr(a) {
+		r.Attrs = append(r.Attrs, a)
+	}
+}
+
+// TakeAttr stores a in e when its key is one of the lab wizard's names
+// for an envelope field: equipment_id (or equipment), project_short_id,
+// run_kind, run_id and hostname; a None value sets nothing. It reports
+// false, storing nothing, for other keys and for values that are not
+// strings or integers, which then stay attributes. Every reader of
+// Python records and the slog handler apply it, so an extra means the
+// same wherever it was logged.
+func (e *Envelope) TakeAttr(a Attr) bool {
+	var dst *string
+	switch a.Key {
+	case "equipment_id", "equipment":
+		dst = &e.Equipment
+	case "project_short_id":
+		dst = &e.Run.Project
+	case "run_kind":
+		dst = &e.Run.Kind
+	case "run_id":
+		dst = &e.Run.ID
+	case "hostname":
+		dst = &e.Host
+	default:
+		return false
+	}
+	switch a.Value.kind {
+	case KindString:
+		*dst = a.Value.str
+		return true
+	case KindInt, KindUint, KindBigInt:
+		*dst = a.Value.String()
+		return true
+	case KindNull:
+		return true // None: nothing to record
+	}
+	return false
 }

@@ -1,4 +1,4 @@
-package codec
+package logbus
 
 import (
 	"fmt"
@@ -8,14 +8,14 @@ import (
 	"time"
 )
 
-// Kind tells which field of a Value is meaningful.
-type Kind uint8
+// ValueKind tells which field of a Value is meaningful.
+type ValueKind uint8
 
 // The kinds of Value. Uint is used only above math.MaxInt64 and BigInt
 // only beyond 64 bits, so every number has exactly one representation and
 // round trips are exact.
 const (
-	KindNull Kind = iota
+	KindNull ValueKind = iota
 	KindBool
 	KindInt
 	KindUint
@@ -31,18 +31,18 @@ const (
 
 var kindNames = [...]string{"null", "bool", "int", "uint", "float", "string", "bytes", "time", "duration", "bigint", "list", "group"}
 
-func (k Kind) String() string {
+func (k ValueKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
 	}
-	return fmt.Sprintf("kind(%d)", k)
+	return fmt.Sprintf("ValueKind(%d)", k)
 }
 
 // Value is an attribute value: a small tagged union that, unlike
 // slog.Value, can be encoded and decoded without reflection and compared
 // for equality after a round trip.
 type Value struct {
-	kind Kind
+	kind ValueKind
 	num  uint64 // bool, int, uint, float bits, time (unix ns), duration
 	str  string // string, bytes, bigint (decimal)
 	kids []Attr // group members; list elements (with empty keys)
@@ -95,7 +95,7 @@ func BytesValue(b []byte) Value { return Value{kind: KindBytes, str: string(b)} 
 // TimeValue returns a time Value, kept as UTC nanoseconds since the Unix
 // epoch. Times outside the int64 nanosecond range (years 1678..2262) are
 // clamped to its ends.
-func TimeValue(t time.Time) Value { return Value{kind: KindTime, num: uint64(unixNano(t))} }
+func TimeValue(t time.Time) Value { return Value{kind: KindTime, num: uint64(UnixNano(t))} }
 
 // DurationValue returns a duration Value.
 func DurationValue(d time.Duration) Value { return Value{kind: KindDuration, num: uint64(d)} }
@@ -112,10 +112,6 @@ func BigIntValue(b *big.Int) Value {
 	return Value{kind: KindBigInt, str: b.String()}
 }
 
-// bigIntDigits builds a BigInt value from decimal digits known to be valid
-// and beyond 64 bits.
-func bigIntDigits(s string) Value { return Value{kind: KindBigInt, str: s} }
-
 // ListValue returns a list Value.
 func ListValue(vs ...Value) Value {
 	kids := make([]Attr, len(vs))
@@ -129,7 +125,7 @@ func ListValue(vs ...Value) Value {
 func GroupValue(as ...Attr) Value { return Value{kind: KindGroup, kids: as} }
 
 // Kind reports the kind of v.
-func (v Value) Kind() Kind { return v.kind }
+func (v Value) Kind() ValueKind { return v.kind }
 
 // Bool returns the value of a Bool.
 func (v Value) Bool() bool { return v.num != 0 }
@@ -152,6 +148,10 @@ func (v Value) Bytes() []byte { return []byte(v.str) }
 
 // Time returns the value of a Time, in UTC.
 func (v Value) Time() time.Time { return time.Unix(0, int64(v.num)).UTC() }
+
+// UnixNano returns the value of a Time as nanoseconds since the Unix
+// epoch: what the encodings write.
+func (v Value) UnixNano() int64 { return int64(v.num) }
 
 // Duration returns the value of a Duration.
 func (v Value) Duration() time.Duration { return time.Duration(v.num) }
@@ -228,10 +228,12 @@ func AttrsEqual(a, b []Attr) bool {
 
 // String formats v for people (the file sink's text lines).
 func (v Value) String() string {
-	return string(v.appendText(nil))
+	return string(v.AppendString(nil))
 }
 
-func (v Value) appendText(dst []byte) []byte {
+// AppendString appends what String returns, without allocating for
+// scalars.
+func (v Value) AppendString(dst []byte) []byte {
 	switch v.kind {
 	case KindNull:
 		return append(dst, "null"...)
@@ -257,7 +259,7 @@ func (v Value) appendText(dst []byte) []byte {
 			if i > 0 {
 				dst = append(dst, ' ')
 			}
-			dst = e.Value.appendText(dst)
+			dst = e.Value.AppendString(dst)
 		}
 		return append(dst, ']')
 	case KindGroup:
@@ -268,18 +270,21 @@ func (v Value) appendText(dst []byte) []byte {
 			}
 			dst = append(dst, a.Key...)
 			dst = append(dst, '=')
-			dst = a.Value.appendText(dst)
+			dst = a.Value.AppendString(dst)
 		}
 		return append(dst, '}')
 	}
 	return dst
 }
 
-// clampTime limits t to what a Record can carry: UTC nanoseconds in
-// int64, years 1678 to 2262.
-func clampTime(t time.Time) time.Time { return time.Unix(0, unixNano(t)).UTC() }
+// ClampTime limits t to what a Record carries: UTC nanoseconds in int64,
+// years 1678 to 2262. Decoders apply it to every time they read.
+func ClampTime(t time.Time) time.Time { return time.Unix(0, UnixNano(t)).UTC() }
 
-func unixNano(t time.Time) int64 {
+// UnixNano returns t as nanoseconds since the Unix epoch, clamped to the
+// int64 range (t.UnixNano is undefined outside it): how the encodings
+// carry times.
+func UnixNano(t time.Time) int64 {
 	const minSec, maxSec int64 = math.MinInt64/1_000_000_000 + 1, math.MaxInt64/1_000_000_000 - 1
 	s := t.Unix()
 	switch {
@@ -290,3 +295,7 @@ func unixNano(t time.Time) int64 {
 	}
 	return t.UnixNano()
 }
+
+// MaxDepth bounds the nesting of lists and groups that decoders accept
+// and encoders write, so a hostile payload cannot exhaust the stack.
+const MaxDepth = 64

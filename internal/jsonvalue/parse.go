@@ -1,28 +1,50 @@
-package codec
+package jsonvalue
 
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/intern"
 )
 
-// jsonParser reads JSON into Values, keeping object keys in order. It
-// accepts Python's dialect as json.dumps writes it: the bare tokens NaN,
-// Infinity and -Infinity, integers of any size, and lone surrogate
-// escapes (which become U+FFFD, since Go strings hold UTF-8).
-type jsonParser struct {
+// Error is a parse failure: what was wrong and where.
+type Error struct {
+	Msg     string
+	Offset  int  // byte offset into the input
+	TooDeep bool // nesting beyond logbus.MaxDepth
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s at offset %d", e.Msg, e.Offset) }
+
+// Parse reads one JSON document into a Value, keeping object keys in
+// order: an object is a group (or the tagged value it spells, see the
+// tags), an array a list. It accepts Python's dialect as json.dumps
+// writes it: the bare tokens NaN, Infinity and -Infinity, integers of
+// any size, and lone surrogate escapes (which become U+FFFD, since Go
+// strings hold UTF-8); invalid UTF-8 becomes U+FFFD too. Object keys are
+// interned in strs (nil: none). Errors are *Error.
+func Parse(b []byte, strs *intern.Table) (logbus.Value, error) {
+	p := parser{b: b, str: strs}
+	return p.document()
+}
+
+// parser is one pass over the input.
+type parser struct {
 	b   []byte
 	i   int
-	str *interner
+	str *intern.Table
 }
 
-func (p *jsonParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s at offset %d", ErrJSON, fmt.Sprintf(format, args...), p.i)
+func (p *parser) errorf(format string, args ...any) error {
+	return &Error{Msg: fmt.Sprintf(format, args...), Offset: p.i}
 }
 
-func (p *jsonParser) skipSpace() {
+func (p *parser) skipSpace() {
 	for p.i < len(p.b) {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
@@ -34,69 +56,69 @@ func (p *jsonParser) skipSpace() {
 }
 
 // document parses one complete value with nothing but space after it.
-func (p *jsonParser) document() (Value, error) {
+func (p *parser) document() (logbus.Value, error) {
 	v, err := p.value(0)
 	if err != nil {
-		return Value{}, err
+		return logbus.Value{}, err
 	}
 	p.skipSpace()
 	if p.i != len(p.b) {
-		return Value{}, p.errorf("trailing data")
+		return logbus.Value{}, p.errorf("trailing data")
 	}
 	return v, nil
 }
 
-func (p *jsonParser) value(depth int) (Value, error) { return p.valueTagged(depth, true) }
+func (p *parser) value(depth int) (logbus.Value, error) { return p.valueTagged(depth, true) }
 
 // valueTagged parses a value; with tagged false an object is always a
 // group (the body of a "$group" wrapper).
-func (p *jsonParser) valueTagged(depth int, tagged bool) (Value, error) {
+func (p *parser) valueTagged(depth int, tagged bool) (logbus.Value, error) {
 	p.skipSpace()
 	if p.i >= len(p.b) {
-		return Value{}, p.errorf("unexpected end")
+		return logbus.Value{}, p.errorf("unexpected end")
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':
-		if depth >= MaxDepth {
-			return Value{}, fmt.Errorf("%w (JSON at offset %d)", ErrTooDeep, p.i)
+		if depth >= logbus.MaxDepth {
+			return logbus.Value{}, &Error{Msg: "nesting too deep", Offset: p.i, TooDeep: true}
 		}
 		attrs, err := p.object(depth)
 		if err != nil {
-			return Value{}, err
+			return logbus.Value{}, err
 		}
 		if !tagged {
-			return GroupValue(attrs...), nil
+			return logbus.GroupValue(attrs...), nil
 		}
 		return untag(attrs), nil
 	case c == '[':
-		if depth >= MaxDepth {
-			return Value{}, fmt.Errorf("%w (JSON at offset %d)", ErrTooDeep, p.i)
+		if depth >= logbus.MaxDepth {
+			return logbus.Value{}, &Error{Msg: "nesting too deep", Offset: p.i, TooDeep: true}
 		}
 		return p.array(depth)
 	case c == '"':
 		s, err := p.string(false)
-		return StringValue(s), err
+		return logbus.StringValue(s), err
 	case c == '-' || c >= '0' && c <= '9':
 		if p.hasWord("-Infinity") {
-			return FloatValue(math.Inf(-1)), nil
+			return logbus.FloatValue(math.Inf(-1)), nil
 		}
 		return p.number()
 	case p.hasWord("true"):
-		return BoolValue(true), nil
+		return logbus.BoolValue(true), nil
 	case p.hasWord("false"):
-		return BoolValue(false), nil
+		return logbus.BoolValue(false), nil
 	case p.hasWord("null"):
-		return NullValue(), nil
+		return logbus.NullValue(), nil
 	case p.hasWord("NaN"):
-		return FloatValue(math.NaN()), nil
+		return logbus.FloatValue(math.NaN()), nil
 	case p.hasWord("Infinity"):
-		return FloatValue(math.Inf(1)), nil
+		return logbus.FloatValue(math.Inf(1)), nil
 	}
-	return Value{}, p.errorf("unexpected byte %q", p.b[p.i])
+	return logbus.Value{}, p.errorf("unexpected byte %q", p.b[p.i])
 }
 
 // hasWord consumes w when it is next.
-func (p *jsonParser) hasWord(w string) bool {
+func (p *parser) hasWord(w string) bool {
 	if len(p.b)-p.i >= len(w) && string(p.b[p.i:p.i+len(w)]) == w {
 		p.i += len(w)
 		return true
@@ -104,9 +126,9 @@ func (p *jsonParser) hasWord(w string) bool {
 	return false
 }
 
-func (p *jsonParser) object(depth int) ([]Attr, error) {
+func (p *parser) object(depth int) ([]logbus.Attr, error) {
 	p.i++ // '{'
-	attrs := []Attr{}
+	attrs := []logbus.Attr{}
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
@@ -126,11 +148,11 @@ func (p *jsonParser) object(depth int) ([]Attr, error) {
 			return nil, p.errorf("want ':'")
 		}
 		p.i++
-		v, err := p.valueTagged(depth+1, k != tagGroup)
+		v, err := p.valueTagged(depth+1, k != TagGroup)
 		if err != nil {
 			return nil, err
 		}
-		attrs = append(attrs, Attr{Key: k, Value: v})
+		attrs = append(attrs, logbus.Attr{Key: k, Value: v})
 		p.skipSpace()
 		if p.i >= len(p.b) {
 			return nil, p.errorf("unexpected end in object")
@@ -147,37 +169,37 @@ func (p *jsonParser) object(depth int) ([]Attr, error) {
 	}
 }
 
-func (p *jsonParser) array(depth int) (Value, error) {
+func (p *parser) array(depth int) (logbus.Value, error) {
 	p.i++ // '['
-	list := []Attr{}
+	var list []logbus.Value
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
-		return Value{kind: KindList, kids: list}, nil
+		return logbus.ListValue(), nil
 	}
 	for {
 		v, err := p.value(depth + 1)
 		if err != nil {
-			return Value{}, err
+			return logbus.Value{}, err
 		}
-		list = append(list, Attr{Value: v})
+		list = append(list, v)
 		p.skipSpace()
 		if p.i >= len(p.b) {
-			return Value{}, p.errorf("unexpected end in array")
+			return logbus.Value{}, p.errorf("unexpected end in array")
 		}
 		switch p.b[p.i] {
 		case ',':
 			p.i++
 		case ']':
 			p.i++
-			return Value{kind: KindList, kids: list}, nil
+			return logbus.ListValue(list...), nil
 		default:
-			return Value{}, p.errorf("want ',' or ']'")
+			return logbus.Value{}, p.errorf("want ',' or ']'")
 		}
 	}
 }
 
-func (p *jsonParser) number() (Value, error) {
+func (p *parser) number() (logbus.Value, error) {
 	start := p.i
 	if p.b[p.i] == '-' {
 		p.i++
@@ -187,7 +209,7 @@ func (p *jsonParser) number() (Value, error) {
 		p.i++
 	}
 	if p.i == digits {
-		return Value{}, p.errorf("bad number")
+		return logbus.Value{}, p.errorf("bad number")
 	}
 	isFloat := false
 	if p.i < len(p.b) && p.b[p.i] == '.' {
@@ -198,7 +220,7 @@ func (p *jsonParser) number() (Value, error) {
 			p.i++
 		}
 		if p.i == frac {
-			return Value{}, p.errorf("bad number")
+			return logbus.Value{}, p.errorf("bad number")
 		}
 	}
 	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
@@ -212,16 +234,16 @@ func (p *jsonParser) number() (Value, error) {
 			p.i++
 		}
 		if p.i == exp {
-			return Value{}, p.errorf("bad number")
+			return logbus.Value{}, p.errorf("bad number")
 		}
 	}
 	text := p.b[start:p.i]
 	if isFloat {
 		f, err := strconv.ParseFloat(string(text), 64)
 		if err != nil && !isRangeErr(err) {
-			return Value{}, p.errorf("bad number %q", text)
+			return logbus.Value{}, p.errorf("bad number %q", text)
 		}
-		return FloatValue(f), nil // out of range: ±Inf or 0, as Python reads it
+		return logbus.FloatValue(f), nil // out of range: ±Inf or 0, as Python reads it
 	}
 	return parseInteger(text), nil
 }
@@ -233,32 +255,21 @@ func isRangeErr(err error) bool {
 
 // parseInteger reads decimal digits with an optional '-' into the
 // smallest integer kind that holds them.
-func parseInteger(text []byte) Value {
+func parseInteger(text []byte) logbus.Value {
 	if n, err := strconv.ParseInt(string(text), 10, 64); err == nil {
-		return IntValue(n)
+		return logbus.IntValue(n)
 	}
 	if text[0] != '-' {
 		if n, err := strconv.ParseUint(string(text), 10, 64); err == nil {
-			return Uint64Value(n)
+			return logbus.Uint64Value(n)
 		}
 	}
-	// Normalize leading zeros so equal numbers have equal digits.
-	neg := text[0] == '-'
-	d := text
-	if neg {
-		d = d[1:]
-	}
-	for len(d) > 1 && d[0] == '0' {
-		d = d[1:]
-	}
-	if neg {
-		return bigIntDigits("-" + string(d))
-	}
-	return bigIntDigits(string(d))
+	b, _ := new(big.Int).SetString(string(text), 10) // digits checked by the caller
+	return logbus.BigIntValue(b)
 }
 
 // string reads a JSON string starting at its quote. Keys are interned.
-func (p *jsonParser) string(key bool) (string, error) {
+func (p *parser) string(key bool) (string, error) {
 	p.i++ // '"'
 	start := p.i
 	for p.i < len(p.b) {
@@ -270,7 +281,7 @@ func (p *jsonParser) string(key bool) (string, error) {
 				return string(toValidUTF8(nil, raw)), nil
 			}
 			if key {
-				return p.str.intern(raw), nil
+				return p.str.String(raw), nil
 			}
 			return string(raw), nil
 		}
@@ -282,7 +293,7 @@ func (p *jsonParser) string(key bool) (string, error) {
 	return "", p.errorf("unterminated string")
 }
 
-func (p *jsonParser) escapedString(start int) (string, error) {
+func (p *parser) escapedString(start int) (string, error) {
 	buf := toValidUTF8(make([]byte, 0, p.i-start+16), p.b[start:p.i])
 	for p.i < len(p.b) {
 		c := p.b[p.i]
@@ -350,7 +361,7 @@ func (p *jsonParser) escapedString(start int) (string, error) {
 	return "", p.errorf("unterminated string")
 }
 
-func (p *jsonParser) hex4() (rune, bool) {
+func (p *parser) hex4() (rune, bool) {
 	if len(p.b)-p.i < 4 {
 		return 0, false
 	}

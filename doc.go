@@ -1,0 +1,16 @@
+// Package logbus is the record model every logbus package shares: a
+// Record (one log event) or a Sample (one performance sample), their
+// Envelope (time, host, pid, equipment, Run, publisher stream and
+// sequence number), Level on slog's scale, attributes as Attr and Value,
+// the System that produced them, and the name rule for equipment and
+// hosts.
+//
+// The model says what a record is, not how it travels: the wire
+// encodings are in codec, the Python clients' dictionaries in dialect,
+// the line people read in textline. The package is pure: no sockets, no
+// configuration, no encoding.
+//
+// A Value, unlike slog.Value, can be encoded and decoded without
+// reflection and compared for equality after a round trip, which is
+// what every encoding's tests check.
+package logbus

@@ -1,0 +1,128 @@
+package textline
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/logbus/logbus"
+)
+
+// Notice events: what a notice reports, as its text begins with it.
+const (
+	EventGap                = "GAP"                 // records lost before the next one of a stream
+	EventDecodeError        = "DECODE-ERROR"        // a message or payload could not be decoded
+	EventRefused            = "REFUSED"             // a record's path was refused (unsafe or unusable)
+	EventDestinationError   = "DESTINATION-ERROR"   // a write failed; its records went to the central log
+	EventDestinationFailing = "DESTINATION-FAILING" // a destination keeps failing; records go to the central log
+)
+
+// A Notice is a line logbus writes about the stream rather than a record
+// of it. Build one with the functions below, so each kind reads the same
+// wherever it is written.
+type Notice struct {
+	Event string        // one of the Event constants
+	Text  string        // the line after its time: the event, then key=value details
+	Attrs []logbus.Attr // the details as attributes for JSON output, "event" first
+}
+
+// GapNotice reports a gap:
+//
+//	GAP stream=00000000000000a1 topic=PLM/scope-3/ host=lab-7 pid=41 missing=5 after=1200
+func GapNotice(g logbus.Gap) Notice {
+	return Notice{
+		Event: EventGap,
+		Text: fmt.Sprintf("%s stream=%016x topic=%s host=%s pid=%d missing=%d after=%d",
+			EventGap, g.Stream, g.Topic, g.Host, g.PID, g.Missing, g.After),
+		Attrs: []logbus.Attr{
+			{Key: "event", Value: logbus.StringValue("gap")},
+			{Key: "stream", Value: logbus.StringValue(strconv.FormatUint(g.Stream, 16))},
+			{Key: "topic", Value: logbus.StringValue(g.Topic)},
+			{Key: "host", Value: logbus.StringValue(g.Host)},
+			{Key: "pid", Value: logbus.IntValue(g.PID)},
+			{Key: "missing", Value: logbus.Uint64Value(g.Missing)},
+			{Key: "after", Value: logbus.Uint64Value(g.After)},
+		},
+	}
+}
+
+// DecodeErrorNotice reports a message from topic (its wire form, "" when
+// it did not parse) that could not be decoded:
+//
+//	DECODE-ERROR topic=PLM codec: malformed msgpack: …
+func DecodeErrorNotice(topic string, err error) Notice {
+	return Notice{
+		Event: EventDecodeError,
+		Text:  fmt.Sprintf("%s topic=%s %v", EventDecodeError, topic, err),
+		Attrs: []logbus.Attr{
+			{Key: "event", Value: logbus.StringValue("decode_error")},
+			{Key: "topic", Value: logbus.StringValue(topic)},
+			{Key: "error", Value: logbus.StringValue(err.Error())},
+		},
+	}
+}
+
+// RefusedNotice reports a record of the given kind ("record", "sample")
+// whose destination was refused:
+//
+//	REFUSED sample: filesink: unsafe path component: {equipment} = ".."
+func RefusedNotice(kind string, err error) Notice {
+	return Notice{
+		Event: EventRefused,
+		Text:  fmt.Sprintf("%s %s: %v", EventRefused, kind, err),
+		Attrs: []logbus.Attr{
+			{Key: "event", Value: logbus.StringValue("refused")},
+			{Key: "error", Value: logbus.StringValue(err.Error())},
+		},
+	}
+}
+
+// DestinationErrorNotice reports a failed write to path whose records
+// went to the central log instead:
+//
+//	DESTINATION-ERROR path="scope-3/lab-7.log" records=12 err="no space left on device"
+func DestinationErrorNotice(path string, records int, err error) Notice {
+	return Notice{
+		Event: EventDestinationError,
+		Text:  fmt.Sprintf("%s path=%s records=%d err=%q", EventDestinationError, strconv.Quote(path), records, err.Error()),
+		Attrs: []logbus.Attr{
+			{Key: "event", Value: logbus.StringValue("destination_error")},
+			{Key: "path", Value: logbus.StringValue(path)},
+			{Key: "records", Value: logbus.IntValue(int64(records))},
+			{Key: "error", Value: logbus.StringValue(err.Error())},
+		},
+	}
+}
+
+// DestinationFailingNotice reports a destination that keeps failing:
+//
+//	DESTINATION-FAILING path="scope-3/lab-7.log" err=permission denied
+func DestinationFailingNotice(path string, err error) Notice {
+	return Notice{
+		Event: EventDestinationFailing,
+		Text:  fmt.Sprintf("%s path=%s err=%v", EventDestinationFailing, strconv.Quote(path), err),
+		Attrs: []logbus.Attr{
+			{Key: "event", Value: logbus.StringValue("destination_failing")},
+			{Key: "path", Value: logbus.StringValue(path)},
+			{Key: "error", Value: logbus.StringValue(fmt.Sprint(err))},
+		},
+	}
+}
+
+// AppendNotice appends n as a text line: its time (as records have it;
+// none when t is zero), its text, a newline.
+func AppendNotice(dst []byte, t time.Time, n *Notice) []byte {
+	if !t.IsZero() {
+		dst = appendUTCMillis(dst, t)
+		dst = append(dst, ' ')
+	}
+	dst = append(dst, n.Text...)
+	return append(dst, '\n')
+}
+
+// Record returns n as the WARN record a JSON output writes for it, from
+// logger (the writing component, e.g. "logbus.filesink"), at t.
+func (n *Notice) Record(logger string, t time.Time) logbus.Record {
+	return logbus.Record{Envelope: logbus.Envelope{Time: t}, Level: logbus.LevelWarn, Logger: logger,
+		Message: n.Text, Attrs: n.Attrs}
+}

@@ -130,12 +130,12 @@ func joined(t *testing.T, p *publisher.Publisher, subs ...*subscriber.Subscriber
 
 // collect reads records (skipping probes) until n arrived, returning them
 // and the gaps seen meanwhile.
-func collect(t *testing.T, s *subscriber.Subscriber, n int, d time.Duration) ([]logbus.Record, []subscriber.Gap) {
+func collect(t *testing.T, s *subscriber.Subscriber, n int, d time.Duration) ([]logbus.Record, []logbus.Gap) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var recs []logbus.Record
-	var gaps []subscriber.Gap
+	var gaps []logbus.Gap
 	for len(recs) < n {
 		ev, err := s.Next(ctx)
 		if err != nil {

@@ -250,10 +250,10 @@ func (s *Sink) Add(ev subscriber.Event) {
 	case subscriber.KindGap:
 		s.c.gaps.Add(1)
 		s.c.missing.Add(ev.Gap.Missing)
-		s.notice("GAP", ev.Gap.String(), logbus.Attr{Key: "missing", Value: logbus.Uint64Value(ev.Gap.Missing)})
+		s.notice(textline.GapNotice(ev.Gap))
 	case subscriber.KindDecodeError:
 		s.c.decodeErrors.Add(1)
-		s.notice("DECODE-ERROR", fmt.Sprintf("DECODE-ERROR topic=%s %v", ev.Topic, ev.Err))
+		s.notice(textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
 	}
 }
 
@@ -286,12 +286,12 @@ func (s *Sink) addSample(t topic.Topic, sm *logbus.Sample) {
 	if ref != nil {
 		s.c.refused.Add(1)
 		s.line = append(codec.AppendSampleJSON(s.line[:0], sm), '\n')
-		s.notice("REFUSED", "REFUSED sample: "+ref.Error())
+		s.notice(textline.RefusedNotice("sample", ref))
 		s.toCentral(s.line, false)
 		return
 	}
 	if d.mayFail() && d.failing(s.now()) {
-		s.notice("DESTINATION-FAILING", fmt.Sprintf("DESTINATION-FAILING path=%s err=%v", strconv.Quote(d.rel), d.lastErr))
+		s.notice(textline.DestinationFailingNotice(d.rel, d.lastErr))
 		s.toCentral(s.line, false)
 		return
 	}
@@ -330,16 +330,18 @@ func (s *Sink) formatRecord(dst []byte, r *logbus.Record) []byte {
 }
 
 // notice writes one line of the sink's own to the central log.
-func (s *Sink) notice(event, text string, attrs ...logbus.Attr) {
-	r := logbus.Record{Envelope: logbus.Envelope{Time: s.now()}, Level: logbus.LevelWarn, Logger: "logbus.filesink", Message: text,
-		Attrs: append([]logbus.Attr{{Key: "event", Value: logbus.StringValue(event)}}, attrs...)}
+func (s *Sink) notice(n textline.Notice) {
+	s.toCentral(s.formatNotice(s.now(), &n), false)
+}
+
+// formatNotice renders n in the sink's format (a new slice: the central
+// log keeps it).
+func (s *Sink) formatNotice(t time.Time, n *textline.Notice) []byte {
 	if s.json {
-		s.toCentral(append(codec.AppendRecordJSON(nil, &r), '\n'), false)
-		return
+		r := n.Record("logbus.filesink", t)
+		return append(codec.AppendRecordJSON(nil, &r), '\n')
 	}
-	line := r.Time.UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z")
-	line = append(append(append(line, ' '), text...), '\n')
-	s.toCentral(line, false)
+	return textline.AppendNotice(nil, t, n)
 }
 
 func (s *Sink) toCentral(line []byte, sync bool) {
@@ -511,9 +513,8 @@ func (s *Sink) write(d *dest, now time.Time) {
 	}
 	s.c.rerouted.Add(uint64(len(d.ends) - first))
 	s.cfg.Logger.Warn("destination failing: records go to the central log", "path", d.rel, "err", err, "retry_in", d.backoff)
-	noticeLine := fmt.Appendf(nil, "%s DESTINATION-ERROR path=%s records=%d err=%q\n",
-		now.UTC().Format("2006-01-02T15:04:05.000Z"), strconv.Quote(d.rel), len(d.ends)-first, err.Error())
-	s.central.add(noticeLine, false)
+	note := textline.DestinationErrorNotice(d.rel, len(d.ends)-first, err)
+	s.central.add(s.formatNotice(now, &note), false)
 	for _, end := range d.ends[first:] {
 		s.central.add(d.buf[start:end], d.sync)
 		start = end

@@ -61,7 +61,7 @@ func TestRouting(t *testing.T) {
 	s.Add(recEvent(logbus.LevelInfo, "", "lab-7", "no equipment"))
 	s.Add(subscriber.Event{Kind: subscriber.KindSample, Topic: topic.Topic{System: 'P', Kind: 'P', Encoding: 'M'},
 		Sample: &logbus.Sample{Envelope: logbus.Envelope{Host: "lab-7", Equipment: "cryo-1"}, Name: "temp", Value: 4.2, Unit: "K"}})
-	s.Add(subscriber.Event{Kind: subscriber.KindGap, Gap: subscriber.Gap{Stream: 1, Topic: "PLM", Host: "lab-7", PID: 3, Missing: 5, After: 9}})
+	s.Add(subscriber.Event{Kind: subscriber.KindGap, Gap: logbus.Gap{Stream: 1, Topic: "PLM", Host: "lab-7", PID: 3, Missing: 5, After: 9}})
 	s.Flush()
 	root := s.cfg.Root
 	got := readLines(t, filepath.Join(root, "scope-3", "lab-7.log"))

@@ -40,21 +40,6 @@ type Event struct {
 	Topic  topic.Topic // the message's topic (zero when it did not parse)
 	Record *logbus.Record
 	Sample *logbus.Sample
-	Gap    Gap
+	Gap    logbus.Gap
 	Err    error
-}
-
-// Gap describes records that a stream numbered but that never arrived.
-type Gap struct {
-	Stream  uint64
-	Topic   string // the full topic, equipment suffix included
-	Host    string
-	PID     int64
-	Missing uint64 // how many records are missing
-	After   uint64 // the last sequence number received before the gap
-}
-
-func (g Gap) String() string {
-	return fmt.Sprintf("GAP stream=%016x topic=%s host=%s pid=%d missing=%d after=%d",
-		g.Stream, g.Topic, g.Host, g.PID, g.Missing, g.After)
 }

@@ -32,7 +32,7 @@ func ExampleDial() {
 		case subscriber.KindRecord:
 			fmt.Println(ev.Record.Level, ev.Record.Message)
 		case subscriber.KindGap:
-			fmt.Println(ev.Gap)
+			fmt.Printf("%d records lost on %s\n", ev.Gap.Missing, ev.Gap.Topic)
 		case subscriber.KindDecodeError:
 			fmt.Println("undecodable:", ev.Err)
 		}

@@ -33,9 +33,9 @@ func newSequencer(max int) *sequencer {
 
 // check records env's number and returns the gap before it, if any.
 // topic must be the message's full topic frame.
-func (s *sequencer) check(topicFrame []byte, env *logbus.Envelope) (Gap, bool) {
+func (s *sequencer) check(topicFrame []byte, env *logbus.Envelope) (logbus.Gap, bool) {
 	if env.Stream == 0 || env.Seq == 0 {
-		return Gap{}, false // an unnumbered sender (Python clients)
+		return logbus.Gap{}, false // an unnumbered sender (Python clients)
 	}
 	st, ok := s.last[seqKey{env.Stream, string(topicFrame)}] // no allocation for the lookup
 	s.tick++
@@ -45,15 +45,15 @@ func (s *sequencer) check(topicFrame []byte, env *logbus.Envelope) (Gap, bool) {
 			s.evict()
 		}
 		s.last[seqKey{env.Stream, string(topicFrame)}] = &seqState{seq: env.Seq, seen: now}
-		return Gap{}, false // joined late, or a new stream
+		return logbus.Gap{}, false // joined late, or a new stream
 	}
 	st.seen = now
 	switch {
 	case env.Seq == st.seq+1:
 		st.seq = env.Seq
-		return Gap{}, false
+		return logbus.Gap{}, false
 	case env.Seq > st.seq+1:
-		g := Gap{Stream: env.Stream, Topic: string(topicFrame), Host: env.Host, PID: env.PID,
+		g := logbus.Gap{Stream: env.Stream, Topic: string(topicFrame), Host: env.Host, PID: env.PID,
 			Missing: env.Seq - st.seq - 1, After: st.seq}
 		st.seq = env.Seq
 		s.Gaps++
@@ -61,7 +61,7 @@ func (s *sequencer) check(topicFrame []byte, env *logbus.Envelope) (Gap, bool) {
 		return g, true
 	default:
 		s.Reordered++ // a duplicate or a late record: delivered, not counted twice
-		return Gap{}, false
+		return logbus.Gap{}, false
 	}
 }
 

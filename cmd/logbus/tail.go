@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -163,20 +162,9 @@ func follow(ctx context.Context, sub *subscriber.Subscriber, cfg tailConfig, col
 				buf = textline.AppendSample(buf, ev.Sample)
 			}
 		case subscriber.KindGap:
-			g := ev.Gap
-			buf = formatNotice(buf, cfg.Format, color, g.String(),
-				logbus.Attr{Key: "event", Value: logbus.StringValue("gap")},
-				logbus.Attr{Key: "stream", Value: logbus.StringValue(strconv.FormatUint(g.Stream, 16))},
-				logbus.Attr{Key: "topic", Value: logbus.StringValue(g.Topic)},
-				logbus.Attr{Key: "host", Value: logbus.StringValue(g.Host)},
-				logbus.Attr{Key: "pid", Value: logbus.IntValue(g.PID)},
-				logbus.Attr{Key: "missing", Value: logbus.Uint64Value(g.Missing)},
-				logbus.Attr{Key: "after", Value: logbus.Uint64Value(g.After)})
+			buf = formatNotice(buf, cfg.Format, color, textline.GapNotice(ev.Gap))
 		case subscriber.KindDecodeError:
-			buf = formatNotice(buf, cfg.Format, color, fmt.Sprintf("DECODE-ERROR topic=%s %v", ev.Topic, ev.Err),
-				logbus.Attr{Key: "event", Value: logbus.StringValue("decode_error")},
-				logbus.Attr{Key: "topic", Value: logbus.StringValue(ev.Topic.String())},
-				logbus.Attr{Key: "error", Value: logbus.StringValue(ev.Err.Error())})
+			buf = formatNotice(buf, cfg.Format, color, textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
 		}
 		if _, err := w.Write(buf); err != nil {
 			fmt.Fprintf(stderr, "logbus tail: %v\n", err)
@@ -232,15 +220,18 @@ func formatRecord(buf []byte, r *logbus.Record, format string, color bool) []byt
 	return textline.AppendRecord(buf, r)
 }
 
-// formatNotice prints a gap or decode error: a line of text, or in JSON
-// a WARN record from logger "logbus.tail" with the details as attributes.
-func formatNotice(buf []byte, format string, color bool, text string, attrs ...logbus.Attr) []byte {
+// formatNotice prints a gap or decode error: a line of text (no time:
+// tail shows notices as they happen), or in JSON a WARN record from
+// logger "logbus.tail" with the details as attributes.
+func formatNotice(buf []byte, format string, color bool, n textline.Notice) []byte {
 	if format == "json" {
-		rec := logbus.Record{Message: text, Logger: "logbus.tail", Level: logbus.LevelWarn, Attrs: attrs}
+		rec := n.Record("logbus.tail", time.Time{})
 		return append(codec.AppendRecordJSON(buf, &rec), '\n')
 	}
 	if color {
-		return append(append(append(buf, ansiCyan...), text...), ansiReset+"\n"...)
+		buf = append(buf, ansiCyan...)
+		buf = textline.AppendNotice(buf, time.Time{}, &n)
+		return append(buf[:len(buf)-1], ansiReset+"\n"...)
 	}
-	return append(append(buf, text...), '\n')
+	return textline.AppendNotice(buf, time.Time{}, &n)
 }

@@ -2,13 +2,11 @@ package filesink
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,33 +53,26 @@ const (
 	positionsShare  = 20
 	positionsMinGap = 100 * time.Microsecond
 	// maxPositions bounds the streams remembered, like the subscriber's
-	// MaxStreams default; the least recently written are forgotten.
+	// MaxStreams default; the half written least recently are forgotten
+	// when a new stream would pass it.
 	maxPositions = 100000
 )
 
-type posKey struct {
-	stream uint64
-	topic  topic.Topic
-}
-
-type posVal struct {
-	seq uint64
-	gen uint64 // save generation when last written: for forgetting old streams
-}
-
-// positions tracks what the sink has buffered for writing. The record
+// positions tracks what the sink has buffered for writing, in a
+// subscriber.Positions (the one owner of stream positions). The record
 // being tracked (cur) changes only when the stream or topic changes, so
-// the map is touched once per run of records, not per record.
+// the table is touched once per run of records, not per record.
 type positions struct {
 	path      string // "" : disabled
 	f         *os.File
 	size      int // the file's length, once opened
-	m         map[posKey]posVal
-	cur       posKey
+	pos       *subscriber.Positions
+	cur       topic.Topic
+	curStream uint64
 	curSeq    uint64
+	curFrame  []byte // cur's wire form, the table's key
 	has       bool
 	dirty     bool
-	gen       uint64
 	lastSave  time.Time
 	every     time.Duration // wait between saves: positionsShare times their cost
 	writeCost time.Duration // smoothed duration of the file write
@@ -94,21 +85,21 @@ func (p *positions) note(t topic.Topic, env *logbus.Envelope) {
 		return
 	}
 	p.dirty = true
-	if p.has && env.Stream == p.cur.stream && t == p.cur.topic {
+	if p.has && env.Stream == p.curStream && t == p.cur {
 		p.curSeq = max(p.curSeq, env.Seq)
 		return
 	}
 	p.settle()
-	p.cur, p.curSeq, p.has = posKey{env.Stream, t}, env.Seq, true
+	p.cur, p.curStream, p.curSeq, p.has = t, env.Stream, env.Seq, true
 }
 
-// settle moves the tracked run into the map.
+// settle moves the tracked run into the table.
 func (p *positions) settle() {
 	if !p.has {
 		return
 	}
-	v := p.m[p.cur]
-	p.m[p.cur] = posVal{seq: max(v.seq, p.curSeq), gen: p.gen}
+	p.curFrame = p.cur.AppendTo(p.curFrame[:0])
+	p.pos.Advance(p.curStream, p.curFrame, p.curSeq)
 	p.has = false
 }
 
@@ -118,13 +109,9 @@ func (p *positions) save(now time.Time, force bool) error {
 		return nil
 	}
 	p.settle()
-	p.gen++
-	if len(p.m) > maxPositions {
-		p.forget()
-	}
 	var body bytes.Buffer
-	for k, v := range p.m {
-		fmt.Fprintf(&body, "%016x %d %s\n", k.stream, v.seq, k.topic)
+	for q := range p.pos.All() {
+		fmt.Fprintf(&body, "%016x %d %s\n", q.Stream, q.Seq, q.Topic)
 	}
 	out := fmt.Appendf(nil, "%s len=%d crc=%08x\n", positionsMagic, body.Len(), crc32.ChecksumIEEE(body.Bytes()))
 	out = append(out, body.Bytes()...)
@@ -194,30 +181,13 @@ func (p *positions) close() error {
 	return nil
 }
 
-// forget keeps the maxPositions/2 streams written most recently, so that
-// it runs once per maxPositions/2 new streams, not on every save.
-func (p *positions) forget() {
-	type entry struct {
-		k posKey
-		g uint64
-	}
-	all := make([]entry, 0, len(p.m))
-	for k, v := range p.m {
-		all = append(all, entry{k, v.gen})
-	}
-	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(b.g, a.g) })
-	for _, e := range all[maxPositions/2:] {
-		delete(p.m, e.k)
-	}
-}
-
 // load reads the file left by an earlier run. A missing file is a first
 // start; lines that do not parse are skipped and counted in bad. A file
 // that is not a positions file is an error (it is not overwritten); one
 // whose contents do not match its header (cut short by a full disk) is
 // reported in bad and not resumed from.
 func (p *positions) load() (bad int, err error) {
-	p.m = make(map[posKey]posVal)
+	p.pos = subscriber.NewPositions(maxPositions)
 	if p.path == "" {
 		return 0, nil
 	}
@@ -241,38 +211,37 @@ func (p *positions) load() (bad int, err error) {
 		return 1, nil
 	}
 	body = body[:n]
+	var ps []subscriber.Position
 	for _, line := range strings.Split(string(body), "\n") {
 		if line == "" {
 			continue
 		}
-		k, v, ok := parsePosition(line)
-		if !ok || len(p.m) >= maxPositions {
+		q, ok := parsePosition(line)
+		if !ok || len(ps) >= maxPositions {
 			bad++
 			continue
 		}
-		if old, ok := p.m[k]; ok { // written twice: the later number stands
-			v.seq = max(v.seq, old.seq)
-		}
-		p.m[k] = v
+		ps = append(ps, q)
 	}
-	for k, v := range p.m {
-		p.loaded = append(p.loaded, subscriber.Position{Stream: k.stream, Topic: k.topic.String(), Seq: v.seq})
+	p.pos.Seed(ps) // a stream written twice: the higher number stands
+	for q := range p.pos.All() {
+		p.loaded = append(p.loaded, q)
 	}
 	return bad, nil
 }
 
-func parsePosition(line string) (posKey, posVal, bool) {
+func parsePosition(line string) (subscriber.Position, bool) {
 	f := bytes.Fields([]byte(line))
 	if len(f) != 3 {
-		return posKey{}, posVal{}, false
+		return subscriber.Position{}, false
 	}
 	stream, err1 := strconv.ParseUint(string(f[0]), 16, 64)
 	seq, err2 := strconv.ParseUint(string(f[1]), 10, 64)
 	t, err3 := topic.Parse(f[2])
 	if err1 != nil || err2 != nil || err3 != nil || stream == 0 || seq == 0 {
-		return posKey{}, posVal{}, false
+		return subscriber.Position{}, false
 	}
-	return posKey{stream, t}, posVal{seq: seq}, true
+	return subscriber.Position{Stream: stream, Topic: t.String(), Seq: seq}, true
 }
 
 // positionsPath resolves the configured name under root ("-": none).

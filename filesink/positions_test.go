@@ -152,7 +152,7 @@ func TestPositionsShrinkInPlace(t *testing.T) {
 		s.Add(numbered(plm, st, 1000000))
 	}
 	s.Flush()
-	s.pos.m = map[posKey]posVal{} // as if forgotten
+	s.pos.pos = subscriber.NewPositions(maxPositions) // as if forgotten
 	s.Add(numbered(plm, 3, 1000001))
 	s.Flush()
 	s2, err := New(&Config{Root: root})
@@ -202,17 +202,17 @@ func TestSinkFilesAreReserved(t *testing.T) {
 // TestPositionsForget: past maxPositions the most recently written half
 // is kept.
 func TestPositionsForget(t *testing.T) {
-	p := positions{m: map[posKey]posVal{}}
+	p := positions{path: "unused", pos: subscriber.NewPositions(maxPositions)}
 	for i := range uint64(maxPositions + 10) {
-		p.m[posKey{stream: i + 1, topic: plm}] = posVal{seq: 1, gen: i}
+		p.note(plm, &logbus.Envelope{Stream: i + 1, Seq: 1})
 	}
-	p.forget()
-	if len(p.m) != maxPositions/2 {
-		t.Fatalf("%d kept, want %d", len(p.m), maxPositions/2)
+	p.settle()
+	if n := p.pos.Len(); n > maxPositions/2+10 || n < maxPositions/2 {
+		t.Fatalf("%d kept, want about %d", n, maxPositions/2)
 	}
-	for k, v := range p.m {
-		if v.gen < maxPositions+10-maxPositions/2 {
-			t.Fatalf("kept an old stream %v (gen %d)", k, v.gen)
+	for q := range p.pos.All() {
+		if q.Stream <= maxPositions/2 {
+			t.Fatalf("kept an old stream %+v", q)
 		}
 	}
 }
@@ -247,7 +247,7 @@ func FuzzPositionsLoad(f *testing.F) {
 			return
 		}
 		first := p.loaded
-		p.dirty = len(p.m) > 0
+		p.dirty = p.pos.Len() > 0
 		if err := p.save(time.Now(), true); err != nil {
 			t.Fatal(err)
 		}

@@ -47,8 +47,8 @@ func TestSequencerBounded(t *testing.T) {
 	s := newSequencer(10)
 	for i := range uint64(1000) {
 		s.check([]byte("PLM"), &logbus.Envelope{Stream: i + 1, Seq: 1})
-		if len(s.last) > 10 {
-			t.Fatalf("tracking %d streams, bound 10", len(s.last))
+		if s.pos.Len() > 10 {
+			t.Fatalf("tracking %d streams, bound 10", s.pos.Len())
 		}
 	}
 	// The most recent stream is still tracked: its next record is checked.
@@ -59,7 +59,7 @@ func TestSequencerBounded(t *testing.T) {
 
 func TestSequencerSeeded(t *testing.T) {
 	s := newSequencer(10)
-	s.seed([]Position{{Stream: 5, Topic: "PLM", Seq: 100}, {Stream: 6, Topic: "PLM", Seq: 7}, {Stream: 0, Topic: "PLM", Seq: 3}})
+	s.pos.Seed([]Position{{Stream: 5, Topic: "PLM", Seq: 100}, {Stream: 6, Topic: "PLM", Seq: 7}, {Stream: 0, Topic: "PLM", Seq: 3}})
 	if g, gap := s.check([]byte("PLM"), &logbus.Envelope{Stream: 5, Seq: 104, Host: "h"}); !gap || g.Missing != 3 || g.After != 100 {
 		t.Errorf("seeded stream: gap %v %+v, want 3 missing after 100", gap, g)
 	}

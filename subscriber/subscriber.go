@@ -149,7 +149,7 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 		return nil, errors.Join(fmt.Errorf("subscriber: %w", err), sock.Close())
 	}
 	seq := newSequencer(o.MaxStreams)
-	seq.seed(o.Resume)
+	seq.pos.Seed(o.Resume)
 	s := &Subscriber{sock: sock, opts: o, seq: seq, prefixes: prefixes,
 		ready: make(chan *slot, slots), free: make(chan *slot, slots),
 		stop: make(chan struct{}), done: make(chan struct{})}

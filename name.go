@@ -23,7 +23,7 @@ func ValidName(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !nameByte(s[i]) {
+		if !NameByte(s[i]) {
 			return false
 		}
 	}
@@ -41,14 +41,16 @@ func CheckName(s string) error {
 		return fmt.Errorf("%w: %q", ErrName, s)
 	}
 	for i := 0; i < len(s); i++ {
-		if !nameByte(s[i]) {
+		if !NameByte(s[i]) {
 			return fmt.Errorf("%w: byte %q", ErrName, s[i])
 		}
 	}
 	return nil
 }
 
-func nameByte(c byte) bool {
+// NameByte reports whether c may appear in a name: [A-Za-z0-9._-]. The
+// file sink checks the literal parts of its path templates with it.
+func NameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 		c == '.' || c == '_' || c == '-'
 }

@@ -261,19 +261,12 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg) {
 	}
 }
 
-// done is an already-finished context: a Send with it never waits.
-var done = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
-
 func (b *Broker) toUpstream(m zmtp.Msg) {
 	if len(b.upPrefixes) > 0 && !hasAnyPrefix(m[0], b.upPrefixes) {
 		b.c.upFiltered.Add(1)
 		return
 	}
-	if err := b.upstream.Send(done, m); err != nil {
+	if err := b.upstream.TrySend(m); err != nil { // never waits: a slow upstream costs records, counted
 		b.c.upDropped.Add(1)
 		return
 	}

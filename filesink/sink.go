@@ -67,10 +67,10 @@ func New(cfg *Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !validComponentValue(c.Central) {
+	if !logbus.ValidName(c.Central) {
 		return nil, fmt.Errorf("%w: central log name %q", ErrTemplate, c.Central)
 	}
-	if c.Positions != "-" && (!validComponentValue(c.Positions) || c.Positions == c.Central) {
+	if c.Positions != "-" && (!logbus.ValidName(c.Positions) || c.Positions == c.Central) {
 		return nil, fmt.Errorf("%w: positions file name %q", ErrTemplate, c.Positions)
 	}
 	if c.Format != "text" && c.Format != "json" {

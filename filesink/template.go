@@ -63,7 +63,7 @@ func parseTemplate(s string) (*template, error) {
 	}
 	for _, p := range t.parts {
 		for _, c := range []byte(p.lit) {
-			if c != '/' && !componentByte(c) {
+			if c != '/' && !logbus.NameByte(c) {
 				return nil, fmt.Errorf("%w: %q: character %q outside [A-Za-z0-9._-/]", ErrTemplate, s, c)
 			}
 		}
@@ -125,7 +125,7 @@ func (t *template) render(dst []byte, f *fields) ([]byte, error) {
 				continue
 			}
 		}
-		if !validComponentValue(val) {
+		if !logbus.ValidName(val) {
 			return dst, &refusal{variable: p.v, value: val}
 		}
 		dst = append(dst, val...)
@@ -160,23 +160,6 @@ func (r *refusal) Error() string {
 }
 
 func (r *refusal) Unwrap() error { return ErrComponent }
-
-// validComponentValue: 1–128 of [A-Za-z0-9._-], not "." or "..".
-func validComponentValue(s string) bool {
-	if len(s) == 0 || len(s) > 128 || s == "." || s == ".." {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !componentByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func componentByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
-}
 
 // cleanRel reports whether rel is a clean relative path (no leading
 // slash, no . or .. components): the last line of defence before a path

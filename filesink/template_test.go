@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus"
 )
 
 // FuzzRender: whatever values a record carries, a rendered path is either
@@ -33,7 +35,7 @@ func FuzzRender(f *testing.F) {
 			}
 			for _, c := range strings.Split(rel, "/") {
 				for i := 0; i < len(c); i++ {
-					if !componentByte(c[i]) {
+					if !logbus.NameByte(c[i]) {
 						t.Fatalf("%s rendered %q: byte %q", tm.src, rel, c[i])
 					}
 				}

@@ -194,9 +194,10 @@ func (s *Subscriber) pump() {
 	}
 }
 
-// next makes s.cur a slot with an event left, waiting for one while wait
-// is open; it returns false when wait ended first.
-func (s *Subscriber) next(ctx context.Context) (bool, error) {
+// next makes s.cur a slot with an event left. It waits for one until ctx
+// ends, or not at all when wait is false (ctx is then unused); it returns
+// false when ctx ended, or nothing was ready, first.
+func (s *Subscriber) next(ctx context.Context, wait bool) (bool, error) {
 	select {
 	case <-s.stop:
 		return false, zmtp.ErrClosed
@@ -213,7 +214,7 @@ func (s *Subscriber) next(ctx context.Context) (bool, error) {
 		select {
 		case sl, ok = <-s.ready:
 		default:
-			if ctx == done {
+			if !wait {
 				return false, nil
 			}
 			select {
@@ -245,16 +246,21 @@ func (s *Subscriber) take(sl *slot) {
 // Next returns the next event, waiting until one arrives or ctx ends.
 // After Close it returns zmtp.ErrClosed.
 func (s *Subscriber) Next(ctx context.Context) (Event, error) {
-	ok, err := s.next(ctx)
+	ok, err := s.next(ctx, true)
 	if !ok {
 		if err == nil {
 			err = context.Canceled
 		}
 		return Event{}, err
 	}
+	return s.take1(), nil
+}
+
+// take1 returns the current slot's next event.
+func (s *Subscriber) take1() Event {
 	ev := s.cur.events[s.cur.next]
 	s.cur.next++
-	return ev, nil
+	return ev
 }
 
 // All iterates over events until ctx ends or the subscriber is closed;
@@ -371,18 +377,13 @@ func (s *Subscriber) Buffered() int {
 	return len(s.cur.events) - s.cur.next
 }
 
-// done is an already-finished context: receiving with it never waits.
-var done = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
-
 // TryNext returns the next event if one is already decoded, without
 // waiting: a consumer that batches work uses it to tell when its input
 // has gone idle. A message received but still being decoded is not
 // waited for.
 func (s *Subscriber) TryNext() (Event, bool) {
-	ev, err := s.Next(done)
-	return ev, err == nil
+	if ok, err := s.next(context.Background(), false); !ok || err != nil {
+		return Event{}, false
+	}
+	return s.take1(), true
 }

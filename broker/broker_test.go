@@ -241,9 +241,9 @@ func TestHostileTraffic(t *testing.T) {
 }
 
 func TestUpstream(t *testing.T) {
-	central := startBroker(t, nil)
-	site := startBroker(t, &Config{Upstream: central.ingest(), UpstreamPrefixes: []string{"P"}})
-	dash := newSub(t, central.fanout(), nil)
+	upstream := startBroker(t, nil)
+	site := startBroker(t, &Config{Upstream: upstream.ingest(), UpstreamPrefixes: []string{"P"}})
+	dash := newSub(t, upstream.fanout(), nil)
 	p := newPub(t, site.ingest(), nil)
 	joined(t, p, dash)
 	test := newPub(t, site.ingest(), &publisher.Options{System: logbus.Test})
@@ -251,7 +251,7 @@ func TestUpstream(t *testing.T) {
 	p.Publish(&logbus.Record{Message: "production: goes up"})
 	recs, _ := collect(t, dash, 1, 10*time.Second)
 	if recs[0].Message != "production: goes up" {
-		t.Errorf("central received %q", recs[0].Message)
+		t.Errorf("upstream received %q", recs[0].Message)
 	}
 	waitFor(t, 5*time.Second, "filtered count", func() bool { return site.Stats().Upstream.Filtered >= 1 })
 }

@@ -130,7 +130,7 @@ func TestLevels(t *testing.T) {
 	}
 }
 
-func TestWorkerFrame(t *testing.T) {
+func TestWorkerLine(t *testing.T) {
 	var d Decoder
 	var r logbus.Record
 	shape, err := d.DecodeRecord(topic.JSON, []byte(`{"level":"WARNING","message":"motor hot","context":{"equipment_id":"stage-2","temp":71.5,"run_id":"r9"},"time":"2026-11-22T10:00:00.5Z"}`), &r)

@@ -1,12 +1,10 @@
-// Package codec is the logbus record model and its two wire encodings,
-// JSON and msgpack, plus the readers for what real Python clients send
-// (distlog's LogRecord dictionaries in JSON or pickle, logbook's to_dict
-// JSON).
-//
-// A Record is one log event; a Sample is one performance measurement.
-// Both carry the same envelope: time, host, pid, equipment, run context
-// and the publisher's stream id and sequence number, so a subscriber can
-// tell loss from filtering.
+// Package codec encodes logbus records and samples in their two wire
+// encodings, JSON and msgpack, and decodes every payload a topic can
+// carry: logbus's own schema in either encoding, and, through package
+// dialect, the dictionaries of Python clients (distlog's in JSON or
+// pickle, logbook's) and worker lines. The Decoder parses a JSON or
+// pickle payload once into attributes and then reads it as the shape
+// dialect.Detect names.
 //
 // Encoding appends to a caller's buffer and does not allocate once the
 // buffer has grown; decoding reuses the destination's attribute slice and
@@ -14,6 +12,7 @@
 // was encoded yields an equal value (JSON replaces invalid UTF-8 with
 // U+FFFD, which msgpack carries unchanged).
 //
-// The package is a pure leaf: no sockets, no configuration. The field
-// names of both encodings are documented in docs/wire.md.
+// The package is a pure leaf over the model: no sockets, no
+// configuration. The field names of both encodings are documented in
+// docs/wire.md.
 package codec

@@ -15,7 +15,8 @@
 // Records dropped in the publisher's own queue are not gaps: they are
 // reported by the WARN record and in Stats.
 //
-// Handler adapts a Publisher to log/slog. FrameHandler and Relay are the
-// two halves of the worker pattern: a subprocess writes one JSON frame per
-// line on stderr, its parent relays the frames to the broker.
+// Handler adapts a Publisher to log/slog. WorkerHandler and Relay are the
+// two halves of the worker pattern: a subprocess writes one worker line
+// (a JSON object, dialect.AppendWorkerLine) per record on stderr, its
+// parent relays the lines to the broker.
 package publisher

@@ -33,8 +33,8 @@ func Example() {
 
 func ExampleNewWorkerHandler() {
 	// In a worker subprocess whose stdout carries its own protocol:
-	// log to stderr as JSON frames for the parent to relay. (stdout here
-	// only so the example can show the frame.)
+	// log to stderr as worker lines for the parent to relay. (stdout here
+	// only so the example can show the line.)
 	h := publisher.NewWorkerHandler(os.Stdout, nil)
 	// slog.New(h).Warn("motor hot", ...) stamps the time; a zero time is
 	// left out, which keeps this example's output fixed.

@@ -28,9 +28,9 @@ const MaxRelayLine = 64 << 10
 // publishes one record per line, until EOF, a read error or ctx's end
 // (which is noticed between lines: close r to stop a blocked read).
 //
-// Each line may be a worker frame ({"level","message","context"}, see
-// FrameHandler), a logbook record as logbook's to_dict writes it, a logbus
-// record, or any JSON object; the frame's context is merged into the
+// Each line may be a worker line ({"level","message","context"}, see
+// WorkerHandler), a logbook record as logbook's to_dict writes it, a
+// logbus record, or any JSON object; the worker line's context is merged into the
 // record. A line that is not a JSON object becomes an INFO record with
 // the line as its message: nothing is lost. Invalid UTF-8 becomes U+FFFD.
 // A last line without a newline (a child that died mid-line) is still

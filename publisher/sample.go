@@ -8,10 +8,10 @@ import (
 	"github.com/logbus/logbus"
 )
 
-// Sample publishes one performance measurement under the performance
-// topic, so dashboards can subscribe to samples alone. The context's Run
-// supplies the equipment; attrs add detail (an "equipment" attribute
-// overrides the run's). It never waits and reports false when the sample
+// Sample publishes one performance sample under a sample topic (kind
+// 'P'), so dashboards can subscribe to samples alone. The context's
+// equipment and run (WithEquipment, WithRun) fill its envelope; attrs add
+// detail (an "equipment" attribute overrides the context's). It never waits and reports false when the sample
 // was dropped.
 func (p *Publisher) Sample(ctx context.Context, name string, value float64, unit string, attrs ...slog.Attr) bool {
 	s := logbus.Sample{Name: name, Value: value, Unit: unit}

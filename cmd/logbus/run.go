@@ -25,7 +25,7 @@ import (
 type runConfig struct {
 	Endpoint     string        // broker ingest; default publisher.DefaultEndpoint
 	System       string        // T, S or P; default P
-	Equipment    string        // equipment of every record unless a frame names its own
+	Equipment    string        // equipment of every record unless a worker line names its own
 	Name         string        // child name attribute; default the command's base name
 	Tee          bool          // also copy the child's stderr to ours; default true
 	CloseTimeout time.Duration // how long to keep sending after the child exits; default 5s
@@ -45,7 +45,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Bool("tee", true, "also copy the child's stderr to this process's stderr")
 	fs.Duration("close-timeout", 5*time.Second, "how long to keep sending queued records after the child exits")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: logbus run [flags] -- CMD [ARGS...]\n\nRuns CMD with stdin and stdout passed through; each line CMD writes on\nstderr (a JSON frame or plain text) is published as a record. Exits with\nCMD's status; SIGINT and SIGTERM are forwarded to CMD.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: logbus run [flags] -- CMD [ARGS...]\n\nRuns CMD with stdin and stdout passed through; each line CMD writes on\nstderr (a worker line or plain text) is published as a record. Exits with\nCMD's status; SIGINT and SIGTERM are forwarded to CMD.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

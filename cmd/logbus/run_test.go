@@ -98,7 +98,7 @@ func TestRunRelaysAndExits(t *testing.T) {
 	}
 	r1, r2 := recvRecord(t, pull), recvRecord(t, pull)
 	if r1.Level != logbus.LevelWarn || r1.Message != "motor hot" || r1.Equipment != "stage-2" {
-		t.Errorf("frame record: %+v", r1)
+		t.Errorf("worker line record: %+v", r1)
 	}
 	if r2.Level != logbus.LevelInfo || r2.Message != "a plain line from a library" {
 		t.Errorf("plain record: %+v", r2)

@@ -105,31 +105,6 @@ func TestIllTypedFieldsKept(t *testing.T) {
 	}
 }
 
-func TestLevels(t *testing.T) {
-	for _, c := range []struct {
-		py   int64
-		want logbus.Level
-	}{{10, logbus.LevelDebug}, {20, logbus.LevelInfo}, {30, logbus.LevelWarn}, {40, logbus.LevelError}, {50, logbus.LevelCritical}, {25, logbus.LevelInfo + 2}, {5, logbus.LevelDebug - 2}} {
-		if got := dialect.LevelFromPython(c.py); got != c.want {
-			t.Errorf("dialect.LevelFromPython(%d) = %v want %v", c.py, got, c.want)
-		}
-	}
-	for _, name := range []string{"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRITICAL", "ERROR+2", "TRACE+3", "TRACE-9", "INFO+1", "CRITICAL+40"} {
-		l, ok := logbus.ParseLevel(name)
-		if !ok || l.String() != name {
-			t.Errorf("logbus.ParseLevel(%q) = %v %v", name, l, ok)
-		}
-	}
-	for alias, want := range map[string]logbus.Level{"warning": logbus.LevelWarn, "fatal": logbus.LevelCritical, "Err": logbus.LevelError, "DEBUG-1": logbus.LevelDebug - 1} {
-		if l, ok := logbus.ParseLevel(alias); !ok || l != want {
-			t.Errorf("logbus.ParseLevel(%q) = %v %v, want %v", alias, l, ok, want)
-		}
-	}
-	if _, ok := logbus.ParseLevel("LOUD"); ok {
-		t.Error("LOUD parsed")
-	}
-}
-
 func TestWorkerLine(t *testing.T) {
 	var d Decoder
 	var r logbus.Record

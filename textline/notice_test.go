@@ -1,0 +1,43 @@
+package textline
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus"
+)
+
+// TestNotices: each notice reads the same wherever it is written: the
+// text line (with and without a time) and the record JSON outputs carry.
+func TestNotices(t *testing.T) {
+	at := time.Date(2026, 11, 22, 10, 0, 0, 123456789, time.UTC)
+	gap := logbus.Gap{Stream: 0xa1, Topic: "PLM/scope-3/", Host: "lab-7", PID: 41, Missing: 5, After: 1200}
+	for _, c := range []struct {
+		n     Notice
+		text  string
+		event string
+	}{
+		{GapNotice(gap), "GAP stream=00000000000000a1 topic=PLM/scope-3/ host=lab-7 pid=41 missing=5 after=1200", "gap"},
+		{DecodeErrorNotice("PLM", errors.New("codec: malformed msgpack")), "DECODE-ERROR topic=PLM codec: malformed msgpack", "decode_error"},
+		{RefusedNotice("sample", errors.New("bad path")), "REFUSED sample: bad path", "refused"},
+		{DestinationErrorNotice("scope-3/lab 7.log", 12, errors.New("no space left on device")),
+			`DESTINATION-ERROR path="scope-3/lab 7.log" records=12 err="no space left on device"`, "destination_error"},
+		{DestinationFailingNotice("scope-3/lab-7.log", errors.New("permission denied")),
+			`DESTINATION-FAILING path="scope-3/lab-7.log" err=permission denied`, "destination_failing"},
+	} {
+		if got := string(AppendNotice(nil, at, &c.n)); got != "2026-11-22T10:00:00.123Z "+c.text+"\n" {
+			t.Errorf("text line %q, want %q", got, c.text)
+		}
+		if got := string(AppendNotice(nil, time.Time{}, &c.n)); got != c.text+"\n" {
+			t.Errorf("untimed line %q", got)
+		}
+		r := c.n.Record("logbus.test", at)
+		if r.Message != c.text || r.Level != logbus.LevelWarn || r.Logger != "logbus.test" || !r.Time.Equal(at) {
+			t.Errorf("record %+v", r)
+		}
+		if v, ok := r.Attr("event"); !ok || v.Str() != c.event || r.Attrs[0].Key != "event" {
+			t.Errorf("%s: event attribute %v, want %q first", c.n.Event, v, c.event)
+		}
+	}
+}

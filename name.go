@@ -9,7 +9,7 @@ import (
 // topic suffix or a file path.
 const MaxNameLen = 128
 
-// ErrName: a string is not a valid name (see ValidName).
+// ErrName is wrapped by CheckName: a string is not a valid name.
 var ErrName = errors.New("logbus: invalid name")
 
 // ValidName reports whether s may name equipment or a host where it

@@ -17,8 +17,8 @@ import (
 // bytes) are mapped to Go values; any other object becomes a group
 // describing it ({"$class": "module.Name", ...}).
 
-// ErrNotDict: a pickle payload was read but holds something other than
-// a dictionary, so it cannot be a record.
+// ErrNotDict is wrapped by ReadPickle when the payload was read but
+// holds something other than a dictionary, so it cannot be a record.
 var ErrNotDict = errors.New("dialect: pickle is not a dict")
 
 // ReadPickle reads a pickle payload (protocols 0 to 5) holding a

@@ -55,7 +55,7 @@ type Handler struct {
 	b    builder
 }
 
-// builder turns slog records into codec records; WithAttrs and WithGroup
+// builder turns slog records into logbus records; WithAttrs and WithGroup
 // do their conversion once, into the template.
 type builder struct {
 	tmpl   logbus.Record // envelope and attributes from WithAttrs

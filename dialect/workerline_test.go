@@ -66,3 +66,29 @@ func TestDetect(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerLineLeavesRecord: writing a line never touches the record,
+// not even the spare capacity of its attribute slice, which a caller may
+// share (a handler's template).
+func TestWorkerLineLeavesRecord(t *testing.T) {
+	backing := []logbus.Attr{{Key: "a", Value: logbus.IntValue(1)}, {Key: "spare", Value: logbus.IntValue(2)}}
+	r := logbus.Record{Envelope: logbus.Envelope{Equipment: "stage-2", Run: logbus.Run{ID: "r1"}}, Message: "m", Attrs: backing[:1]}
+	line := string(AppendWorkerLine(nil, &r))
+	if backing[1].Key != "spare" || len(r.Attrs) != 1 {
+		t.Errorf("the record's spare capacity was written: %+v", backing)
+	}
+	if want := `{"level":"INFO","message":"m","context":{"a":1,"equipment":"stage-2","run_id":"r1"}}` + "\n"; line != want {
+		t.Errorf("line %q, want %q", line, want)
+	}
+	// A lone attribute whose key is a tag stays a group on the way back.
+	r = logbus.Record{Message: "m", Attrs: []logbus.Attr{{Key: "$time", Value: logbus.StringValue("x")}}}
+	v, err := jsonvalue.Parse(AppendWorkerLine(nil, &r), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out logbus.Record
+	Read(WorkerLine, v.Group(), &out)
+	if !logbus.AttrsEqual(out.Attrs, r.Attrs) {
+		t.Errorf("attrs %+v, want %+v", out.Attrs, r.Attrs)
+	}
+}

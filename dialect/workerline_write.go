@@ -32,18 +32,40 @@ func AppendWorkerLine(dst []byte, r *logbus.Record) []byte {
 		dst = append(dst, `,"logger":`...)
 		dst = jsonvalue.AppendString(dst, r.Logger)
 	}
-	ctxAttrs := r.Attrs
-	for _, f := range [...]struct{ k, v string }{
+	extras := [...]struct{ k, v string }{
 		{"equipment", r.Equipment}, {"project_short_id", r.Run.Project},
 		{"run_kind", r.Run.Kind}, {"run_id", r.Run.ID},
-	} {
+	}
+	n := 0
+	for _, f := range extras {
 		if f.v != "" {
-			ctxAttrs = append(ctxAttrs, logbus.Attr{Key: f.k, Value: logbus.StringValue(f.v)})
+			n++
 		}
 	}
-	if len(ctxAttrs) > 0 {
+	switch {
+	case n == 0 && len(r.Attrs) > 0:
 		dst = append(dst, `,"context":`...)
-		dst = jsonvalue.AppendValue(dst, logbus.GroupValue(ctxAttrs...))
+		dst = jsonvalue.AppendValue(dst, logbus.GroupValue(r.Attrs...))
+	case n > 0:
+		// The envelope's fields follow the attributes in the same object,
+		// written in place: r's attribute slice is not appended to.
+		dst = append(dst, `,"context":`...)
+		dst = jsonvalue.AppendObject(dst, r.Attrs)
+		dst = dst[:len(dst)-1] // reopen it
+		sep := len(r.Attrs) > 0
+		for _, f := range extras {
+			if f.v == "" {
+				continue
+			}
+			if sep {
+				dst = append(dst, ',')
+			}
+			sep = true
+			dst = jsonvalue.AppendString(dst, f.k)
+			dst = append(dst, ':')
+			dst = jsonvalue.AppendString(dst, f.v)
+		}
+		dst = append(dst, '}')
 	}
 	return append(dst, '}', '\n')
 }

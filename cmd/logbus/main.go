@@ -1,6 +1,8 @@
 // Command logbus is the logbus command line: it starts a broker and a
 // file sink in one process (up), runs programs with their stderr relayed
-// to the broker (run), follows the broker's fan-out (tail) and prints its
+// to the broker (run), follows the broker's fan-out (tail), publishes one
+// record (send), simulates instruments (demo), measures the whole path
+// (bench), runs either daemon alone (broker, filesink) and prints its
 // version (version).
 package main
 

@@ -140,8 +140,13 @@ func appendTextAttrs(dst []byte, attrs []logbus.Attr) []byte {
 // prefix; the path lives on the caller's stack, so nesting costs no
 // allocation.
 func appendTextAttrsIn(dst []byte, path []string, attrs []logbus.Attr) []byte {
-	for _, a := range attrs {
-		if a.Value.Kind() == logbus.KindGroup {
+	// Attributes are reached through a pointer and their kind read once:
+	// a Value is too large to live in registers, so each copy of one (a
+	// range variable, a method's receiver) costs a trip through memory.
+	for i := range attrs {
+		a := &attrs[i]
+		kind := a.Value.Kind()
+		if kind == logbus.KindGroup {
 			if a.Key == "" { // an unnamed group is inlined, as slog does
 				dst = appendTextAttrsIn(dst, path, a.Value.Group())
 			} else {
@@ -152,7 +157,7 @@ func appendTextAttrsIn(dst []byte, path []string, attrs []logbus.Attr) []byte {
 		dst = append(dst, ' ')
 		dst = appendTextKey(dst, path, a.Key)
 		dst = append(dst, '=')
-		switch a.Value.Kind() {
+		switch kind {
 		case logbus.KindString:
 			dst = appendTextString(dst, a.Value.Str())
 		case logbus.KindInt, logbus.KindUint, logbus.KindFloat, logbus.KindBool, logbus.KindNull, logbus.KindBigInt:

@@ -15,9 +15,11 @@ import (
 // the values JSON lacks as tagged one-key objects, groups as objects
 // keeping their order, lists as arrays. Nesting beyond logbus.MaxDepth is
 // written as null.
-func AppendValue(dst []byte, v logbus.Value) []byte { return appendValue(dst, v, 0) }
+func AppendValue(dst []byte, v logbus.Value) []byte { return appendValue(dst, &v, 0) }
 
-func appendValue(dst []byte, v logbus.Value, depth int) []byte {
+// appendValue takes v by pointer: a Value is too large for registers, and
+// reading a just-spilled copy for each accessor stalls store forwarding.
+func appendValue(dst []byte, v *logbus.Value, depth int) []byte {
 	switch v.Kind() {
 	case logbus.KindNull:
 		return append(dst, "null"...)
@@ -63,7 +65,8 @@ func appendValue(dst []byte, v logbus.Value, depth int) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendValue(dst, v.Index(i), depth+1)
+			e := v.Index(i)
+			dst = appendValue(dst, &e, depth+1)
 		}
 		return append(dst, ']')
 	case logbus.KindGroup:
@@ -87,13 +90,13 @@ func AppendObject(dst []byte, attrs []logbus.Attr) []byte { return appendObject(
 
 func appendObject(dst []byte, attrs []logbus.Attr, depth int) []byte {
 	dst = append(dst, '{')
-	for i, a := range attrs {
+	for i := range attrs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = AppendString(dst, a.Key)
+		dst = AppendString(dst, attrs[i].Key)
 		dst = append(dst, ':')
-		dst = appendValue(dst, a.Value, depth+1)
+		dst = appendValue(dst, &attrs[i].Value, depth+1)
 	}
 	return append(dst, '}')
 }

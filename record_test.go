@@ -1,6 +1,9 @@
 package logbus
 
-import "testing"
+import (
+	"math/big"
+	"testing"
+)
 
 // TestTakeAttr: the lab wizard's names fill the envelope when their value
 // is a string or an integer; anything else stays an attribute.
@@ -47,4 +50,38 @@ func TestValueEqual(t *testing.T) {
 func negZero() float64 {
 	z := 0.0
 	return -z
+}
+
+// TestIntegerValue: any decimal integer reads as the one kind that holds
+// it, the same value big.Int reads.
+func TestIntegerValue(t *testing.T) {
+	for _, s := range []string{"0", "-0", "007", "-12", "9223372036854775807", "-9223372036854775808",
+		"9223372036854775808", "18446744073709551615", "18446744073709551616", "-9223372036854775809",
+		"000000000000000000000000000018446744073709551616", "-0000123456789012345678901234567890"} {
+		b, _ := new(big.Int).SetString(s, 10)
+		got, ok := IntegerValue(s)
+		if want := BigIntValue(b); !ok || !got.Equal(want) {
+			t.Errorf("IntegerValue(%q) = %v (%v) %v, want %v (%v)", s, got, got.Kind(), ok, want, want.Kind())
+		}
+	}
+	for _, bad := range []string{"", "-", "+1", "1.5", "1e3", "12a", " 1", "--1"} {
+		if v, ok := IntegerValue(bad); ok {
+			t.Errorf("IntegerValue(%q) = %v", bad, v)
+		}
+	}
+}
+
+func TestAsInt64(t *testing.T) {
+	for _, c := range []struct {
+		v    Value
+		want int64
+		ok   bool
+	}{
+		{IntValue(-3), -3, true}, {FloatValue(2.9), 2, true}, {FloatValue(-2.9), -2, true},
+		{FloatValue(1e19), 0, false}, {StringValue("3"), 0, false}, {Uint64Value(1 << 63), 0, false},
+	} {
+		if got, ok := c.v.AsInt64(); got != c.want || ok != c.ok {
+			t.Errorf("%v.AsInt64() = %d %v, want %d %v", c.v, got, ok, c.want, c.ok)
+		}
+	}
 }

@@ -35,7 +35,7 @@ func (k ValueKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
 	}
-	return fmt.Sprintf("ValueKind(%d)", k)
+	return fmt.Sprintf("kind(%d)", k)
 }
 
 // Value is an attribute value: a small tagged union that, unlike
@@ -112,6 +112,44 @@ func BigIntValue(b *big.Int) Value {
 	return Value{kind: KindBigInt, str: b.String()}
 }
 
+// IntegerValue returns the integer written in decimal in s (an optional
+// '-', then digits, any number of them) as the one kind that holds it:
+// Int, Uint above math.MaxInt64, BigInt beyond 64 bits. Its time is
+// linear in len(s), where big.Int's parsing is not, so a hostile payload
+// of a million digits costs no more than its bytes. The second result is
+// false when s is not such a number.
+func IntegerValue(s string) (Value, bool) {
+	digits := s
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if digits == "" {
+		return Value{}, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return Value{}, false
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return IntValue(n), true
+	}
+	if s[0] != '-' {
+		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+			return Uint64Value(n), true
+		}
+	}
+	// Beyond 64 bits: the digits are kept as text, leading zeros cut so
+	// that equal numbers have equal digits.
+	for len(digits) > 1 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	if s[0] == '-' {
+		return Value{kind: KindBigInt, str: "-" + digits}, true
+	}
+	return Value{kind: KindBigInt, str: digits}, true
+}
+
 // ListValue returns a list Value.
 func ListValue(vs ...Value) Value {
 	kids := make([]Attr, len(vs))
@@ -135,6 +173,22 @@ func (v Value) Int64() int64 { return int64(v.num) }
 
 // Uint64 returns the value of a Uint.
 func (v Value) Uint64() uint64 { return v.num }
+
+// AsInt64 reads v as an integer the way Python's int() reads a number:
+// an Int as it is, a Float truncated toward zero when it fits int64.
+// The second result is false for anything else.
+func (v Value) AsInt64() (int64, bool) {
+	switch v.kind {
+	case KindInt:
+		return int64(v.num), true
+	case KindFloat:
+		f := v.Float64()
+		if f >= math.MinInt64 && f < math.MaxInt64 {
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
 
 // Float64 returns the value of a Float.
 func (v Value) Float64() float64 { return math.Float64frombits(v.num) }

@@ -15,5 +15,5 @@
 // a configured topic so subscribers see it like any other record.
 //
 // Optionally everything, or the messages matching some topic prefixes,
-// is forwarded to an upstream broker: site brokers feed an upstream one.
+// is forwarded to an upstream broker: a site broker feeds a lab-wide one.
 package broker

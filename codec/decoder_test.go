@@ -31,6 +31,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"msgpack huge string", [][]byte{[]byte("PLM"), {0x81, 0xdb, 0x7f, 0xff, 0xff, 0xff}}, ErrMsgpack},
 		{"msgpack trailing", [][]byte{[]byte("PLM"), append(append([]byte{}, good...), 0xc0)}, ErrMsgpack},
 		{"pickle garbage", [][]byte{[]byte("PLP"), []byte("\x80\x02garbage")}, ErrPickle},
+		{"pickle not a dict", [][]byte{[]byte("PLP"), []byte("\x80\x02K*.")}, ErrSchema}, // the int 42
+		{"msgpack bad big integer", [][]byte{[]byte("PLM"), {0x81, 0xa1, 'x', 0xc7, 2, 2, '1', 'x'}}, ErrMsgpack},
 		{"deep JSON", [][]byte{[]byte("PLJ"), []byte(`{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "}")}, ErrTooDeep},
 		{"samples in pickle", [][]byte{[]byte("PPP"), []byte("\x80\x02}q\x00.")}, ErrEncoding},
 	}

@@ -12,7 +12,7 @@
 // was encoded yields an equal value (JSON replaces invalid UTF-8 with
 // U+FFFD, which msgpack carries unchanged).
 //
-// The package is a pure leaf over the model: no sockets, no
-// configuration. The field names of both encodings are documented in
+// The package is pure: no sockets, no configuration; it builds on the
+// model, topic and dialect. The field names of both encodings are documented in
 // docs/wire.md.
 package codec

@@ -154,7 +154,7 @@ func setRecordSubField(r *logbus.Record, parent string, f logbus.Attr) {
 	case keyFile:
 		r.Source.File, _ = strOf(f.Value)
 	case keyLine:
-		r.Source.Line, _ = intOf(f.Value)
+		r.Source.Line, _ = f.Value.AsInt64()
 	case keyFunc:
 		r.Source.Function, _ = strOf(f.Value)
 	}
@@ -177,21 +177,6 @@ func setEnvelopeSubField(e *logbus.Envelope, parent string, f logbus.Attr) {
 
 func strOf(v logbus.Value) (string, bool) {
 	return v.Str(), v.Kind() == logbus.KindString
-}
-
-// intOf reads an integer field; a float is truncated as Python's int()
-// would.
-func intOf(v logbus.Value) (int64, bool) {
-	switch v.Kind() {
-	case logbus.KindInt:
-		return v.Int64(), true
-	case logbus.KindFloat:
-		f := v.Float64()
-		if f >= math.MinInt64 && f <= math.MaxInt64 {
-			return int64(f), true
-		}
-	}
-	return 0, false
 }
 
 func clampInt(n int64) int64 {

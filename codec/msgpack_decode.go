@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/big"
 	"time"
 
 	"github.com/logbus/logbus"
@@ -259,8 +258,8 @@ func (m *mpReader) ext(n, start int) (logbus.Value, error) {
 			return logbus.DurationValue(time.Duration(binary.BigEndian.Uint64(d))), nil
 		}
 	case extBigInt:
-		if b, ok := new(big.Int).SetString(string(d), 10); ok {
-			return logbus.BigIntValue(b), nil
+		if v, ok := logbus.IntegerValue(string(d)); ok {
+			return v, nil
 		}
 	}
 	m.i = start

@@ -30,7 +30,7 @@ func readDistlog(attrs []logbus.Attr, r *logbus.Record) {
 				r.Message, haveMessage = v.Str(), true
 			}
 		case "levelno":
-			if n, ok := intOf(v); ok {
+			if n, ok := v.AsInt64(); ok {
 				r.Level, haveLevelno = LevelFromPython(n), true
 			}
 		case "levelname":
@@ -44,11 +44,11 @@ func readDistlog(attrs []logbus.Attr, r *logbus.Record) {
 		case "pathname":
 			r.Source.File = textOf(v)
 		case "lineno":
-			r.Source.Line, _ = intOf(v)
+			r.Source.Line, _ = v.AsInt64()
 		case "funcName":
 			r.Source.Function = textOf(v)
 		case "process":
-			r.PID, _ = intOf(v)
+			r.PID, _ = v.AsInt64()
 		case "exc_text":
 			if v.Kind() != logbus.KindNull {
 				r.Error = textOf(v)

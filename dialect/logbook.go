@@ -32,7 +32,7 @@ func readLogbook(attrs []logbus.Attr, r *logbus.Record) {
 				r.Message, haveMessage = v.Str(), true
 			}
 		case "level":
-			if n, ok := intOf(v); ok {
+			if n, ok := v.AsInt64(); ok {
 				r.Level = LevelFromLogbook(n)
 			} else if l, ok := logbus.ParseLevel(textOf(v)); ok {
 				r.Level = l
@@ -42,11 +42,11 @@ func readLogbook(attrs []logbus.Attr, r *logbus.Record) {
 				r.Time = t
 			}
 		case "process":
-			r.PID, _ = intOf(v)
+			r.PID, _ = v.AsInt64()
 		case "filename":
 			r.Source.File = textOf(v)
 		case "lineno":
-			r.Source.Line, _ = intOf(v)
+			r.Source.Line, _ = v.AsInt64()
 		case "func_name":
 			r.Source.Function = textOf(v)
 		case "formatted_exception":

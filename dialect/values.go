@@ -18,19 +18,6 @@ func textOf(v logbus.Value) string {
 	return v.String()
 }
 
-func intOf(v logbus.Value) (int64, bool) {
-	switch v.Kind() {
-	case logbus.KindInt:
-		return v.Int64(), true
-	case logbus.KindFloat:
-		f := v.Float64()
-		if f >= math.MinInt64 && f <= math.MaxInt64 {
-			return int64(f), true
-		}
-	}
-	return 0, false
-}
-
 // epochTime reads Python's time.time() float, rounded to the microsecond
 // as datetime.fromtimestamp does.
 func epochTime(v logbus.Value) (time.Time, bool) {

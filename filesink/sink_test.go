@@ -2,6 +2,8 @@ package filesink
 
 import (
 	"bufio"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -271,5 +273,37 @@ func TestCentralRotation(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.cfg.Root, "central.log.3")); err == nil {
 		t.Error("more backups than configured")
+	}
+}
+
+// TestJSONNotices: with Format "json" every line of the central log is a
+// JSON record, notices included: a WARN record from logbus.filesink whose
+// message is the notice's text and whose attributes carry the event and
+// its details.
+func TestJSONNotices(t *testing.T) {
+	s := newSink(t, Config{Root: t.TempDir(), Format: "json"})
+	s.Add(subscriber.Event{Kind: subscriber.KindGap, Gap: logbus.Gap{Stream: 1, Topic: "PLM", Host: "lab-7", PID: 3, Missing: 5, After: 9}})
+	s.Add(subscriber.Event{Kind: subscriber.KindDecodeError, Topic: plm, Err: errors.New("codec: malformed msgpack")})
+	s.Flush()
+	lines := readLines(t, filepath.Join(s.cfg.Root, "central.log"))
+	if len(lines) != 2 {
+		t.Fatalf("central log:\n%s", strings.Join(lines, "\n"))
+	}
+	for i, want := range []struct{ event, msg, detail string }{
+		{"gap", "GAP stream=0000000000000001 topic=PLM host=lab-7 pid=3 missing=5 after=9", "missing"},
+		{"decode_error", "DECODE-ERROR topic=PLM codec: malformed msgpack", "error"},
+	} {
+		var m struct {
+			Level  string         `json:"level"`
+			Logger string         `json:"logger"`
+			Msg    string         `json:"msg"`
+			Attrs  map[string]any `json:"attrs"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil {
+			t.Fatalf("line %d is not JSON: %v: %s", i, err, lines[i])
+		}
+		if m.Level != "WARN" || m.Logger != "logbus.filesink" || m.Msg != want.msg || m.Attrs["event"] != want.event || m.Attrs[want.detail] == nil {
+			t.Errorf("line %d: %s", i, lines[i])
+		}
 	}
 }

@@ -47,8 +47,8 @@ type HandlerOptions struct {
 
 // Handler is a slog.Handler that publishes records. Attributes named
 // equipment (or equipment_id), project_short_id, run_kind and run_id at
-// the top level fill the record's own fields, as does a Run in the
-// context (see WithRun).
+// the top level fill the record's own fields, as do the context's
+// equipment and run (see WithEquipment and WithRun).
 type Handler struct {
 	p    *Publisher
 	opts HandlerOptions

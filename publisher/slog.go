@@ -57,7 +57,7 @@ func appendSlogAttr(attrs []logbus.Attr, a slog.Attr) []logbus.Attr {
 		k = a.Value.Kind()
 	}
 	if a.Key == "" && k == slog.KindAny && a.Value.Any() == nil {
-		return attrs // the empty logbus.Attr
+		return attrs // the empty slog.Attr
 	}
 	if k == slog.KindGroup {
 		g := a.Value.Group()

@@ -66,10 +66,12 @@ func (p *Positions) Advance(stream uint64, topicFrame []byte, seq uint64) (last 
 }
 
 // Seed starts tracking ps (up to the bound) as if their numbers had just
-// been seen; a stream given twice keeps the higher number, and zero
-// streams or numbers are skipped.
+// been seen, in order: each takes its own turn of the clock, so a full
+// table of seeded streams still forgets only half of them. A stream given
+// twice keeps the higher number; zero streams or numbers are skipped.
 func (p *Positions) Seed(ps []Position) {
 	for _, q := range ps {
+		p.tick++
 		if q.Stream == 0 || q.Seq == 0 {
 			continue
 		}

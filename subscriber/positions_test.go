@@ -54,3 +54,25 @@ func TestPositionsBounded(t *testing.T) {
 		t.Errorf("Seed went past the bound: %d", p.Len())
 	}
 }
+
+// TestPositionsSeededEvict: a table filled by Seed (a file sink restarted
+// with a full positions file) forgets about half of it for a new stream,
+// not all of it.
+func TestPositionsSeededEvict(t *testing.T) {
+	p := NewPositions(1000)
+	ps := make([]Position, 1000)
+	for i := range ps {
+		ps[i] = Position{Stream: uint64(i + 1), Topic: "PLM", Seq: 5}
+	}
+	p.Seed(ps)
+	if p.Len() != 1000 {
+		t.Fatalf("seeded %d", p.Len())
+	}
+	p.Advance(5000, []byte("PLM"), 1)
+	if n := p.Len(); n < 450 || n > 551 {
+		t.Errorf("%d streams left after one eviction of 1000 seeded, want about half", n)
+	}
+	if _, known := p.Advance(1000, []byte("PLM"), 6); !known {
+		t.Error("the stream seeded last was forgotten first")
+	}
+}

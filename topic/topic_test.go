@@ -208,7 +208,7 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func TestValidEquipmentAgreesAndDoesNotAllocate(t *testing.T) {
+func TestCheckEquipmentAgreesWithValidName(t *testing.T) {
 	for _, id := range []string{"", ".", "..", "scope-3", "a/b", "é", strings.Repeat("x", 128), strings.Repeat("x", 129), "A.b_c-9"} {
 		if got, want := logbus.ValidName(id), checkEquipment(id) == nil; got != want {
 			t.Errorf("logbus.ValidName(%q) = %v, checkEquipment says %v", id, got, want)
@@ -216,6 +216,6 @@ func TestValidEquipmentAgreesAndDoesNotAllocate(t *testing.T) {
 	}
 	var ok bool
 	if n := testing.AllocsPerRun(100, func() { ok = logbus.ValidName("") || logbus.ValidName("scope-3") }); n != 0 || !ok {
-		t.Errorf("ValidEquipment allocates %v times", n)
+		t.Errorf("ValidName allocates %v times", n)
 	}
 }

@@ -3,7 +3,6 @@ package jsonvalue
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -245,27 +244,13 @@ func (p *parser) number() (logbus.Value, error) {
 		}
 		return logbus.FloatValue(f), nil // out of range: ±Inf or 0, as Python reads it
 	}
-	return parseInteger(text), nil
+	v, _ := logbus.IntegerValue(string(text)) // digits checked above
+	return v, nil
 }
 
 func isRangeErr(err error) bool {
 	ne, ok := err.(*strconv.NumError)
 	return ok && ne.Err == strconv.ErrRange
-}
-
-// parseInteger reads decimal digits with an optional '-' into the
-// smallest integer kind that holds them.
-func parseInteger(text []byte) logbus.Value {
-	if n, err := strconv.ParseInt(string(text), 10, 64); err == nil {
-		return logbus.IntValue(n)
-	}
-	if text[0] != '-' {
-		if n, err := strconv.ParseUint(string(text), 10, 64); err == nil {
-			return logbus.Uint64Value(n)
-		}
-	}
-	b, _ := new(big.Int).SetString(string(text), 10) // digits checked by the caller
-	return logbus.BigIntValue(b)
 }
 
 // string reads a JSON string starting at its quote. Keys are interned.

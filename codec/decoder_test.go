@@ -87,6 +87,30 @@ func TestDecodeReusesMessage(t *testing.T) {
 	}
 }
 
+// TestDecodeJSONAllocs pins what decoding JSON allocates today (the
+// typical record: 32; what distlog sends: 21), so that a change cannot
+// add to it unnoticed; a faster decoder lowers the bounds.
+func TestDecodeJSONAllocs(t *testing.T) {
+	r := testsupport.TypicalRecord()
+	logbusJSON := AppendRecordJSON(nil, &r)
+	distlog := []byte(`{"name": "root", "msg": "hello %s #%d", "args": null, "levelname": "INFO", "levelno": 20, "pathname": "/opt/lab/send.py", "filename": "send.py", "module": "send", "exc_info": null, "exc_text": null, "stack_info": null, "lineno": 61, "funcName": "run", "created": 1795343867.479808, "msecs": 479.0, "relativeCreated": 591.7487144470215, "thread": 139911978836032, "threadName": "MainThread", "processName": "MainProcess", "process": 11861, "context": null, "message": "hello world #42", "asctime": "2026-11-22 10:37:47,479", "hostname": "vm", "equipment_id": "scope-3"}`)
+	for _, c := range []struct {
+		name    string
+		payload []byte
+		max     float64
+	}{{"logbus JSON", logbusJSON, 32}, {"distlog", distlog, 21}} {
+		var d Decoder
+		var got logbus.Record
+		if n := testing.AllocsPerRun(100, func() {
+			if _, err := d.DecodeRecord(topic.JSON, c.payload, &got); err != nil {
+				t.Fatal(err)
+			}
+		}); n > c.max {
+			t.Errorf("%s: %v allocations, want at most %v", c.name, n, c.max)
+		}
+	}
+}
+
 // TestIllTypedFieldsKept: a field of the wrong type is kept as an
 // attribute, not dropped, and does not fail the record.
 func TestIllTypedFieldsKept(t *testing.T) {

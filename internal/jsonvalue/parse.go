@@ -244,6 +244,16 @@ func (p *parser) number() (logbus.Value, error) {
 		}
 		return logbus.FloatValue(f), nil // out of range: ±Inf or 0, as Python reads it
 	}
+	// The common case first: strconv does not keep its argument, so the
+	// conversion costs no allocation; IntegerValue may keep the digits.
+	if n, err := strconv.ParseInt(string(text), 10, 64); err == nil {
+		return logbus.IntValue(n), nil
+	}
+	if text[0] != '-' {
+		if n, err := strconv.ParseUint(string(text), 10, 64); err == nil {
+			return logbus.Uint64Value(n), nil
+		}
+	}
 	v, _ := logbus.IntegerValue(string(text)) // digits checked above
 	return v, nil
 }

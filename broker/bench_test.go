@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -111,14 +110,6 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 			b.ReportMetric(float64(cpuTime()-cpu0)/float64(total), "cpu-ns/record")
 		})
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkStalledDashboard: one dashboard never reads while 200k

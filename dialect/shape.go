@@ -32,8 +32,8 @@ func (s Shape) String() string {
 // "message" a worker line; anything else is a Dict.
 func Detect(attrs []logbus.Attr) Shape {
 	var msg, levelno, created, channel, level, message bool
-	for _, a := range attrs {
-		switch a.Key {
+	for i := range attrs {
+		switch attrs[i].Key {
 		case "logbus":
 			return Logbus
 		case "msg":

@@ -43,12 +43,12 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 			if err := sub.Subscribe(nil); err != nil {
 				b.Fatal(err)
 			}
-			if err := sub.Connect("tcp://" + br.ArchiveAddr().String()); err != nil {
+			if err := sub.Connect(br.Endpoints().Archive); err != nil {
 				b.Fatal(err)
 			}
 			pubs := make([]*publisher.Publisher, n)
 			for i := range pubs {
-				if pubs[i], err = publisher.New("tcp://"+br.IngestAddr().String(), &publisher.Options{QueueRecords: 100000}); err != nil {
+				if pubs[i], err = publisher.New(br.Endpoints().Ingest, &publisher.Options{QueueRecords: 100000}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -130,13 +130,13 @@ func BenchmarkStalledDashboard(b *testing.B) {
 		if err := stalled.Subscribe(nil); err != nil {
 			b.Fatal(err)
 		}
-		if err := stalled.Connect("tcp://" + br.FanoutAddr().String()); err != nil {
+		if err := stalled.Connect(br.Endpoints().Fanout); err != nil {
 			b.Fatal(err)
 		}
 		for len(br.Stats().Fanout.Peers) == 0 {
 			time.Sleep(time.Millisecond)
 		}
-		p, err := publisher.New("tcp://"+br.IngestAddr().String(), &publisher.Options{QueueRecords: 200000, Batch: 1})
+		p, err := publisher.New(br.Endpoints().Ingest, &publisher.Options{QueueRecords: 200000, Batch: 1})
 		if err != nil {
 			b.Fatal(err)
 		}

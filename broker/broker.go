@@ -128,6 +128,32 @@ func bound(t zmtp.Type, o *zmtp.Options, ep string) (*zmtp.Socket, error) {
 	return s, nil
 }
 
+// Endpoints are where a broker listens, as the strings peers connect to:
+// tcp with the port resolved (so a configured port 0 shows the real
+// one), ipc and inproc as bound.
+type Endpoints struct {
+	Ingest  string // publishers connect here
+	Fanout  string // dashboards and tail subscribe here
+	Archive string // file sinks subscribe here; "" when the archive is disabled
+}
+
+// Endpoints returns the endpoints the broker's sockets are bound to.
+// They come from the sockets, never rebuilt from an address, so they are
+// right for every transport.
+func (b *Broker) Endpoints() Endpoints {
+	first := func(s *zmtp.Socket) string {
+		if eps := s.Endpoints(); len(eps) > 0 {
+			return eps[0]
+		}
+		return ""
+	}
+	e := Endpoints{Ingest: first(b.ingest), Fanout: first(b.fanout)}
+	if b.archive != nil {
+		e.Archive = first(b.archive)
+	}
+	return e
+}
+
 // IngestAddr returns the ingest's bound address (useful with port 0).
 func (b *Broker) IngestAddr() net.Addr { return b.ingest.Addr() }
 

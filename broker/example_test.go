@@ -22,11 +22,11 @@ func Example() {
 	go func() { done <- b.Run(ctx) }()
 
 	// A file sink would read the archive: no drops, back-pressure instead.
-	sub, err := subscriber.Dial(ctx, "tcp://"+b.ArchiveAddr().String(), nil)
+	sub, err := subscriber.Dial(ctx, b.Endpoints().Archive, nil)
 	if err != nil {
 		panic(err)
 	}
-	pub, err := publisher.New("tcp://"+b.IngestAddr().String(), nil)
+	pub, err := publisher.New(b.Endpoints().Ingest, nil)
 	if err != nil {
 		panic(err)
 	}

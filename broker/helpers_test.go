@@ -73,9 +73,9 @@ func (r *running) stop(t *testing.T) {
 	})
 }
 
-func (r *running) ingest() string    { return "tcp://" + r.IngestAddr().String() }
-func (r *running) fanout() string    { return "tcp://" + r.FanoutAddr().String() }
-func (r *running) archiveEP() string { return "tcp://" + r.ArchiveAddr().String() }
+func (r *running) ingest() string    { return r.Endpoints().Ingest }
+func (r *running) fanout() string    { return r.Endpoints().Fanout }
+func (r *running) archiveEP() string { return r.Endpoints().Archive }
 
 func newPub(t *testing.T, ep string, opts *publisher.Options) *publisher.Publisher {
 	t.Helper()

@@ -45,7 +45,7 @@ func BenchmarkHandle(b *testing.B) {
 			for sink.RecvInto(context.Background(), &m) == nil {
 			}
 		}()
-		p, err := New("tcp://"+sink.Addr().String(), nil)
+		p, err := New(sink.Endpoints()[0], nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -49,7 +49,7 @@ func startPull(t *testing.T, endpoint string) (*pull, string) {
 			t.Error(err)
 		}
 	})
-	return &pull{t: t, sock: s}, "tcp://" + s.Addr().String()
+	return &pull{t: t, sock: s}, s.Endpoints()[0]
 }
 
 // next receives one message and decodes it, failing the test after d.

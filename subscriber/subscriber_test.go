@@ -33,7 +33,7 @@ func pubStandIn(t *testing.T) (*zmtp.Socket, string) {
 			t.Error(err)
 		}
 	})
-	return s, "tcp://" + s.Addr().String()
+	return s, s.Endpoints()[0]
 }
 
 func record(stream, seq uint64, level logbus.Level, equipment, msg string) []byte {

@@ -98,7 +98,7 @@ func start(t *testing.T) *env {
 		}
 	})
 	e := &env{b: b, root: t.TempDir(), logs: new(bytes.Buffer)}
-	e.cmd = exec.Command(sinkBinary(t), "--connect", "tcp://"+b.ArchiveAddr().String(), "--root", e.root, "--http", "127.0.0.1:0", "--log-level", "debug")
+	e.cmd = exec.Command(sinkBinary(t), "--connect", b.Endpoints().Archive, "--root", e.root, "--http", "127.0.0.1:0", "--log-level", "debug")
 	stderr, err := e.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func start(t *testing.T) *env {
 		for sc.Scan() {
 		}
 	}()
-	e.pub, err = publisher.New("tcp://"+b.IngestAddr().String(), nil)
+	e.pub, err = publisher.New(b.Endpoints().Ingest, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func startPull(t *testing.T) (*zmtp.Socket, string) {
 			t.Error(err)
 		}
 	})
-	return s, "tcp://" + s.Addr().String()
+	return s, s.Endpoints()[0]
 }
 
 func recvRecord(t *testing.T, s *zmtp.Socket) logbus.Record {

@@ -50,7 +50,7 @@ func runTail(t *testing.T, args []string, msgs [][][]byte, want int) string {
 	var out, errb lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- tailCommand(append([]string{"--connect", "tcp://" + pub.Addr().String(), "--timeout", "20s"}, args...), &out, &errb)
+		done <- tailCommand(append([]string{"--connect", pub.Endpoints()[0], "--timeout", "20s"}, args...), &out, &errb)
 	}()
 	ctx := context.Background()
 	probe := logbus.Record{Level: logbus.LevelDebug, Message: "probe"}

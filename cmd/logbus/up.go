@@ -89,8 +89,8 @@ func up(ctx context.Context, bcfg broker.Config, bhttp string, scfg filesink.Con
 		}
 		return cli.Join(code, b.Close(), log)
 	}
-	archive := "tcp://" + b.ArchiveAddr().String()
-	sub, err := subscriber.Dial(ctx, archive, &subscriber.Options{Resume: sink.Positions(), QueueMessages: cli.SinkReadAhead})
+	eps := b.Endpoints()
+	sub, err := subscriber.Dial(ctx, eps.Archive, &subscriber.Options{Resume: sink.Positions(), QueueMessages: cli.SinkReadAhead})
 	if err != nil {
 		log.Error("cannot start the file sink", "err", err)
 		return cli.Join(cli.Join(cli.ExitFailure, sink.Close(), log), b.Close(), log)
@@ -109,7 +109,6 @@ func up(ctx context.Context, bcfg broker.Config, bhttp string, scfg filesink.Con
 	stopHUP := cli.OnReopen(sink.Reopen)
 	defer stopHUP()
 
-	ingest, fanout := "tcp://"+b.IngestAddr().String(), "tcp://"+b.FanoutAddr().String()
 	fmt.Fprintf(stdout, `logbus is up
   publishers connect to  %s
   dashboards subscribe   %s   (lossy fan-out)
@@ -119,7 +118,7 @@ func up(ctx context.Context, bcfg broker.Config, bhttp string, scfg filesink.Con
   file sink metrics      %s/metrics
 follow everything with:  go run ./cmd/logbus tail --connect %s
 stop with Ctrl-C
-`, ingest, fanout, archive, scfg.Root, scfg.Central, bweb.Addr(), sweb.Addr(), fanout)
+`, eps.Ingest, eps.Fanout, eps.Archive, scfg.Root, scfg.Central, bweb.Addr(), sweb.Addr(), eps.Fanout)
 
 	brokerCtx, stopBroker := context.WithCancel(context.Background())
 	sinkCtx, stopSink := context.WithCancel(context.Background())
@@ -131,7 +130,7 @@ stop with Ctrl-C
 		demoDone = make(chan struct{})
 		go func() {
 			defer close(demoDone)
-			runDemo(ctx, ingest, log)
+			runDemo(ctx, eps.Ingest, log)
 		}()
 	}
 

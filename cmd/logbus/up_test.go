@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/filesink"
+	"github.com/logbus/logbus/publisher"
 )
 
 // TestUpDemo: broker, file sink and simulated instruments in one
@@ -71,5 +73,60 @@ func TestUpUsage(t *testing.T) {
 		if code := dispatch(append([]string{"up"}, args...), &out, &errb); code != 2 || errb.Len() == 0 {
 			t.Errorf("up %q: exit %d %q", args, code, errb.String())
 		}
+	}
+}
+
+// TestUpIPC: logbus up with ipc ingest, fan-out and archive (endpoints
+// taken from the sockets, not rebuilt as tcp) writes what a publisher
+// sends into the files, and its banner names the ipc endpoints.
+func TestUpIPC(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("ipc:// is Unix domain sockets")
+	}
+	root, sockets := t.TempDir(), t.TempDir()
+	ep := func(name string) string { return "ipc://" + filepath.Join(sockets, name) }
+	ctx, cancel := context.WithCancel(context.Background())
+	var out lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- up(ctx,
+			broker.Config{Ingest: ep("in"), Fanout: ep("out"), Archive: ep("arc"), DrainTimeout: 2 * time.Second},
+			"127.0.0.1:0", filesink.Config{Root: root}, "127.0.0.1:0", false, &out, slog.New(slog.DiscardHandler))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("up exited %d; output:\n%s", code, out.String())
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "logbus is up") {
+		if time.Now().After(deadline) {
+			t.Fatalf("up never started; output:\n%s", out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, want := range []string{"publishers connect to  " + ep("in"), "dashboards subscribe   " + ep("out"), "file sinks subscribe   " + ep("arc")} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out.String())
+		}
+	}
+	p, err := publisher.New(ep("in"), &publisher.Options{Host: "lab-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The record waits in the publisher's queue until it has connected.
+	slog.New(p.Handler()).InfoContext(publisher.WithEquipment(ctx, "scope-3"), "over ipc")
+	path := filepath.Join(root, "scope-3", "lab-7.log")
+	for !strings.Contains(readFile(path), "over ipc") {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never written; output:\n%s", path, out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	closeCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	if err := p.Close(closeCtx); err != nil {
+		t.Error(err)
 	}
 }

@@ -33,7 +33,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 	}()
 	// PUB/SUB delivers only once the subscription has reached the
 	// broker: publish probes until one arrives, then run the script.
-	sub, err := subscriber.Dial(ctx, "tcp://"+b.ArchiveAddr().String(), nil)
+	sub, err := subscriber.Dial(ctx, b.Endpoints().Archive, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	probe, err := publisher.New("tcp://"+b.IngestAddr().String(), nil)
+	probe, err := publisher.New(b.Endpoints().Ingest, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc := pyinterop.Start(t, py, "import sys; sys.path.insert(0, "+quote(wd)+")\n"+string(script), "tcp://"+b.IngestAddr().String())
+	proc := pyinterop.Start(t, py, "import sys; sys.path.insert(0, "+quote(wd)+")\n"+string(script), b.Endpoints().Ingest)
 	var recs []logbus.Record
 	rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer rcancel()

@@ -164,12 +164,12 @@ func serveBroker(ctx context.Context, cfg broker.Config, httpAddr string, pprof 
 		log.Error("cannot start HTTP", "err", err)
 		return Join(ExitUsage, b.Close(), log)
 	}
-	archive := "disabled"
-	if a := b.ArchiveAddr(); a != nil {
-		archive = "tcp://" + a.String()
+	eps := b.Endpoints()
+	archive := eps.Archive
+	if archive == "" {
+		archive = "disabled"
 	}
-	log.Info("broker listening", "ingest", "tcp://"+b.IngestAddr().String(), "fanout", "tcp://"+b.FanoutAddr().String(),
-		"archive", archive, "http", web.Addr())
+	log.Info("broker listening", "ingest", eps.Ingest, "fanout", eps.Fanout, "archive", archive, "http", web.Addr())
 	if err := b.Run(ctx); err != nil {
 		log.Error("broker stopped", "err", err)
 		code = ExitFailure

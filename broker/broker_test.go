@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/internal/vectors"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
@@ -148,7 +149,7 @@ func TestSingleFrameAndRejects(t *testing.T) {
 	if recs[0].Message != "from logbook" || recs[0].Level != logbus.LevelError {
 		t.Errorf("single frame: %+v", recs[0])
 	}
-	waitFor(t, 5*time.Second, "rejects counted", func() bool { return b.Stats().Rejected.Total() == 4 })
+	testsupport.WaitFor(t, 5*time.Second, "rejects counted", func() bool { return b.Stats().Rejected.Total() == 4 })
 	st := b.Stats()
 	if st.Rejected != (RejectStats{BadTopic: 1, NoPayload: 2, NotJSON: 1}) || st.SingleFrame != 1 {
 		t.Errorf("stats %+v", st)
@@ -253,7 +254,7 @@ func TestUpstream(t *testing.T) {
 	if recs[0].Message != "production: goes up" {
 		t.Errorf("upstream received %q", recs[0].Message)
 	}
-	waitFor(t, 5*time.Second, "filtered count", func() bool { return site.Stats().Upstream.Filtered >= 1 })
+	testsupport.WaitFor(t, 5*time.Second, "filtered count", func() bool { return site.Stats().Upstream.Filtered >= 1 })
 }
 
 func TestMetricsAndHealth(t *testing.T) {
@@ -289,7 +290,7 @@ func TestGracefulStopDrains(t *testing.T) {
 	for range n {
 		p.Publish(&logbus.Record{Message: "before stop"})
 	}
-	waitFor(t, 10*time.Second, "publisher sent", func() bool { return p.Stats().Queued == 0 && p.Stats().Sent >= n })
+	testsupport.WaitFor(t, 10*time.Second, "publisher sent", func() bool { return p.Stats().Queued == 0 && p.Stats().Sent >= n })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := p.Close(ctx); err != nil {
@@ -312,7 +313,7 @@ func TestArchiveGrace(t *testing.T) {
 	for range n {
 		p.Publish(&logbus.Record{Message: "early"})
 	}
-	waitFor(t, 5*time.Second, "the broker to hold back", func() bool { return b.Stats().ArchiveWaits == 1 })
+	testsupport.WaitFor(t, 5*time.Second, "the broker to hold back", func() bool { return b.Stats().ArchiveWaits == 1 })
 	arch := newSub(t, b.archiveEP(), nil)
 	recs, gaps := collect(t, arch, n, 10*time.Second)
 	if len(recs) != n || len(gaps) != 0 || recs[0].Seq != 1 {
@@ -346,7 +347,7 @@ func TestIngestAuthentication(t *testing.T) {
 	none := refusedPub(nil)
 	bad.Publish(&logbus.Record{Message: "from a wrong password"})
 	none.Publish(&logbus.Record{Message: "from nobody"})
-	waitFor(t, 10*time.Second, "refusals counted", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "refusals counted", func() bool {
 		r := b.Stats().Ingest.Rejected
 		return r.Auth >= 1 && r.Mechanism >= 1
 	})

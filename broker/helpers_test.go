@@ -156,14 +156,3 @@ func collect(t *testing.T, s *subscriber.Subscriber, n int, d time.Duration) ([]
 	}
 	return recs, gaps
 }
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}

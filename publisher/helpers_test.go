@@ -11,7 +11,7 @@ import (
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
-	"github.com/logbus/logbus/internal/testbin"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/internal/vectors"
 	"github.com/logbus/logbus/zmtp"
 )
@@ -97,7 +97,7 @@ func (p *pull) topicRecords(n int, d time.Duration) []topicRecord {
 }
 
 // freePort returns a loopback endpoint nobody listens on (yet).
-func freePort(t *testing.T) string { return "tcp://" + testbin.FreeAddr(t) }
+func freePort(t *testing.T) string { return "tcp://" + testsupport.FreeAddr(t) }
 
 func newPublisher(t *testing.T, endpoint string, opts *Options) *Publisher {
 	t.Helper()
@@ -113,18 +113,6 @@ func newPublisher(t *testing.T, endpoint string, opts *Options) *Publisher {
 		}
 	})
 	return p
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 func openVector(name string) (*os.File, error) {

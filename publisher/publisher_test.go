@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -219,7 +220,7 @@ func TestBrokerRestart(t *testing.T) {
 	if err := pl1.sock.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the publisher to notice the broker left", func() bool { return p.Stats().Connected == 0 })
+	testsupport.WaitFor(t, 5*time.Second, "the publisher to notice the broker left", func() bool { return p.Stats().Connected == 0 })
 	for i := 100; i < 600; i++ {
 		p.Publish(&logbus.Record{Message: "during", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 	}

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 func TestConnectBeforeBindAndReconnect(t *testing.T) {
@@ -62,7 +64,7 @@ func TestConnectBeforeBindAndReconnect(t *testing.T) {
 	if err := pull1.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "disconnect noticed", func() bool { return push.PeerCount() == 0 })
+	testsupport.WaitFor(t, 10*time.Second, "disconnect noticed", func() bool { return push.PeerCount() == 0 })
 	send(2*n, 3*n)
 	if q := push.Stats().Queued; q != n {
 		t.Fatalf("queued during outage %d, want %d", q, n)
@@ -79,7 +81,7 @@ func TestConnectBeforeBindAndReconnect(t *testing.T) {
 	if m, err := pull2.Recv(short); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("duplicate or extra message %q (%v)", m, err)
 	}
-	waitFor(t, "sent counter", func() bool { return push.Stats().Sent == 4*n })
+	testsupport.WaitFor(t, 10*time.Second, "sent counter", func() bool { return push.Stats().Sent == 4*n })
 	if st := push.Stats(); st.Dropped.Total() != 0 || st.Connects != 2 {
 		t.Fatalf("push stats %+v", st)
 	}
@@ -95,7 +97,7 @@ func TestPushRoundRobin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "two peers", func() bool { return push.PeerCount() == 2 })
+	testsupport.WaitFor(t, 10*time.Second, "two peers", func() bool { return push.PeerCount() == 2 })
 	const n = 1000
 	for i := 0; i < n; i++ {
 		if err := push.SendFrames(ctx, []byte("T"), mkPayload(i, 8)); err != nil {
@@ -151,7 +153,7 @@ func TestSendCopiesCallerBuffer(t *testing.T) {
 			if typ == PUB {
 				waitSubscribed(t, snd, 1)
 			} else {
-				waitFor(t, "peer", func() bool { return snd.PeerCount() == 1 })
+				testsupport.WaitFor(t, 10*time.Second, "peer", func() bool { return snd.PeerCount() == 1 })
 			}
 			buf := make([]byte, 64)
 			const n = 2000
@@ -204,7 +206,7 @@ func TestPubSlowSubscriberDoesNotStallOthers(t *testing.T) {
 			// Pace like a real publisher: let the healthy subscriber's
 			// queue drain, which it can only do if the stalled one does
 			// not hold it up.
-			waitFor(t, "healthy queue drained", func() bool {
+			testsupport.WaitFor(t, 10*time.Second, "healthy queue drained", func() bool {
 				for _, p := range pub.Stats().Peers {
 					if p.Remote != stalled.LocalAddr().String() && p.Queued == 0 {
 						return true
@@ -215,7 +217,7 @@ func TestPubSlowSubscriberDoesNotStallOthers(t *testing.T) {
 		}
 	}
 	var st Stats
-	waitFor(t, "queues drained or stuck", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "queues drained or stuck", func() bool {
 		st = pub.Stats()
 		return len(st.Peers) == 2
 	})
@@ -421,7 +423,7 @@ func TestPlainBetweenOurSockets(t *testing.T) {
 	if err := bad.Connect(ep); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "refusal on both sides", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "refusal on both sides", func() bool {
 		return bad.Stats().Rejected.Auth > 0 && pull.Stats().Rejected.Auth > 0
 	})
 	good := newSock(t, PUSH, &Options{PlainUsername: "u", PlainPassword: "p"})
@@ -439,7 +441,7 @@ func TestPlainBetweenOurSockets(t *testing.T) {
 	if err := null.Connect(ep); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "mechanism mismatch", func() bool { return null.Stats().Rejected.Mechanism > 0 })
+	testsupport.WaitFor(t, 10*time.Second, "mechanism mismatch", func() bool { return null.Stats().Rejected.Mechanism > 0 })
 }
 
 func TestIdentityAndPeerStats(t *testing.T) {
@@ -449,7 +451,7 @@ func TestIdentityAndPeerStats(t *testing.T) {
 	if err := push.Connect(ep); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "peer", func() bool { return pull.PeerCount() == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "peer", func() bool { return pull.PeerCount() == 1 })
 	st := pull.Stats()
 	if st.Peers[0].SocketType != "PUSH" || !bytes.Equal(st.Peers[0].Identity, []byte("scope-3")) {
 		t.Fatalf("peer stats %+v", st.Peers[0])
@@ -543,7 +545,7 @@ func TestSendAllocs(t *testing.T) {
 	if err := push.Connect(ep); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "peer", func() bool { return push.PeerCount() == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "peer", func() bool { return push.PeerCount() == 1 })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -639,7 +641,7 @@ func TestConcurrentSendRecv(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "peers", func() bool { return push.PeerCount() == 2 })
+	testsupport.WaitFor(t, 10*time.Second, "peers", func() bool { return push.PeerCount() == 2 })
 	const senders, per = 4, 2000
 	errc := make(chan error, senders)
 	for g := 0; g < senders; g++ {
@@ -723,7 +725,7 @@ func TestCloseAccountsForEveryMessage(t *testing.T) {
 				mustWrite(t, c, appendCommand(nil, cmdSUBSCRIBE))
 				waitSubscribed(t, s, 1)
 			} else {
-				waitFor(t, "peer", func() bool { return s.PeerCount() == 1 })
+				testsupport.WaitFor(t, 10*time.Second, "peer", func() bool { return s.PeerCount() == 1 })
 			}
 			payload := make([]byte, 4096)
 			accepted := uint64(0)
@@ -761,7 +763,7 @@ func TestPullFairQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "peers", func() bool { return pull.PeerCount() == 2 })
+	testsupport.WaitFor(t, 10*time.Second, "peers", func() bool { return pull.PeerCount() == 2 })
 	const floodN = 50000
 	floodCtx, stopFlood := context.WithCancel(ctx)
 	defer stopFlood()
@@ -775,7 +777,7 @@ func TestPullFairQueue(t *testing.T) {
 		}
 	}()
 	// Let the flood fill the PULL's queue for that peer first.
-	waitFor(t, "flood queued", func() bool { return pull.inboxLen() > 0 })
+	testsupport.WaitFor(t, 10*time.Second, "flood queued", func() bool { return pull.inboxLen() > 0 })
 	for i := 0; i < 10; i++ {
 		if err := quiet.SendFrames(ctx, []byte("Q"), []byte{byte(i)}); err != nil {
 			t.Fatal(err)
@@ -784,7 +786,7 @@ func TestPullFairQueue(t *testing.T) {
 	// Both peers now have messages waiting at the PULL (the flood is held
 	// back by the PULL's bound): from here on it is the PULL's turn-taking
 	// that is tested, not how soon the quiet sender was scheduled.
-	waitFor(t, "quiet messages written", func() bool { return quiet.Stats().Sent == 10 })
+	testsupport.WaitFor(t, 10*time.Second, "quiet messages written", func() bool { return quiet.Stats().Sent == 10 })
 	floods, quiets := 0, 0
 	var m Msg
 	for quiets < 10 {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 // benchPayload is the workload of the transport targets: a 3-byte topic
@@ -25,7 +27,7 @@ func benchPair(b *testing.B, sendT, recvT Type) (snd, rcv *Socket) {
 	if err := snd.Connect(ep); err != nil {
 		b.Fatal(err)
 	}
-	waitFor(b, "peer", func() bool {
+	testsupport.WaitFor(b, 10*time.Second, "peer", func() bool {
 		if snd.PeerCount() != 1 {
 			return false
 		}

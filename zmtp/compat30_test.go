@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 // rawHandshake30 is rawHandshake for a peer announcing ZMTP 3.0.
@@ -95,7 +97,7 @@ func TestZMTP30Subscriptions(t *testing.T) {
 		}
 		// Cancel, then nothing more matches.
 		mustWrite(t, c, appendMsg(nil, Msg{[]byte("\x00x")}))
-		waitFor(t, "cancel", func() bool { return !(*pub.peers.Load())[0].subs.Load().match([]byte("x1")) })
+		testsupport.WaitFor(t, 10*time.Second, "cancel", func() bool { return !(*pub.peers.Load())[0].subs.Load().match([]byte("x1")) })
 	})
 }
 
@@ -125,5 +127,5 @@ func TestHeartbeatRedial(t *testing.T) {
 		}
 		rawHandshake(t, c, "PUSH")
 	}
-	waitFor(t, "heartbeat drop counted", func() bool { return pull.Stats().Rejected.Heartbeat >= 1 })
+	testsupport.WaitFor(t, 10*time.Second, "heartbeat drop counted", func() bool { return pull.Stats().Rejected.Heartbeat >= 1 })
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 // handoverPub is a NoDrop PUB with Handover and small kernel buffers, so
@@ -53,7 +55,7 @@ func fill(t *testing.T, pub *Socket) (stop func() int) {
 
 // waitQueues waits until each of the first n peers has at least q queued.
 func waitQueues(t *testing.T, pub *Socket, n, q int) {
-	waitFor(t, "full queues", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "full queues", func() bool {
 		st := pub.Stats()
 		if len(st.Peers) != n {
 			return false
@@ -121,7 +123,7 @@ func TestHandoverToNextSubscriber(t *testing.T) {
 	waitQueues(t, pub, 1, hwm)
 	n := stop()
 	closeConns(t, a)
-	waitFor(t, "the subscriber gone", func() bool { return pub.PeerCount() == 0 })
+	testsupport.WaitFor(t, 10*time.Second, "the subscriber gone", func() bool { return pub.PeerCount() == 0 })
 	kept := pub.Stats().Queued
 	if kept < hwm {
 		t.Fatalf("%d messages kept, want at least the %d queued: %+v", kept, hwm, pub.Stats())
@@ -149,13 +151,13 @@ func TestHandoverExpires(t *testing.T) {
 	waitQueues(t, pub, 1, 10)
 	stop()
 	closeConns(t, a)
-	waitFor(t, "the subscriber gone", func() bool { return pub.PeerCount() == 0 })
+	testsupport.WaitFor(t, 10*time.Second, "the subscriber gone", func() bool { return pub.PeerCount() == 0 })
 	kept := pub.Stats().Queued
 	if kept < 10 {
 		t.Fatalf("%d messages kept, want at least the 10 queued", kept)
 	}
 	// Each Send settles what expired; nobody subscribes meanwhile.
-	waitFor(t, "the kept messages expired", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "the kept messages expired", func() bool {
 		if err := pub.Send(testCtx(t), Msg{[]byte("T")}); err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +180,7 @@ func TestHandoverOneQueuePerHeir(t *testing.T) {
 	waitQueues(t, pub, 2, 20)
 	n := stop()
 	closeConns(t, a, b)
-	waitFor(t, "both gone", func() bool { return pub.PeerCount() == 0 })
+	testsupport.WaitFor(t, 10*time.Second, "both gone", func() bool { return pub.PeerCount() == 0 })
 	heir := heirSub(t, ep)
 	waitSubscribed(t, pub, 1)
 	if err := pub.Send(testCtx(t), numbered(n)); err != nil {
@@ -207,24 +209,24 @@ func TestHandoverAfterDetach(t *testing.T) {
 		}
 	}()
 	stop := fill(t, pub)
-	waitFor(t, "x full", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "x full", func() bool {
 		st := pub.Stats()
 		return len(st.Peers) == 2 && st.Peers[0].Queued >= 5
 	})
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a gone", func() bool { return pub.PeerCount() == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "a gone", func() bool { return pub.PeerCount() == 1 })
 	go func() { // x reads again: the sender moves on and finds a gone
 		if _, err := io.Copy(io.Discard, x); err != nil {
 			return
 		}
 	}()
-	waitFor(t, "a message for a, after it left", func() bool { return pub.orphanMsgs.Load() > 0 })
+	testsupport.WaitFor(t, 10*time.Second, "a message for a, after it left", func() bool { return pub.orphanMsgs.Load() > 0 })
 	stop()
 	heirSub(t, ep)
 	waitSubscribed(t, pub, 2)
-	waitFor(t, "nothing kept", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "nothing kept", func() bool {
 		if err := pub.Send(testCtx(t), Msg{[]byte("T")}); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 // rawDial opens a plain TCP connection to a tcp:// endpoint.
@@ -208,7 +210,7 @@ func TestHostilePeers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := tc.count(pull.Stats().Rejected)
 			tc.attack(t, rawDial(t, ep))
-			waitFor(t, "rejection counted", func() bool { return tc.count(pull.Stats().Rejected) == before+1 })
+			testsupport.WaitFor(t, 10*time.Second, "rejection counted", func() bool { return tc.count(pull.Stats().Rejected) == before+1 })
 			checkGood()
 		})
 	}
@@ -222,7 +224,7 @@ func TestPeerLimit(t *testing.T) {
 	ep := bindLocal(t, pull)
 	c1 := rawDial(t, ep)
 	rawHandshake(t, c1, "PUSH")
-	waitFor(t, "first peer attached", func() bool { return pull.Stats().Connects == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "first peer attached", func() bool { return pull.Stats().Connects == 1 })
 	c2 := rawDial(t, ep)
 	expectClosed(t, c2, nil)
 	if st := pull.Stats(); st.Rejected.PeerLimit != 1 || st.Connects != 1 {
@@ -237,7 +239,7 @@ func TestHeartbeatTimeout(t *testing.T) {
 	ep := bindLocal(t, pull)
 	c := rawDial(t, ep)
 	rawHandshake(t, c, "PUSH")
-	waitFor(t, "heartbeat rejection", func() bool { return pull.Stats().Rejected.Heartbeat == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "heartbeat rejection", func() bool { return pull.Stats().Rejected.Heartbeat == 1 })
 }
 
 func TestPingAnswered(t *testing.T) {
@@ -294,11 +296,11 @@ func TestTrickleKeepsReceiveQueue(t *testing.T) {
 	c := rawDial(t, bindLocal(t, pull))
 	rawHandshake(t, c, "PUSH")
 	msg := appendMsg(nil, Msg{[]byte("PLM"), bytes.Repeat([]byte("x"), 100)})
-	waitFor(t, "peer", func() bool { return len(*pull.peers.Load()) == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "peer", func() bool { return len(*pull.peers.Load()) == 1 })
 	p := (*pull.peers.Load())[0]
 	for i := range n {
 		mustWrite(t, c, msg)
-		waitFor(t, "message queued", func() bool { return p.inMsgs.Load() == int64(i+1) })
+		testsupport.WaitFor(t, 10*time.Second, "message queued", func() bool { return p.inMsgs.Load() == int64(i+1) })
 	}
 	if charged, held := p.inBytes.Load(), int64(n*len(msg)); charged > 4*held {
 		t.Errorf("%d bytes charged for %d bytes of messages", charged, held)

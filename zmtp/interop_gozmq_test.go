@@ -11,6 +11,7 @@ import (
 
 	gozmq "github.com/go-zeromq/zmq4"
 	"github.com/go-zeromq/zmq4/security/plain"
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 // These tests run our sockets against go-zeromq/zmq4, an independent pure
@@ -148,7 +149,7 @@ func TestGoZMQPubSub(t *testing.T) {
 		if err := sub.Connect(ep); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "connected", func() bool { return sub.PeerCount() == 1 })
+		testsupport.WaitFor(t, 10*time.Second, "connected", func() bool { return sub.PeerCount() == 1 })
 		// go-zeromq offers no way to see subscriptions arrive: publish
 		// until the first matching message comes through, then check
 		// that what follows is filtered and complete.
@@ -205,7 +206,7 @@ func TestGoZMQXPubXSub(t *testing.T) {
 		t.Fatal(err)
 	}
 	// go-zeromq's XSUB subscribes by sending the 3.0 message form.
-	waitFor(t, "connected", func() bool { return xpub.PeerCount() == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "connected", func() bool { return xpub.PeerCount() == 1 })
 	if err := xsub.Send(gozmq.NewMsg([]byte("\x01Q"))); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func TestGoZMQXPubXSub(t *testing.T) {
 	}
 	// go-zeromq's XPUB does not hand subscriptions to the application,
 	// so publish until the subscription has visibly taken effect.
-	waitFor(t, "connected", func() bool { return oxsub.PeerCount() == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "connected", func() bool { return oxsub.PeerCount() == 1 })
 	got := make(chan Msg, 1)
 	go func() {
 		m, err := oxsub.Recv(ctx)
@@ -321,7 +322,7 @@ func TestGoZMQPlain(t *testing.T) {
 		if err := push.Dial(ep); err == nil {
 			t.Log("go-zeromq reported no error for a refused login")
 		}
-		waitFor(t, "refusal", func() bool { return pull.Stats().Rejected.Auth > 0 })
+		testsupport.WaitFor(t, 10*time.Second, "refusal", func() bool { return pull.Stats().Rejected.Auth > 0 })
 		if pull.Stats().Connects != 0 {
 			t.Fatal("refused client connected")
 		}

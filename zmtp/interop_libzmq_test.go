@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 func payloadIndex(t *testing.T, m Msg) uint64 {
@@ -120,7 +122,7 @@ func TestLibzmqPubToSub(t *testing.T) {
 // subscription.
 func waitSubscribed(t *testing.T, pub *Socket, peers int) {
 	t.Helper()
-	waitFor(t, "subscriptions", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "subscriptions", func() bool {
 		ps := *pub.peers.Load()
 		if len(ps) != peers {
 			return false
@@ -149,7 +151,7 @@ func TestPubToLibzmqSub(t *testing.T) {
 		}
 	}
 	py.expect("OK")
-	waitFor(t, "sent counter", func() bool { return pub.Stats().Sent == 100 })
+	testsupport.WaitFor(t, 10*time.Second, "sent counter", func() bool { return pub.Stats().Sent == 100 })
 	if st := pub.Stats(); st.NoSubscriber != 100 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -225,7 +227,7 @@ func TestLibzmqHeartbeats(t *testing.T) {
 	if err := pull.Connect(pyPush.expect("EP")[1]); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "connections", func() bool { return push.PeerCount() == 1 && pull.PeerCount() == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "connections", func() bool { return push.PeerCount() == 1 && pull.PeerCount() == 1 })
 	// Trickle over several heartbeat intervals.
 	for i := 0; i < n; i++ {
 		if err := push.SendFrames(ctx, []byte("T"), mkPayload(i, 20)); err != nil {
@@ -251,7 +253,7 @@ func TestLibzmqHeartbeats(t *testing.T) {
 	// Our PULL sends nothing but PONGs: once libzmq has pinged it for
 	// longer than its 500 ms heartbeat timeout, the link proves the PONGs
 	// count as traffic.
-	waitFor(t, "libzmq PINGs over a timeout period", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "libzmq PINGs over a timeout period", func() bool {
 		ps := *pull.peers.Load()
 		return len(ps) == 1 && ps[0].pingsIn.Load() >= 14
 	})
@@ -318,7 +320,7 @@ func TestLibzmqPlain(t *testing.T) {
 		pull := newSock(t, PULL, &Options{PlainAuth: auth})
 		ep := bindLocal(t, pull)
 		startPy(t, "--role", "push", "--connect", ep, "--count", "5", "--plain-user", "lab", "--plain-pass", "wrong", "--timeout", "2")
-		waitFor(t, "auth rejection", func() bool { return pull.Stats().Rejected.Auth > 0 })
+		testsupport.WaitFor(t, 10*time.Second, "auth rejection", func() bool { return pull.Stats().Rejected.Auth > 0 })
 		if st := pull.Stats(); st.Connects != 0 {
 			t.Fatalf("refused peer connected: %+v", st)
 		}
@@ -345,7 +347,7 @@ func TestLibzmqPlain(t *testing.T) {
 		if err := push.Connect(py.expect("EP")[1]); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "auth rejection", func() bool { return push.Stats().Rejected.Auth > 0 })
+		testsupport.WaitFor(t, 10*time.Second, "auth rejection", func() bool { return push.Stats().Rejected.Auth > 0 })
 		if st := push.Stats(); st.Connects != 0 {
 			t.Fatalf("refused client connected: %+v", st)
 		}
@@ -376,7 +378,7 @@ func TestPushSurvivesLibzmqRestart(t *testing.T) {
 	send(0)
 	first.expect("OK")
 	first.stop()
-	waitFor(t, "disconnect noticed", func() bool { return push.PeerCount() == 0 })
+	testsupport.WaitFor(t, 10*time.Second, "disconnect noticed", func() bool { return push.PeerCount() == 0 })
 	send(0)
 	if q := push.Stats().Queued; q != n {
 		t.Fatalf("queued during outage: %d", q)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 // recordingHandler keeps log records for inspection.
@@ -50,7 +52,7 @@ func TestLoggingOncePerProblem(t *testing.T) {
 	c := rawDial(t, ep)
 	mustWrite(t, c, []byte("garbage garbage garbage"))
 	expectClosed(t, c, nil)
-	waitFor(t, "rejection logged", func() bool { return h.count("connection refused") == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "rejection logged", func() bool { return h.count("connection refused") == 1 })
 
 	// A connect endpoint with nothing behind it is retried many times but
 	// reported once.
@@ -58,7 +60,7 @@ func TestLoggingOncePerProblem(t *testing.T) {
 	if err := push.Connect(deadEndpoint(t)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "repeated dial failures", func() bool { return push.Stats().DialFailures >= 5 })
+	testsupport.WaitFor(t, 10*time.Second, "repeated dial failures", func() bool { return push.Stats().DialFailures >= 5 })
 	if n := h.count("dial failed"); n != 1 {
 		t.Fatalf("dial failure logged %d times", n)
 	}

@@ -56,18 +56,6 @@ func bindLocal(t testing.TB, s *Socket) string {
 	return eps[len(eps)-1]
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // deadEndpoint returns a loopback endpoint nothing listens on: an
 // ephemeral port that was bound and released.
 func deadEndpoint(t testing.TB) string {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 func TestPushPull(t *testing.T) {
@@ -35,7 +37,7 @@ func TestPushPull(t *testing.T) {
 			t.Fatalf("message %d: got %q", i, m)
 		}
 	}
-	waitFor(t, "sent counter", func() bool { return push.Stats().Sent == n })
+	testsupport.WaitFor(t, 10*time.Second, "sent counter", func() bool { return push.Stats().Sent == n })
 	if st := pull.Stats(); st.Received != n {
 		t.Fatalf("received %d", st.Received)
 	}
@@ -58,7 +60,7 @@ func TestPubSubPrefix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "subscriptions", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "subscriptions", func() bool {
 		ps := *pub.peers.Load()
 		if len(ps) != 2 {
 			return false
@@ -98,7 +100,7 @@ func TestPubSubPrefix(t *testing.T) {
 			}
 		}
 	}
-	waitFor(t, "sent counter", func() bool { return pub.Stats().Sent == 200 })
+	testsupport.WaitFor(t, 10*time.Second, "sent counter", func() bool { return pub.Stats().Sent == 200 })
 	if st := pub.Stats(); st.NoSubscriber != 100 {
 		t.Fatalf("pub stats %+v", st)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/logbus/logbus/cmd/internal/cli"
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 func TestBadConfigurationExits2(t *testing.T) {
@@ -56,7 +57,7 @@ func TestRunsAndStops(t *testing.T) {
 	}
 	t.Setenv("LOGBUS_ARCHIVE", "-")
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
+	var stderr testsupport.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.RunBroker(ctx, "broker", []string{"--config", cfg, "--drain-timeout", "100ms"}, &stderr)

@@ -20,6 +20,7 @@ import (
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/cmd/internal/cli"
 	"github.com/logbus/logbus/internal/testbin"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -145,7 +146,7 @@ func start(t *testing.T) *env {
 		}
 	})
 	// Join: the archive subscription must be in place before counting.
-	waitFor(t, 10*time.Second, "sink joined", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "sink joined", func() bool {
 		e.pub.Publish(&logbus.Record{Level: logbus.LevelDebug, Message: "probe"})
 		return strings.Contains(readFile(filepath.Join(e.root, "central.log")), "probe")
 	})
@@ -185,17 +186,6 @@ func metric(t *testing.T, base, name string) string {
 	return ""
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestKill9KeepsErrors: ERROR records the sink has written survive a
 // kill -9 of the sink, whole.
 func TestKill9KeepsErrors(t *testing.T) {
@@ -205,10 +195,10 @@ func TestKill9KeepsErrors(t *testing.T) {
 		e.pub.Publish(&logbus.Record{Level: logbus.LevelError, Message: fmt.Sprintf("fault %d", i), Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 	}
 	path := filepath.Join(e.root, "scope-3", "lab-7.log")
-	waitFor(t, 20*time.Second, "records written", func() bool { return countLines(path, "fault ") == n })
+	testsupport.WaitFor(t, 20*time.Second, "records written", func() bool { return countLines(path, "fault ") == n })
 	// The fsync follows the write that made the records visible.
 	var fsyncs string
-	waitFor(t, 10*time.Second, "an fsync for ERROR records", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "an fsync for ERROR records", func() bool {
 		fsyncs = metric(t, e.http, "logbus_filesink_fsyncs_total")
 		return fsyncs != "" && fsyncs != "0"
 	})
@@ -229,14 +219,14 @@ func TestSIGHUPAndSIGTERM(t *testing.T) {
 	e := start(t)
 	path := filepath.Join(e.root, "scope-3", "lab-7.log")
 	e.pub.Publish(&logbus.Record{Message: "before rotation", Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
-	waitFor(t, 10*time.Second, "first record", func() bool { return countLines(path, "before rotation") == 1 })
+	testsupport.WaitFor(t, 10*time.Second, "first record", func() bool { return countLines(path, "before rotation") == 1 })
 	if err := os.Rename(path, path+".1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "reopen", func() bool {
+	testsupport.WaitFor(t, 10*time.Second, "reopen", func() bool {
 		e.pub.Publish(&logbus.Record{Message: "after rotation", Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 		return countLines(path, "after rotation") > 0
 	})
@@ -244,7 +234,7 @@ func TestSIGHUPAndSIGTERM(t *testing.T) {
 	for i := range n {
 		e.pub.Publish(&logbus.Record{Message: fmt.Sprintf("last %d", i), Envelope: logbus.Envelope{Equipment: "scope-3", Host: "lab-7"}})
 	}
-	waitFor(t, 10*time.Second, "records read", func() bool { return countLines(path, "last ") == n })
+	testsupport.WaitFor(t, 10*time.Second, "records read", func() bool { return countLines(path, "last ") == n })
 	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -5,31 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/zmtp"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // runTail runs `logbus tail` against a PUB stand-in, publishing msgs
 // (after a join probe) until tail has printed want lines.
@@ -47,7 +30,7 @@ func runTail(t *testing.T, args []string, msgs [][][]byte, want int) string {
 	if err := pub.Bind("tcp://127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	var out, errb lockedBuffer
+	var out, errb testsupport.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- tailCommand(append([]string{"--connect", pub.Endpoints()[0], "--timeout", "20s"}, args...), &out, &errb)

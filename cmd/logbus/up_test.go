@@ -13,6 +13,7 @@ import (
 
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/filesink"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -22,22 +23,16 @@ import (
 func TestUpDemo(t *testing.T) {
 	root := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
+	var out testsupport.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- up(ctx,
 			broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0", DrainTimeout: 2 * time.Second},
 			"127.0.0.1:0", filesink.Config{Root: root}, "127.0.0.1:0", true, &out, slog.New(slog.DiscardHandler))
 	}()
-	deadline := time.Now().Add(20 * time.Second)
 	for _, eq := range demoInstruments {
 		path := filepath.Join(root, eq.equipment, eq.host+".log")
-		for !strings.Contains(readFile(path), "measured") {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never written; output:\n%s", path, out.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		testsupport.WaitFor(t, 20*time.Second, path+" written", func() bool { return strings.Contains(readFile(path), "measured") })
 	}
 	cancel()
 	if code := <-done; code != 0 {
@@ -86,7 +81,7 @@ func TestUpIPC(t *testing.T) {
 	root, sockets := t.TempDir(), t.TempDir()
 	ep := func(name string) string { return "ipc://" + filepath.Join(sockets, name) }
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
+	var out testsupport.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- up(ctx,
@@ -99,13 +94,7 @@ func TestUpIPC(t *testing.T) {
 			t.Errorf("up exited %d; output:\n%s", code, out.String())
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "logbus is up") {
-		if time.Now().After(deadline) {
-			t.Fatalf("up never started; output:\n%s", out.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testsupport.WaitFor(t, 10*time.Second, "logbus up to start", func() bool { return strings.Contains(out.String(), "logbus is up") })
 	for _, want := range []string{"publishers connect to  " + ep("in"), "dashboards subscribe   " + ep("out"), "file sinks subscribe   " + ep("arc")} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, out.String())
@@ -118,12 +107,7 @@ func TestUpIPC(t *testing.T) {
 	// The record waits in the publisher's queue until it has connected.
 	slog.New(p.Handler()).InfoContext(publisher.WithEquipment(ctx, "scope-3"), "over ipc")
 	path := filepath.Join(root, "scope-3", "lab-7.log")
-	for !strings.Contains(readFile(path), "over ipc") {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never written; output:\n%s", path, out.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testsupport.WaitFor(t, 10*time.Second, "the record in "+path, func() bool { return strings.Contains(readFile(path), "over ipc") })
 	closeCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	if err := p.Close(closeCtx); err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
 )
 
 var (
@@ -85,8 +87,8 @@ type Proc struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	waitErr error
-	out     lockedBuffer
-	err     lockedBuffer
+	out     testsupport.LockedBuffer
+	err     testsupport.LockedBuffer
 }
 
 // Wait waits for the script to end (at most d) and returns its stdout.
@@ -107,20 +109,3 @@ func (p *Proc) Wait(t testing.TB, d time.Duration) string {
 
 // Stdout returns what the script printed so far.
 func (p *Proc) Stdout() string { return p.out.String() }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -38,7 +39,7 @@ func restartMidStream(t *testing.T, sig syscall.Signal) (lost, reported uint64, 
 	// Keep publishing until a record after the stream arrives, so that
 	// every loss in the stream is followed by a record that reveals it.
 	var last uint64
-	waitFor(t, 20*time.Second, "a record after the stream", func() bool {
+	testsupport.WaitFor(t, 20*time.Second, "a record after the stream", func() bool {
 		r := &logbus.Record{Message: "tail"}
 		pub.Publish(r)
 		last = r.Seq
@@ -113,7 +114,7 @@ func TestFiftyPublishers(t *testing.T) {
 	for range ps {
 		<-done
 	}
-	waitFor(t, 30*time.Second, "every record", func() bool {
+	testsupport.WaitFor(t, 30*time.Second, "every record", func() bool {
 		for _, p := range ps {
 			if tl.received(p.Stream()) < per {
 				return false

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 )
 
@@ -61,7 +62,7 @@ func TestFilesinkRestart(t *testing.T) {
 	sink := startProc(t, sinkArgs...)
 	pub := newPub(t, a.ingest, &publisher.Options{QueueRecords: 100000})
 	central := filepath.Join(root, "central.log")
-	waitFor(t, 15*time.Second, "sink joined", func() bool {
+	testsupport.WaitFor(t, 15*time.Second, "sink joined", func() bool {
 		pub.Publish(&logbus.Record{Message: "probe"})
 		return lines(central, "probe") > 0
 	})
@@ -79,10 +80,7 @@ func TestFilesinkRestart(t *testing.T) {
 		}
 	}
 	file := filepath.Join(root, "scope-3", "lab-7.log")
-	deadline := time.Now().Add(30 * time.Second)
-	for lines(file, "rec ") < n && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testsupport.Eventually(30*time.Second, func() bool { return lines(file, "rec ") >= n }) // checked below
 	if got := lines(file, "rec "); got != n {
 		t.Errorf("%d lines for %d records; broker archive counters:\n%s", got, n, metricsMatching(t, a.http, `endpoint="archive"`))
 	}
@@ -111,7 +109,7 @@ func TestFilesinkKill9ReportsLoss(t *testing.T) {
 	sink := startProc(t, "filesink", "--connect", a.archive, "--root", root, "--http", "-", "--log-level", "warn")
 	pub := newPub(t, a.ingest, &publisher.Options{QueueRecords: 100000})
 	central := filepath.Join(root, "central.log")
-	waitFor(t, 15*time.Second, "sink joined", func() bool {
+	testsupport.WaitFor(t, 15*time.Second, "sink joined", func() bool {
 		pub.Publish(&logbus.Record{Message: "probe"})
 		return lines(central, "probe") > 0
 	})
@@ -133,7 +131,7 @@ func TestFilesinkKill9ReportsLoss(t *testing.T) {
 		}
 	}
 	// A record after the stream reveals any loss at its end.
-	waitFor(t, 30*time.Second, "a record after the stream", func() bool {
+	testsupport.WaitFor(t, 30*time.Second, "a record after the stream", func() bool {
 		pub.Publish(rec("tail"))
 		return lines(file, " tail") > 0
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/internal/testbin"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 )
@@ -22,8 +23,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // logbusBinary builds cmd/logbus once; its broker and filesink commands
 // run the daemons.
 func logbusBinary(t *testing.T) string { return testbin.Build(t, "./cmd/logbus") }
-
-func freeAddr(t *testing.T) string { return testbin.FreeAddr(t) }
 
 // proc is a daemon process under test.
 type proc struct {
@@ -72,7 +71,7 @@ func (p *proc) kill(sig syscall.Signal) error {
 type brokerAddrs struct{ ingest, fanout, archive, http string }
 
 func newBrokerAddrs(t *testing.T) brokerAddrs {
-	return brokerAddrs{"tcp://" + freeAddr(t), "tcp://" + freeAddr(t), "tcp://" + freeAddr(t), freeAddr(t)}
+	return brokerAddrs{"tcp://" + testsupport.FreeAddr(t), "tcp://" + testsupport.FreeAddr(t), "tcp://" + testsupport.FreeAddr(t), testsupport.FreeAddr(t)}
 }
 
 func startBroker(t *testing.T, a brokerAddrs) *proc {
@@ -197,16 +196,5 @@ func joined(t *testing.T, p *publisher.Publisher, s *subscriber.Subscriber) {
 		if err == nil && ev.Kind == subscriber.KindRecord {
 			return
 		}
-	}
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -1,10 +1,9 @@
 // Package testbin builds the repository's commands for tests that run
-// them as real processes, and finds free loopback addresses for them.
+// them as real processes (free ports: testsupport.FreeAddr).
 package testbin
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,18 +44,4 @@ func Build(t testing.TB, pkg string) string {
 	}
 	built[pkg] = bin
 	return bin
-}
-
-// FreeAddr returns a loopback host:port that nothing listens on (yet).
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
 }

@@ -1,4 +1,6 @@
-// Package testsupport holds what logbus's tests share: records of known
+// Package testsupport holds what logbus's tests share: waiting for a
+// state with a deadline (WaitFor), a buffer a running command writes to
+// (LockedBuffer), free loopback ports (FreeAddr), and records of known
 // shape for benchmarks and round trips.
 package testsupport
 

@@ -10,6 +10,8 @@ import (
 	"github.com/logbus/logbus/zmtp"
 )
 
+var _ prometheus.Collector = (*collector)(nil)
+
 // Handler serves /metrics (Prometheus text format) and /healthz.
 func (b *Broker) Handler() http.Handler {
 	reg := prometheus.NewRegistry()

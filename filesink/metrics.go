@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+var _ prometheus.Collector = collector{}
+
 // Handler serves /metrics (Prometheus text format) and /healthz, which
 // answers 503 while records wait because even the central log cannot be
 // written.

@@ -11,6 +11,8 @@ import (
 	"github.com/logbus/logbus/topic"
 )
 
+var _ error = (*refusal)(nil)
+
 // Errors about paths.
 var (
 	ErrTemplate  = errors.New("filesink: bad path template")

@@ -11,6 +11,12 @@ import (
 	"github.com/logbus/logbus"
 )
 
+// Compile-time checks: both handlers are slog handlers.
+var (
+	_ slog.Handler = (*Handler)(nil)
+	_ slog.Handler = (*WorkerHandler)(nil)
+)
+
 // LevelCritical is the level beyond slog's ERROR for failures that stop
 // an instrument or a run.
 const LevelCritical = slog.Level(logbus.LevelCritical)

@@ -59,4 +59,9 @@
 // connect, and connecting before the peer has bound works: the connecting
 // side retries with exponential backoff between Options.ReconnectInterval
 // and Options.ReconnectIntervalMax.
+//
+// # Locks
+//
+// Socket.mu is taken before a peer's mu, never after; the other locks are
+// leaves. locksordering.txt beside this file lists them.
 package zmtp

@@ -9,6 +9,13 @@ import (
 	"time"
 )
 
+// Compile-time checks: inproc endpoints stand in for the net types.
+var (
+	_ net.Listener = (*inprocListener)(nil)
+	_ net.Conn     = (*inprocConn)(nil)
+	_ net.Addr     = inprocAddr("")
+)
+
 // inproc:// endpoints connect sockets of one process through an in-memory
 // buffered pipe, with the same framing and handshake as TCP. They cost no
 // file descriptors and need no port, which suits tests and in-process

@@ -16,6 +16,7 @@ import (
 	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/zmtp"
+	"go.uber.org/goleak"
 )
 
 // The test binary doubles as the child program `logbus run` starts.
@@ -25,13 +26,13 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode))
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m) // every command stops all it started
 }
 
 func child(mode string) int {
 	log := slog.New(publisher.NewWorkerHandler(os.Stderr, nil))
 	switch mode {
-	case "frames":
+	case "worker-lines":
 		fmt.Fprintln(os.Stdout, "protocol-data")
 		log.Warn("motor hot", "equipment", "stage-2", "temp", 71.5)
 		fmt.Fprintln(os.Stderr, "a plain line from a library")
@@ -86,7 +87,7 @@ func TestRunRelaysAndExits(t *testing.T) {
 	bin := logbusBinary(t)
 	pull, ep := startPull(t)
 	cmd := exec.Command(bin, "run", "--endpoint", ep, "--tee=false", "--name", "worker", "--", os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"=frames")
+	cmd.Env = append(os.Environ(), childEnv+"=worker-lines")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -11,6 +11,8 @@ import (
 	"github.com/logbus/logbus/internal/intern"
 )
 
+var _ error = (*Error)(nil)
+
 // Error is a parse failure: what was wrong and where.
 type Error struct {
 	Msg     string

@@ -115,3 +115,13 @@ func BenchmarkText(b *testing.B) {
 		buf = AppendRecord(buf[:0], &r)
 	}
 }
+
+// TestAppendRecordAllocs pins README's figure: the text line of the
+// typical record allocates once (the duration attribute's String).
+func TestAppendRecordAllocs(t *testing.T) {
+	r := testsupport.TypicalRecord()
+	buf := AppendRecord(nil, &r)
+	if n := testing.AllocsPerRun(200, func() { buf = AppendRecord(buf[:0], &r) }); n > 1 {
+		t.Errorf("AppendRecord allocates %v times, want at most 1", n)
+	}
+}

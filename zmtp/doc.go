@@ -53,7 +53,7 @@
 // # Endpoints
 //
 // Endpoints are "tcp://host:port" (IPv4, bracketed IPv6, "*" for every
-// interface, port 0 for an ephemeral port whose value BoundAddrs reports)
+// interface, port 0 for an ephemeral port whose value Socket.Endpoints reports)
 // and, on Unix systems, "ipc:///path/to/socket"; "inproc://name" connects
 // sockets of one process without the network. Either side may bind or
 // connect, and connecting before the peer has bound works: the connecting

@@ -74,42 +74,64 @@ const (
 	DefaultArchive = "tcp://127.0.0.1:5014"
 )
 
+// DefaultConfig returns the configuration a broker has when nothing is
+// set: the one source of the defaults that the flags, the YAML files
+// (configs/broker.yaml), logbus up and the tests start from. A zero field
+// of a Config given to New takes its value from here.
+func DefaultConfig() Config {
+	return Config{
+		Ingest:           DefaultIngest,
+		Fanout:           DefaultFanout,
+		Archive:          DefaultArchive,
+		SingleFrameTopic: "PLJ",
+		FanoutQueue:      10000,
+		ArchiveQueue:     10000,
+		UpstreamQueue:    100000,
+		IngestQueue:      1000,
+		MaxPeers:         1024,
+		MaxMessageSize:   16 << 20,
+		HandshakeTimeout: 10 * time.Second,
+		ArchiveGrace:     10 * time.Second,
+		DrainTimeout:     5 * time.Second,
+	}
+}
+
 func (c *Config) withDefaults() Config {
 	var r Config
 	if c != nil {
 		r = *c
 	}
+	d := DefaultConfig()
 	def := func(s *string, d string) {
 		if *s == "" {
 			*s = d
 		}
 	}
-	def(&r.Ingest, DefaultIngest)
-	def(&r.Fanout, DefaultFanout)
-	def(&r.Archive, DefaultArchive)
-	def(&r.SingleFrameTopic, "PLJ")
+	def(&r.Ingest, d.Ingest)
+	def(&r.Fanout, d.Fanout)
+	def(&r.Archive, d.Archive)
+	def(&r.SingleFrameTopic, d.SingleFrameTopic)
 	defInt := func(n *int, d int) {
 		if *n <= 0 {
 			*n = d
 		}
 	}
-	defInt(&r.FanoutQueue, 10000)
-	defInt(&r.ArchiveQueue, 10000)
-	defInt(&r.UpstreamQueue, 100000)
-	defInt(&r.IngestQueue, 1000)
-	defInt(&r.MaxPeers, 1024)
+	defInt(&r.FanoutQueue, d.FanoutQueue)
+	defInt(&r.ArchiveQueue, d.ArchiveQueue)
+	defInt(&r.UpstreamQueue, d.UpstreamQueue)
+	defInt(&r.IngestQueue, d.IngestQueue)
+	defInt(&r.MaxPeers, d.MaxPeers)
 	if r.MaxMessageSize <= 0 {
-		r.MaxMessageSize = 16 << 20
+		r.MaxMessageSize = d.MaxMessageSize
 	}
-	if r.HandshakeTimeout <= 0 {
-		r.HandshakeTimeout = 10 * time.Second
+	defDur := func(t *time.Duration, d time.Duration) {
+		if *t <= 0 {
+			*t = d
+		}
 	}
-	if r.ArchiveGrace <= 0 {
-		r.ArchiveGrace = 10 * time.Second
-	}
-	if r.DrainTimeout <= 0 {
-		r.DrainTimeout = 5 * time.Second
-	}
+	defDur(&r.HandshakeTimeout, d.HandshakeTimeout)
+	defDur(&r.ArchiveGrace, d.ArchiveGrace)
+	defDur(&r.DrainTimeout, d.DrainTimeout)
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}

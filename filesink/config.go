@@ -57,50 +57,66 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// DefaultConfig returns the configuration a sink has when nothing is
+// set: the one source of the defaults that the flags, the YAML files
+// (configs/filesink.yaml), logbus up and the tests start from. A zero
+// field of a Config given to New takes its value from here.
+func DefaultConfig() Config {
+	fsync := logbus.LevelError
+	return Config{
+		Root:            "./logs",
+		PathTemplate:    "{equipment}/{host}.log",
+		SamplesTemplate: "{equipment}/{host}.samples.jsonl",
+		Central:         "central.log",
+		Positions:       "logbus.positions",
+		CentralMaxBytes: 100 << 20,
+		CentralBackups:  5,
+		MaxOpen:         256,
+		IdleClose:       5 * time.Minute,
+		FsyncLevel:      &fsync,
+		FlushInterval:   10 * time.Millisecond,
+		Format:          "text",
+		MaxBacklog:      64 << 20,
+	}
+}
+
 func (c *Config) withDefaults() Config {
 	var r Config
 	if c != nil {
 		r = *c
 	}
-	if r.Root == "" {
-		r.Root = "./logs"
+	d := DefaultConfig()
+	def := func(s *string, d string) {
+		if *s == "" {
+			*s = d
+		}
 	}
-	if r.PathTemplate == "" {
-		r.PathTemplate = "{equipment}/{host}.log"
+	def(&r.Root, d.Root)
+	def(&r.PathTemplate, d.PathTemplate)
+	def(&r.SamplesTemplate, d.SamplesTemplate)
+	def(&r.Central, d.Central)
+	def(&r.Positions, d.Positions)
+	def(&r.Format, d.Format)
+	defInt := func(n *int, d int) {
+		if *n <= 0 {
+			*n = d
+		}
 	}
-	if r.SamplesTemplate == "" {
-		r.SamplesTemplate = "{equipment}/{host}.samples.jsonl"
-	}
-	if r.Central == "" {
-		r.Central = "central.log"
-	}
-	if r.Positions == "" {
-		r.Positions = "logbus.positions"
-	}
+	defInt(&r.CentralBackups, d.CentralBackups)
+	defInt(&r.MaxOpen, d.MaxOpen)
+	defInt(&r.MaxBacklog, d.MaxBacklog)
 	if r.CentralMaxBytes <= 0 {
-		r.CentralMaxBytes = 100 << 20
+		r.CentralMaxBytes = d.CentralMaxBytes
 	}
-	if r.CentralBackups <= 0 {
-		r.CentralBackups = 5
+	defDur := func(t *time.Duration, d time.Duration) {
+		if *t <= 0 {
+			*t = d
+		}
 	}
-	if r.MaxOpen <= 0 {
-		r.MaxOpen = 256
-	}
-	if r.IdleClose <= 0 {
-		r.IdleClose = 5 * time.Minute
-	}
+	defDur(&r.IdleClose, d.IdleClose)
+	defDur(&r.FlushInterval, d.FlushInterval)
 	if r.FsyncLevel == nil {
-		l := logbus.LevelError
-		r.FsyncLevel = &l
-	}
-	if r.FlushInterval <= 0 {
-		r.FlushInterval = 10 * time.Millisecond
-	}
-	if r.Format == "" {
-		r.Format = "text"
-	}
-	if r.MaxBacklog <= 0 {
-		r.MaxBacklog = 64 << 20
+		r.FsyncLevel = d.FsyncLevel
 	}
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -21,24 +20,25 @@ const BrokerHTTP = "127.0.0.1:5012"
 // BrokerFlags adds the broker's flags to fs. configs/broker.yaml
 // documents each one under the same name.
 func BrokerFlags(fs *pflag.FlagSet) {
-	fs.String("ingest", broker.DefaultIngest, "endpoint publishers connect to (PULL)")
-	fs.String("fanout", broker.DefaultFanout, "lossy endpoint for dashboards (PUB)")
-	fs.String("archive", broker.DefaultArchive, `no-drop endpoint for file sinks (PUB with back-pressure); "-" disables`)
+	d := broker.DefaultConfig()
+	fs.String("ingest", d.Ingest, "endpoint publishers connect to (PULL)")
+	fs.String("fanout", d.Fanout, "lossy endpoint for dashboards (PUB)")
+	fs.String("archive", d.Archive, `no-drop endpoint for file sinks (PUB with back-pressure); "-" disables`)
 	fs.String("http", BrokerHTTP, `address for /metrics and /healthz; "-" disables`)
 	fs.String("ingest-users-file", "", `file of "user:password" lines: publishers must log in with ZMTP PLAIN as one of them`)
 	fs.String("upstream", "", "another broker's ingest to forward to")
 	fs.String("upstream-user", "", "PLAIN user name for the upstream broker")
 	fs.String("upstream-password", "", "PLAIN password for the upstream broker (better: LOGBUS_UPSTREAM_PASSWORD)")
 	fs.StringSlice("upstream-prefix", nil, "forward only topics with these prefixes (repeatable); default all")
-	fs.String("single-frame-topic", "PLJ", "topic given to single-frame JSON messages (logbook)")
-	fs.Int("fanout-queue", 10000, "per-dashboard queue, messages")
-	fs.Int("archive-queue", 10000, "per-archiver queue, messages; beyond it the broker waits")
-	fs.Int("upstream-queue", 100000, "messages waiting for the upstream broker; beyond it they are dropped")
-	fs.Int("ingest-queue", 1000, "per-publisher read-ahead, messages")
-	fs.Int64("max-message-size", 16<<20, "largest message accepted, bytes")
-	fs.Int("max-peers", 1024, "connections per endpoint")
-	fs.Duration("drain-timeout", 5*time.Second, "shutdown: how long to drain publishers and flush subscribers")
-	fs.Duration("archive-grace", 10*time.Second, "hold messages back this long while no archiver (file sink) is subscribed; keep what was queued for one that went away as long, for the next")
+	fs.String("single-frame-topic", d.SingleFrameTopic, "topic given to single-frame JSON messages (logbook)")
+	fs.Int("fanout-queue", d.FanoutQueue, "per-dashboard queue, messages")
+	fs.Int("archive-queue", d.ArchiveQueue, "per-archiver queue, messages; beyond it the broker waits")
+	fs.Int("upstream-queue", d.UpstreamQueue, "messages waiting for the upstream broker; beyond it they are dropped")
+	fs.Int("ingest-queue", d.IngestQueue, "per-publisher read-ahead, messages")
+	fs.Int64("max-message-size", d.MaxMessageSize, "largest message accepted, bytes")
+	fs.Int("max-peers", d.MaxPeers, "connections per endpoint")
+	fs.Duration("drain-timeout", d.DrainTimeout, "shutdown: how long to drain publishers and flush subscribers")
+	fs.Duration("archive-grace", d.ArchiveGrace, "hold messages back this long while no archiver (file sink) is subscribed; keep what was queued for one that went away as long, for the next")
 }
 
 // BrokerFlagSet is the broker command's complete flag set.

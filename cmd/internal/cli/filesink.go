@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -23,19 +22,20 @@ const FilesinkHTTP = "127.0.0.1:5013"
 // --http, which differ between `filesink` and `logbus up`).
 // configs/filesink.yaml documents each one under the same name.
 func FilesinkFlags(fs *pflag.FlagSet) {
-	fs.String("root", "./logs", "directory everything is written under")
-	fs.String("path-template", "{equipment}/{host}.log", "where log records go under --root; variables {equipment} {host} {system} {kind} {logger} {date}")
-	fs.String("samples-template", "{equipment}/{host}.samples.jsonl", "where performance samples go (JSON lines)")
-	fs.String("central", "central.log", "central log name under --root: no equipment, refused paths, failing destinations, gaps")
-	fs.String("positions", "logbus.positions", `file under --root keeping the last sequence number written per publisher stream, so records lost in a crash are reported as gaps after a restart; "-" keeps none`)
-	fs.Int64("central-max-bytes", 100<<20, "rotate the central log past this size")
-	fs.Int("central-backups", 5, "rotated central logs kept")
-	fs.Int("max-open", 256, "open destination files at most")
-	fs.Duration("idle-close", 5*time.Minute, "close a file unused this long")
-	fs.String("fsync-level", "ERROR", "records at or above this level are fsynced before the sink waits for more input")
-	fs.Duration("flush-interval", 10*time.Millisecond, "longest a record waits in memory while input keeps coming")
-	fs.String("format", "text", "line format: text or json")
-	fs.Int("max-backlog", 64<<20, "bytes held in memory while the central log cannot be written; beyond it the sink stops reading")
+	d := filesink.DefaultConfig()
+	fs.String("root", d.Root, "directory everything is written under")
+	fs.String("path-template", d.PathTemplate, "where log records go under --root; variables {equipment} {host} {system} {kind} {logger} {date}")
+	fs.String("samples-template", d.SamplesTemplate, "where performance samples go (JSON lines)")
+	fs.String("central", d.Central, "central log name under --root: no equipment, refused paths, failing destinations, gaps")
+	fs.String("positions", d.Positions, `file under --root keeping the last sequence number written per publisher stream, so records lost in a crash are reported as gaps after a restart; "-" keeps none`)
+	fs.Int64("central-max-bytes", d.CentralMaxBytes, "rotate the central log past this size")
+	fs.Int("central-backups", d.CentralBackups, "rotated central logs kept")
+	fs.Int("max-open", d.MaxOpen, "open destination files at most")
+	fs.Duration("idle-close", d.IdleClose, "close a file unused this long")
+	fs.String("fsync-level", d.FsyncLevel.String(), "records at or above this level are fsynced before the sink waits for more input")
+	fs.Duration("flush-interval", d.FlushInterval, "longest a record waits in memory while input keeps coming")
+	fs.String("format", d.Format, "line format: text or json")
+	fs.Int("max-backlog", d.MaxBacklog, "bytes held in memory while the central log cannot be written; beyond it the sink stops reading")
 }
 
 // FilesinkFlagSet is the filesink command's complete flag set.

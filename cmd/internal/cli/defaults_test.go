@@ -24,7 +24,7 @@ func TestFlagDefaultsAreDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc.HandshakeTimeout = broker.DefaultConfig().HandshakeTimeout // not a flag
+	bc.HandshakeTimeout = broker.DefaultConfig().HandshakeTimeout  // not a flag
 	if len(bc.IngestUsers) == 0 && len(bc.UpstreamPrefixes) == 0 { // empty, as none
 		bc.IngestUsers, bc.UpstreamPrefixes = nil, nil
 	}

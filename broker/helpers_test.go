@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 )
@@ -111,20 +112,13 @@ func newSub(t *testing.T, ep string, opts *subscriber.Options) *subscriber.Subsc
 // only once the subscription has reached the broker.
 func joined(t *testing.T, p *publisher.Publisher, subs ...*subscriber.Subscriber) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
 	for _, s := range subs {
-		for {
-			if time.Now().After(deadline) {
-				t.Fatal("subscriber never joined")
-			}
-			p.Publish(&logbus.Record{Message: "probe", Level: logbus.LevelDebug})
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-			ev, err := s.Next(ctx)
-			cancel()
-			if err == nil && ev.Kind == subscriber.KindRecord && ev.Record.Message == "probe" {
-				break
-			}
-		}
+		testsupport.Probe(t, 10*time.Second, "a subscriber to join",
+			func() { p.Publish(&logbus.Record{Message: "probe", Level: logbus.LevelDebug}) },
+			func(ctx context.Context) bool {
+				ev, err := s.Next(ctx)
+				return err == nil && ev.Kind == subscriber.KindRecord && ev.Record.Message == "probe"
+			})
 	}
 }
 

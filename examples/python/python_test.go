@@ -11,6 +11,7 @@ import (
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/internal/pyinterop"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 )
@@ -46,19 +47,9 @@ func TestLogbusHandlerExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatal("subscriber never joined")
-		}
-		probe.Publish(&logbus.Record{Message: "probe"})
-		pctx, pcancel := context.WithTimeout(ctx, 20*time.Millisecond)
-		_, err := sub.Next(pctx)
-		pcancel()
-		if err == nil {
-			break
-		}
-	}
+	testsupport.Probe(t, 10*time.Second, "the subscriber to join",
+		func() { probe.Publish(&logbus.Record{Message: "probe"}) },
+		func(ctx context.Context) bool { _, err := sub.Next(ctx); return err == nil })
 	cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
 	defer ccancel()
 	if err := probe.Close(cctx); err != nil {

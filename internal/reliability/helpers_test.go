@@ -184,17 +184,10 @@ func (tl *tally) gaps() uint64 {
 // probes are numbered like other records: count them in the stream).
 func joined(t *testing.T, p *publisher.Publisher, s *subscriber.Subscriber) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatal("subscriber never joined")
-		}
-		p.Publish(&logbus.Record{Message: "probe"})
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-		ev, err := s.Next(ctx)
-		cancel()
-		if err == nil && ev.Kind == subscriber.KindRecord {
-			return
-		}
-	}
+	testsupport.Probe(t, 15*time.Second, "the subscriber to join",
+		func() { p.Publish(&logbus.Record{Message: "probe"}) },
+		func(ctx context.Context) bool {
+			ev, err := s.Next(ctx)
+			return err == nil && ev.Kind == subscriber.KindRecord
+		})
 }

@@ -2,6 +2,7 @@ package testsupport
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"sync"
 	"testing"
@@ -65,4 +66,25 @@ func FreeAddr(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return addr
+}
+
+// Probe sends, then waits up to 20 ms for received to report that what
+// was sent arrived, again and again until it does or d passes (then the
+// test fails, naming what): how a test learns that a subscription has
+// reached a PUB socket, which drops what it is sent before.
+func Probe(t testing.TB, d time.Duration, what string, send func(), received func(ctx context.Context) bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		send()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ok := received(ctx)
+		cancel()
+		if ok {
+			return
+		}
+	}
 }

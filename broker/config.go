@@ -3,6 +3,8 @@ package broker
 import (
 	"log/slog"
 	"time"
+
+	"github.com/logbus/logbus/internal/defaults"
 )
 
 // Config configures a Broker. A nil *Config, and every zero field, means
@@ -102,36 +104,19 @@ func (c *Config) withDefaults() Config {
 		r = *c
 	}
 	d := DefaultConfig()
-	def := func(s *string, d string) {
-		if *s == "" {
-			*s = d
-		}
-	}
-	def(&r.Ingest, d.Ingest)
-	def(&r.Fanout, d.Fanout)
-	def(&r.Archive, d.Archive)
-	def(&r.SingleFrameTopic, d.SingleFrameTopic)
-	defInt := func(n *int, d int) {
-		if *n <= 0 {
-			*n = d
-		}
-	}
-	defInt(&r.FanoutQueue, d.FanoutQueue)
-	defInt(&r.ArchiveQueue, d.ArchiveQueue)
-	defInt(&r.UpstreamQueue, d.UpstreamQueue)
-	defInt(&r.IngestQueue, d.IngestQueue)
-	defInt(&r.MaxPeers, d.MaxPeers)
-	if r.MaxMessageSize <= 0 {
-		r.MaxMessageSize = d.MaxMessageSize
-	}
-	defDur := func(t *time.Duration, d time.Duration) {
-		if *t <= 0 {
-			*t = d
-		}
-	}
-	defDur(&r.HandshakeTimeout, d.HandshakeTimeout)
-	defDur(&r.ArchiveGrace, d.ArchiveGrace)
-	defDur(&r.DrainTimeout, d.DrainTimeout)
+	defaults.Fill(&r.Ingest, d.Ingest)
+	defaults.Fill(&r.Fanout, d.Fanout)
+	defaults.Fill(&r.Archive, d.Archive)
+	defaults.Fill(&r.SingleFrameTopic, d.SingleFrameTopic)
+	defaults.Fill(&r.FanoutQueue, d.FanoutQueue)
+	defaults.Fill(&r.ArchiveQueue, d.ArchiveQueue)
+	defaults.Fill(&r.UpstreamQueue, d.UpstreamQueue)
+	defaults.Fill(&r.IngestQueue, d.IngestQueue)
+	defaults.Fill(&r.MaxPeers, d.MaxPeers)
+	defaults.Fill(&r.MaxMessageSize, d.MaxMessageSize)
+	defaults.Fill(&r.HandshakeTimeout, d.HandshakeTimeout)
+	defaults.Fill(&r.ArchiveGrace, d.ArchiveGrace)
+	defaults.Fill(&r.DrainTimeout, d.DrainTimeout)
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}

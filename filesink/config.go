@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/defaults"
 )
 
 // Config configures a Sink. A nil *Config, and every zero field, means
@@ -86,35 +87,18 @@ func (c *Config) withDefaults() Config {
 		r = *c
 	}
 	d := DefaultConfig()
-	def := func(s *string, d string) {
-		if *s == "" {
-			*s = d
-		}
-	}
-	def(&r.Root, d.Root)
-	def(&r.PathTemplate, d.PathTemplate)
-	def(&r.SamplesTemplate, d.SamplesTemplate)
-	def(&r.Central, d.Central)
-	def(&r.Positions, d.Positions)
-	def(&r.Format, d.Format)
-	defInt := func(n *int, d int) {
-		if *n <= 0 {
-			*n = d
-		}
-	}
-	defInt(&r.CentralBackups, d.CentralBackups)
-	defInt(&r.MaxOpen, d.MaxOpen)
-	defInt(&r.MaxBacklog, d.MaxBacklog)
-	if r.CentralMaxBytes <= 0 {
-		r.CentralMaxBytes = d.CentralMaxBytes
-	}
-	defDur := func(t *time.Duration, d time.Duration) {
-		if *t <= 0 {
-			*t = d
-		}
-	}
-	defDur(&r.IdleClose, d.IdleClose)
-	defDur(&r.FlushInterval, d.FlushInterval)
+	defaults.Fill(&r.Root, d.Root)
+	defaults.Fill(&r.PathTemplate, d.PathTemplate)
+	defaults.Fill(&r.SamplesTemplate, d.SamplesTemplate)
+	defaults.Fill(&r.Central, d.Central)
+	defaults.Fill(&r.Positions, d.Positions)
+	defaults.Fill(&r.Format, d.Format)
+	defaults.Fill(&r.CentralBackups, d.CentralBackups)
+	defaults.Fill(&r.MaxOpen, d.MaxOpen)
+	defaults.Fill(&r.MaxBacklog, d.MaxBacklog)
+	defaults.Fill(&r.CentralMaxBytes, d.CentralMaxBytes)
+	defaults.Fill(&r.IdleClose, d.IdleClose)
+	defaults.Fill(&r.FlushInterval, d.FlushInterval)
 	if r.FsyncLevel == nil {
 		r.FsyncLevel = d.FsyncLevel
 	}

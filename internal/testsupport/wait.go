@@ -74,17 +74,10 @@ func FreeAddr(t testing.TB) string {
 // reached a PUB socket, which drops what it is sent before.
 func Probe(t testing.TB, d time.Duration, what string, send func(), received func(ctx context.Context) bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
+	WaitFor(t, d, what, func() bool {
 		send()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-		ok := received(ctx)
-		cancel()
-		if ok {
-			return
-		}
-	}
+		defer cancel()
+		return received(ctx)
+	})
 }

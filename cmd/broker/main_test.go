@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,8 @@ func TestBadConfigurationExits2(t *testing.T) {
 }
 
 // TestRunsAndStops: flags, environment and file combine with the
-// documented precedence, and cancelling the context stops it with 0.
+// documented precedence; the component reports what it bound; cancelling
+// the context stops it.
 func TestRunsAndStops(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "broker.yaml")
@@ -56,31 +58,54 @@ func TestRunsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("LOGBUS_ARCHIVE", "-")
-	ctx, cancel := context.WithCancel(context.Background())
 	var stderr testsupport.LockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.RunBroker(ctx, "broker", []string{"--config", cfg, "--drain-timeout", "100ms"}, &stderr)
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "broker listening") {
-		if time.Now().After(deadline) {
-			t.Fatalf("never started: %s", stderr.String())
+	d, err := cli.ParseBroker("broker", []string{"--config", cfg, "--drain-timeout", "100ms"}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Error(err)
 		}
-		time.Sleep(5 * time.Millisecond)
+	})
+	eps := d.Endpoints()
+	if eps.Archive != "" || !strings.HasPrefix(eps.Ingest, "tcp://127.0.0.1:") || strings.HasSuffix(eps.Ingest, ":0") ||
+		!strings.HasPrefix(d.HTTPAddr(), "http://127.0.0.1:") {
+		t.Errorf("environment or file not applied, or endpoints not the bound ones: %+v %s", eps, d.HTTPAddr())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	resp, err := http.Get(d.HTTPAddr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := resp.Body.Close(); err != nil {
+		t.Error(err)
 	}
 	cancel()
 	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d: %s", code, stderr.String())
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("did not stop")
 	}
-	out := stderr.String()
-	if !strings.Contains(out, "archive=disabled") || !strings.Contains(out, "http=http://127.0.0.1:") {
-		t.Errorf("environment or file not applied:\n%s", out)
+}
+
+// TestCommandExits0: the whole command (parse, open, run, close) ends
+// with 0 when its context ends.
+func TestCommandExits0(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr bytes.Buffer
+	args := []string{"--ingest", "tcp://127.0.0.1:0", "--fanout", "tcp://127.0.0.1:0", "--archive", "-", "--http", "-", "--drain-timeout", "10ms"}
+	if code := cli.RunBroker(ctx, "broker", args, &stderr); code != 0 {
+		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }
 

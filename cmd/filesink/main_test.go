@@ -78,7 +78,7 @@ type env struct {
 	root string
 	cmd  *exec.Cmd
 	http string
-	logs *bytes.Buffer
+	logs *testsupport.LockedBuffer
 }
 
 // start runs an in-process broker, a publisher and the filesink binary.
@@ -98,12 +98,13 @@ func start(t *testing.T) *env {
 			t.Error(err)
 		}
 	})
-	e := &env{b: b, root: t.TempDir(), logs: new(bytes.Buffer)}
-	e.cmd = exec.Command(sinkBinary(t), "--connect", b.Endpoints().Archive, "--root", e.root, "--http", "127.0.0.1:0", "--log-level", "debug")
-	stderr, err := e.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &env{b: b, root: t.TempDir(), logs: new(testsupport.LockedBuffer)}
+	// A real process (for kill -9 and signals): its HTTP address is
+	// chosen here, not read from its log.
+	addr := testsupport.FreeAddr(t)
+	e.http = "http://" + addr
+	e.cmd = exec.Command(sinkBinary(t), "--connect", b.Endpoints().Archive, "--root", e.root, "--http", addr, "--log-level", "debug")
+	e.cmd.Stderr = e.logs
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -116,24 +117,10 @@ func start(t *testing.T) *env {
 				t.Log(err)
 			}
 		}
+		if t.Failed() {
+			t.Logf("file sink's log:\n%s", e.logs.String())
+		}
 	})
-	// Read the log until the sink says where it serves HTTP.
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		line := sc.Text()
-		e.logs.WriteString(line + "\n")
-		if i := strings.Index(line, "http=http://"); i >= 0 {
-			e.http = strings.Fields(line[i+len("http="):])[0]
-			break
-		}
-	}
-	if e.http == "" {
-		t.Fatalf("sink did not start:\n%s", e.logs.String())
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
 	e.pub, err = publisher.New(b.Endpoints().Ingest, nil)
 	if err != nil {
 		t.Fatal(err)

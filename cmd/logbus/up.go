@@ -12,10 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/cmd/internal/cli"
-	"github.com/logbus/logbus/filesink"
-	"github.com/logbus/logbus/subscriber"
 )
 
 func upCommand(args []string, stdout, stderr io.Writer) int {
@@ -65,51 +62,43 @@ func upCommand(args []string, stdout, stderr io.Writer) int {
 	bcfg.Logger, scfg.Logger = log.With("component", "broker"), log.With("component", "filesink")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return up(ctx, bcfg, bhttp, scfg, v.GetString("sink-http"), v.GetBool("demo"), stdout, log)
+	u := &upDaemon{
+		Broker: cli.Broker{Config: bcfg, HTTP: bhttp},
+		Sink:   cli.Filesink{Config: scfg, HTTP: v.GetString("sink-http")},
+		Demo:   v.GetBool("demo"),
+		Log:    log,
+	}
+	return cli.Serve(ctx, u, func() error { return u.Open(ctx) }, log, func() { u.banner(stdout) }, func() {
+		st := u.Sink.Stats()
+		log.Info("stopped", "records_written", st.Records, "central", st.Central, "gaps", st.Gaps)
+	})
 }
 
-// up runs broker, file sink and (with demo) the simulated instruments
-// until ctx ends; then instruments stop, the broker drains into the
-// sink, and the sink writes and syncs everything.
-func up(ctx context.Context, bcfg broker.Config, bhttp string, scfg filesink.Config, shttp string, demo bool, stdout io.Writer, log *slog.Logger) int {
-	b, err := broker.New(&bcfg)
-	if err != nil {
-		log.Error("cannot start the broker", "err", err)
-		if cli.IsConfigError(err) {
-			return cli.ExitUsage
-		}
-		return cli.ExitFailure
-	}
-	sink, err := filesink.New(&scfg)
-	if err != nil {
-		log.Error("cannot start the file sink", "err", err)
-		code := cli.ExitFailure
-		if cli.IsConfigError(err) {
-			code = cli.ExitUsage
-		}
-		return cli.Join(code, b.Close(), log)
-	}
-	eps := b.Endpoints()
-	sub, err := subscriber.Dial(ctx, eps.Archive, &subscriber.Options{Resume: sink.Positions(), QueueMessages: cli.SinkReadAhead})
-	if err != nil {
-		log.Error("cannot start the file sink", "err", err)
-		return cli.Join(cli.Join(cli.ExitFailure, sink.Close(), log), b.Close(), log)
-	}
-	bweb, err := cli.StartHTTP(bhttp, b.Handler(), log)
-	if err != nil {
-		log.Error("cannot start HTTP", "err", err)
-		return cli.Join(cli.Join(cli.Join(cli.ExitUsage, sub.Close(), log), sink.Close(), log), b.Close(), log)
-	}
-	sweb, err := cli.StartHTTP(shttp, sink.Handler(), log)
-	if err != nil {
-		log.Error("cannot start HTTP", "err", err)
-		code := cli.Join(cli.ExitUsage, bweb.Close(), log)
-		return cli.Join(cli.Join(cli.Join(code, sub.Close(), log), sink.Close(), log), b.Close(), log)
-	}
-	stopHUP := cli.OnReopen(sink.Reopen)
-	defer stopHUP()
+// upDaemon is `logbus up` as a component: a broker, a file sink reading
+// its archive endpoint and, with Demo, simulated instruments.
+type upDaemon struct {
+	Broker cli.Broker
+	Sink   cli.Filesink // Sink.Connect is set by Open
+	Demo   bool
+	Log    *slog.Logger
+}
 
-	fmt.Fprintf(stdout, `logbus is up
+// Open binds the broker and starts the file sink on its archive endpoint.
+func (u *upDaemon) Open(ctx context.Context) error {
+	if err := u.Broker.Open(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	u.Sink.Connect = u.Broker.Endpoints().Archive
+	if err := u.Sink.Open(ctx); err != nil {
+		return fmt.Errorf("file sink: %w", err)
+	}
+	return nil
+}
+
+// banner tells the user where everything is.
+func (u *upDaemon) banner(w io.Writer) {
+	eps := u.Broker.Endpoints()
+	fmt.Fprintf(w, `logbus is up
   publishers connect to  %s
   dashboards subscribe   %s   (lossy fan-out)
   file sinks subscribe   %s   (no-drop archive)
@@ -118,24 +107,30 @@ func up(ctx context.Context, bcfg broker.Config, bhttp string, scfg filesink.Con
   file sink metrics      %s/metrics
 follow everything with:  go run ./cmd/logbus tail --connect %s
 stop with Ctrl-C
-`, eps.Ingest, eps.Fanout, eps.Archive, scfg.Root, scfg.Central, bweb.Addr(), sweb.Addr(), eps.Fanout)
+`, eps.Ingest, eps.Fanout, eps.Archive, u.Sink.Config.Root, u.Sink.Config.Central, u.Broker.HTTPAddr(), u.Sink.HTTPAddr(), eps.Fanout)
+}
 
+// Run serves until ctx ends; then instruments stop, the broker drains
+// into the sink, and the sink writes and syncs everything.
+func (u *upDaemon) Run(ctx context.Context) error {
 	brokerCtx, stopBroker := context.WithCancel(context.Background())
 	sinkCtx, stopSink := context.WithCancel(context.Background())
+	defer stopBroker()
+	defer stopSink()
 	brokerDone, sinkDone := make(chan error, 1), make(chan error, 1)
-	go func() { brokerDone <- b.Run(brokerCtx) }()
-	go func() { sinkDone <- sink.Run(sinkCtx, sub) }()
+	go func() { brokerDone <- u.Broker.Run(brokerCtx) }()
+	go func() { sinkDone <- u.Sink.Run(sinkCtx) }()
 	var demoDone chan struct{}
-	if demo {
+	if u.Demo {
 		demoDone = make(chan struct{})
 		go func() {
 			defer close(demoDone)
-			runDemo(ctx, eps.Ingest, log)
+			runDemo(ctx, u.Broker.Endpoints().Ingest, u.Log)
 		}()
 	}
 
 	<-ctx.Done()
-	log.Info("stopping")
+	u.Log.Info("stopping")
 	if demoDone != nil {
 		<-demoDone // instruments hand their queues to the broker
 	}
@@ -143,22 +138,21 @@ stop with Ctrl-C
 	// its archive queue while the sink still reads; the sink then writes
 	// what it has received and syncs everything.
 	stopBroker()
-	code := cli.ExitOK
+	var errs []error
 	if err := <-brokerDone; err != nil {
-		log.Error("broker stopped with an error", "err", err)
-		code = cli.ExitFailure
+		errs = append(errs, fmt.Errorf("broker: %w", err))
 	}
-	code = cli.Join(code, bweb.Close(), log)
-	code = cli.Join(code, b.Close(), log)
+	if err := u.Broker.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("broker: %w", err))
+	}
 	stopSink()
 	if err := <-sinkDone; err != nil {
-		log.Error("file sink stopped with an error", "err", err)
-		code = cli.ExitFailure
+		errs = append(errs, fmt.Errorf("file sink: %w", err))
 	}
-	code = cli.Join(code, sweb.Close(), log)
-	code = cli.Join(code, sub.Close(), log)
-	code = cli.Join(code, sink.Close(), log)
-	st := sink.Stats()
-	log.Info("stopped", "records_written", st.Records, "central", st.Central, "gaps", st.Gaps)
-	return code
+	return errors.Join(errs...)
+}
+
+// Close releases the file sink and the broker; it is idempotent.
+func (u *upDaemon) Close() error {
+	return errors.Join(u.Sink.Close(), u.Broker.Close())
 }

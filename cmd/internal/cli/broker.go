@@ -2,11 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -131,53 +132,100 @@ func readUsers(path string) (map[string]string, error) {
 	return users, nil
 }
 
-// RunBroker is the broker command: it parses args, runs until ctx ends
-// and returns the exit code. name prefixes its messages.
-func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer) int {
-	fs := BrokerFlagSet()
-	v, log, code, ok := ParseDaemonFlags(fs, name, args, stderr)
-	if !ok {
-		return code
+// ParseBroker reads the broker command's configuration from args, the
+// environment and --config. It returns pflag.ErrHelp for --help and an
+// ErrConfig error for anything wrong; see [UsageExit].
+func ParseBroker(name string, args []string, stderr io.Writer) (*Broker, error) {
+	v, log, err := ParseDaemonFlags(BrokerFlagSet(), name, args, stderr)
+	if err != nil {
+		return nil, err
 	}
 	cfg, httpAddr, err := BrokerConfig(v)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitUsage
+		return nil, err
 	}
 	cfg.Logger = log
-	return serveBroker(ctx, cfg, httpAddr, v.GetBool("pprof"), log)
+	return &Broker{Config: cfg, HTTP: httpAddr, Pprof: v.GetBool("pprof")}, nil
 }
 
-// serveBroker runs a broker until ctx ends, then drains and closes it.
-func serveBroker(ctx context.Context, cfg broker.Config, httpAddr string, pprof bool, log *slog.Logger) int {
-	b, err := broker.New(&cfg)
+// Broker is the broker command as a component, in the manner of
+// nats-server's Start/Shutdown: [Broker.Open] binds the endpoints and the
+// HTTP address, [Broker.Endpoints] and [Broker.HTTPAddr] report what was
+// bound, [Broker.Run] forwards until its context ends and then drains,
+// and [Broker.Close] releases everything. Tests and `logbus up` run it in
+// process and ask it for its endpoints.
+type Broker struct {
+	Config broker.Config
+	HTTP   string // host:port for /metrics and /healthz; "" or "-" disables
+	Pprof  bool   // also serve Go's profiler on HTTP
+
+	b         *broker.Broker
+	web       *Web
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open binds the broker's endpoints and its HTTP address. On error, Close
+// releases what was bound.
+func (d *Broker) Open() error {
+	b, err := broker.New(&d.Config)
 	if err != nil {
-		log.Error("cannot start", "err", err)
-		if IsConfigError(err) {
-			return ExitUsage
+		return err
+	}
+	d.b = b
+	d.web, err = StartHTTP(d.HTTP, WithProfiler(b.Handler(), d.Pprof), d.logger())
+	return err
+}
+
+func (d *Broker) logger() *slog.Logger {
+	if d.Config.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Config.Logger
+}
+
+// Endpoints are the bound ZeroMQ endpoints (after Open).
+func (d *Broker) Endpoints() broker.Endpoints { return d.b.Endpoints() }
+
+// HTTPAddr is the HTTP server's URL, or "disabled".
+func (d *Broker) HTTPAddr() string { return d.web.Addr() }
+
+// Stats are the broker's counters.
+func (d *Broker) Stats() broker.Stats { return d.b.Stats() }
+
+// Run forwards until ctx ends, then drains publishers and flushes the
+// subscribers' queues (--drain-timeout).
+func (d *Broker) Run(ctx context.Context) error { return d.b.Run(ctx) }
+
+// Close stops the HTTP server and closes the sockets. It is idempotent.
+func (d *Broker) Close() error {
+	d.closeOnce.Do(func() {
+		d.closeErr = d.web.Close()
+		if d.b != nil {
+			d.closeErr = errors.Join(d.closeErr, d.b.Close())
 		}
-		return ExitFailure
-	}
-	code := ExitOK
-	web, err := StartHTTP(httpAddr, WithProfiler(b.Handler(), pprof), log)
+	})
+	return d.closeErr
+}
+
+// RunBroker is the broker command: it parses args, runs until ctx ends
+// and returns the exit code. name prefixes its messages.
+func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer) int {
+	d, err := ParseBroker(name, args, stderr)
 	if err != nil {
-		log.Error("cannot start HTTP", "err", err)
-		return Join(ExitUsage, b.Close(), log)
+		return UsageExit(name, err, stderr)
 	}
-	eps := b.Endpoints()
-	archive := eps.Archive
-	if archive == "" {
-		archive = "disabled"
-	}
-	log.Info("broker listening", "ingest", eps.Ingest, "fanout", eps.Fanout, "archive", archive, "http", web.Addr())
-	if err := b.Run(ctx); err != nil {
-		log.Error("broker stopped", "err", err)
-		code = ExitFailure
-	}
-	code = Join(code, web.Close(), log)
-	code = Join(code, b.Close(), log)
-	st := b.Stats()
-	log.Info("broker stopped", "in", st.In, "forwarded", st.Forwarded, "rejected", st.Rejected.Total(),
-		"fanout_dropped", st.Fanout.Dropped.QueueFull, "unflushed", st.Fanout.Dropped.Linger+st.Archive.Dropped.Linger)
-	return code
+	log := d.logger()
+	return Serve(ctx, d, d.Open, log, func() {
+		eps := d.Endpoints()
+		archive := eps.Archive
+		if archive == "" {
+			archive = "disabled"
+		}
+		log.Info("broker listening", "ingest", eps.Ingest, "fanout", eps.Fanout, "archive", archive, "http", d.HTTPAddr())
+	}, func() {
+		st := d.Stats()
+		log.Info("broker stopped", "in", st.In, "forwarded", st.Forwarded, "rejected", st.Rejected.Total(),
+			"fanout_dropped", st.Fanout.Dropped.QueueFull, "unflushed", st.Fanout.Dropped.Linger+st.Archive.Dropped.Linger)
+	})
 }

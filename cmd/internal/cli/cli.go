@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -66,9 +67,9 @@ func Configf(format string, args ...any) error {
 }
 
 // ParseDaemonFlags parses a daemon's arguments, loads its configuration
-// and makes its logger (--log-level). When ok is false the command ends
-// with code (0 for --help, ExitUsage with a message for anything wrong).
-func ParseDaemonFlags(fs *pflag.FlagSet, name string, args []string, stderr io.Writer) (v *viper.Viper, log *slog.Logger, code int, ok bool) {
+// and makes its logger (--log-level). Usage goes to stderr. The error is
+// pflag.ErrHelp for --help, or wraps ErrConfig.
+func ParseDaemonFlags(fs *pflag.FlagSet, name string, args []string, stderr io.Writer) (*viper.Viper, *slog.Logger, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+name+" [flags]\n\nflags (each also LOGBUS_<FLAG> in the environment, dashes as underscores):")
@@ -76,18 +77,60 @@ func ParseDaemonFlags(fs *pflag.FlagSet, name string, args []string, stderr io.W
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return nil, nil, ExitOK, false
+			return nil, nil, err
 		}
-		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
-		return nil, nil, ExitUsage, false
+		return nil, nil, fmt.Errorf("%w: %w (see %s --help)", ErrConfig, err, name)
 	}
 	v, err := Load(fs, "config")
-	if err == nil {
-		log, err = Logger(stderr, v.GetString("log-level"))
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return nil, nil, ExitUsage, false
+		return nil, nil, err
 	}
-	return v, log, ExitOK, true
+	log, err := Logger(stderr, v.GetString("log-level"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, log, nil
+}
+
+// UsageExit reports a parse error of ParseDaemonFlags (or a Parse
+// function built on it) and returns the exit code: 0 for --help, which
+// has printed the usage, else ExitUsage.
+func UsageExit(name string, err error, stderr io.Writer) int {
+	if errors.Is(err, pflag.ErrHelp) {
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	return ExitUsage
+}
+
+// Component is a daemon run in process: Run serves until its context
+// ends and then stops gracefully; Close releases everything and is
+// idempotent.
+type Component interface {
+	Run(ctx context.Context) error
+	Close() error
+}
+
+// Serve runs a daemon's life for its command: open (bind, connect), then
+// started (its start-up line), Run until ctx ends, Close, then stopped
+// (its summary line). It returns the exit code: ExitUsage when open
+// fails on configuration, ExitFailure on any other failure.
+func Serve(ctx context.Context, c Component, open func() error, log *slog.Logger, started, stopped func()) int {
+	if err := open(); err != nil {
+		log.Error("cannot start", "err", err)
+		code := ExitFailure
+		if IsConfigError(err) {
+			code = ExitUsage
+		}
+		return Join(code, c.Close(), log)
+	}
+	started()
+	code := ExitOK
+	if err := c.Run(ctx); err != nil {
+		log.Error("stopped with an error", "err", err)
+		code = ExitFailure
+	}
+	code = Join(code, c.Close(), log)
+	stopped()
+	return code
 }

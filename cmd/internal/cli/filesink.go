@@ -2,9 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -94,59 +95,107 @@ func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
 	return c, nil
 }
 
-// RunFilesink is the filesink command: it parses args, runs until ctx
-// ends and returns the exit code. name prefixes its messages.
-func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writer) int {
-	fs := FilesinkFlagSet()
-	v, log, code, ok := ParseDaemonFlags(fs, name, args, stderr)
-	if !ok {
-		return code
+// ParseFilesink reads the filesink command's configuration from args,
+// the environment and --config. It returns pflag.ErrHelp for --help and
+// an ErrConfig error for anything wrong; see [UsageExit].
+func ParseFilesink(name string, args []string, stderr io.Writer) (*Filesink, error) {
+	v, log, err := ParseDaemonFlags(FilesinkFlagSet(), name, args, stderr)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := FilesinkConfig(v)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitUsage
+		return nil, err
 	}
 	cfg.Logger = log
-	return serveFilesink(ctx, cfg, v.GetString("connect"), v.GetString("http"), v.GetBool("pprof"), log)
+	return &Filesink{Config: cfg, Connect: v.GetString("connect"), HTTP: v.GetString("http"), Pprof: v.GetBool("pprof")}, nil
 }
 
-// serveFilesink runs a file sink reading connect until ctx ends.
-func serveFilesink(ctx context.Context, cfg filesink.Config, connect, httpAddr string, pprof bool, log *slog.Logger) int {
-	sink, err := filesink.New(&cfg)
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		if IsConfigError(err) {
-			return ExitUsage
-		}
-		return ExitFailure
+// Filesink is the filesink command as a component: [Filesink.Open]
+// prepares the root, connects to the broker's archive endpoint and binds
+// the HTTP address; [Filesink.Run] writes until its context ends, then
+// writes and syncs what it holds; [Filesink.Close] releases everything.
+// SIGHUP reopens every file (logrotate) while it is open.
+type Filesink struct {
+	Config  filesink.Config
+	Connect string // the broker's archive endpoint
+	HTTP    string // host:port for /metrics and /healthz; "" or "-" disables
+	Pprof   bool   // also serve Go's profiler on HTTP
+
+	sink      *filesink.Sink
+	sub       *subscriber.Subscriber
+	web       *Web
+	stopHUP   func()
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open starts the sink and its subscription. The subscription connects
+// in the background: Open does not wait for the broker. On error, Close
+// releases what was started.
+func (d *Filesink) Open(ctx context.Context) (err error) {
+	if d.sink, err = filesink.New(&d.Config); err != nil {
+		return err
 	}
 	// Resuming from the positions makes records lost while the sink was
 	// down (a crash) show up as gaps.
-	sub, err := subscriber.Dial(ctx, connect, &subscriber.Options{Resume: sink.Positions(), QueueMessages: SinkReadAhead})
+	if d.sub, err = subscriber.Dial(ctx, d.Connect, &subscriber.Options{Resume: d.sink.Positions(), QueueMessages: SinkReadAhead}); err != nil {
+		return err
+	}
+	if d.web, err = StartHTTP(d.HTTP, WithProfiler(d.sink.Handler(), d.Pprof), d.logger()); err != nil {
+		return err
+	}
+	d.stopHUP = OnReopen(d.sink.Reopen)
+	return nil
+}
+
+func (d *Filesink) logger() *slog.Logger {
+	if d.Config.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Config.Logger
+}
+
+// HTTPAddr is the HTTP server's URL, or "disabled".
+func (d *Filesink) HTTPAddr() string { return d.web.Addr() }
+
+// Stats are the sink's counters.
+func (d *Filesink) Stats() filesink.Stats { return d.sink.Stats() }
+
+// Run writes what the broker archives until ctx ends.
+func (d *Filesink) Run(ctx context.Context) error { return d.sink.Run(ctx, d.sub) }
+
+// Close stops the HTTP server, the subscription and the sink (which syncs
+// its files). It is idempotent.
+func (d *Filesink) Close() error {
+	d.closeOnce.Do(func() {
+		if d.stopHUP != nil {
+			d.stopHUP()
+		}
+		d.closeErr = d.web.Close()
+		if d.sub != nil {
+			d.closeErr = errors.Join(d.closeErr, d.sub.Close())
+		}
+		if d.sink != nil {
+			d.closeErr = errors.Join(d.closeErr, d.sink.Close())
+		}
+	})
+	return d.closeErr
+}
+
+// RunFilesink is the filesink command: it parses args, runs until ctx
+// ends and returns the exit code. name prefixes its messages.
+func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writer) int {
+	d, err := ParseFilesink(name, args, stderr)
 	if err != nil {
-		log.Error("cannot start", "err", err)
-		return Join(ExitUsage, sink.Close(), log)
+		return UsageExit(name, err, stderr)
 	}
-	web, err := StartHTTP(httpAddr, WithProfiler(sink.Handler(), pprof), log)
-	if err != nil {
-		log.Error("cannot start HTTP", "err", err)
-		code := Join(ExitUsage, sub.Close(), log)
-		return Join(code, sink.Close(), log)
-	}
-	stopHUP := OnReopen(sink.Reopen)
-	defer stopHUP()
-	log.Info("file sink running", "connect", connect, "root", cfg.Root, "http", web.Addr())
-	code := ExitOK
-	if err := sink.Run(ctx, sub); err != nil {
-		log.Error("file sink stopped", "err", err)
-		code = ExitFailure
-	}
-	code = Join(code, web.Close(), log)
-	code = Join(code, sub.Close(), log)
-	code = Join(code, sink.Close(), log)
-	st := sink.Stats()
-	log.Info("file sink stopped", "records", st.Records, "fsyncs", st.Fsyncs, "central", st.Central,
-		"refused", st.Refused, "gaps", st.Gaps, "missing", st.Missing)
-	return code
+	log := d.logger()
+	return Serve(ctx, d, func() error { return d.Open(ctx) }, log, func() {
+		log.Info("file sink running", "connect", d.Connect, "root", d.Config.Root, "http", d.HTTPAddr())
+	}, func() {
+		st := d.Stats()
+		log.Info("file sink stopped", "records", st.Records, "fsyncs", st.Fsyncs, "central", st.Central,
+			"refused", st.Refused, "gaps", st.Gaps, "missing", st.Missing)
+	})
 }

@@ -60,7 +60,8 @@ func StartHTTP(addr string, h http.Handler, log *slog.Logger) (*Web, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("http: %w", err)
+		// The operator chose the address: binding it is configuration.
+		return nil, fmt.Errorf("%w: --http %s: %w", ErrConfig, addr, err)
 	}
 	w := &Web{
 		srv:  &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},

@@ -19,12 +19,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	gozmq "github.com/go-zeromq/zmq4"
 	"github.com/spf13/pflag"
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/cmd/internal/cli"
-	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
@@ -36,7 +34,6 @@ type benchConfig struct {
 	Publishers int           // concurrent publishers
 	Size       int           // message bytes per record
 	Rate       int           // records/s in all; 0: as fast as possible
-	Transport  string        // zmtp (logbus's engine) or gozmq (github.com/go-zeromq/zmq4)
 	Root       string        // where the file sink writes; default a temporary directory
 	Timeout    time.Duration // give up waiting for the files after this long without progress
 	Profile    string        // directory for CPU profiles of each component; "" none
@@ -45,7 +42,6 @@ type benchConfig struct {
 
 // benchResult is what `logbus bench --json` prints.
 type benchResult struct {
-	Transport     string             `json:"transport"`
 	Publishers    int                `json:"publishers"`
 	Records       int                `json:"records"`
 	RecordBytes   int                `json:"record_bytes"`
@@ -68,7 +64,6 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Int("publishers", 4, "concurrent publishers")
 	fs.Int("size", 200, "message bytes per record")
 	fs.Int("rate", 0, "records per second in all (0: as fast as possible)")
-	fs.String("transport", "zmtp", "publisher transport: zmtp (logbus) or gozmq (github.com/go-zeromq/zmq4, for comparison)")
 	fs.String("root", "", "directory for the file sink (default: a temporary directory, removed afterwards)")
 	fs.Duration("timeout", 30*time.Second, "give up when the files stop growing for this long")
 	fs.Bool("json", false, "print one JSON object instead of a table")
@@ -90,10 +85,10 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 		return cli.ExitUsage
 	}
 	cfg := benchConfig{Records: v.GetInt("records"), Publishers: v.GetInt("publishers"), Size: v.GetInt("size"),
-		Rate: v.GetInt("rate"), Transport: v.GetString("transport"), Root: v.GetString("root"),
+		Rate: v.GetInt("rate"), Root: v.GetString("root"),
 		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), JSON: v.GetBool("json")}
-	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 || (cfg.Transport != "zmtp" && cfg.Transport != "gozmq") {
-		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative, --transport zmtp or gozmq")
+	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 {
+		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative")
 		return cli.ExitUsage
 	}
 	res, err := runBench(cfg, stderr)
@@ -118,7 +113,6 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 func printBench(w io.Writer, r benchResult) {
-	fmt.Fprintf(w, "transport       %s\n", r.Transport)
 	fmt.Fprintf(w, "load            %d publishers x %d records, %d-byte messages\n", r.Publishers, r.Records/r.Publishers, r.RecordBytes)
 	fmt.Fprintf(w, "throughput      %.0f records/s into files (%.2f s)\n", r.RecordsPerSec, r.Seconds)
 	fmt.Fprintf(w, "lost            %d (dropped at publishers: %d)\n", r.Lost, r.DroppedAtPub)
@@ -346,7 +340,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000
 	}
 	res = benchResult{
-		Transport: cfg.Transport, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
+		Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
 		Seconds: elapsed.Seconds(), RecordsPerSec: float64(lines) / elapsed.Seconds(), Lost: total - lines,
 		DroppedAtPub: dropped, P50ms: q(0.5), P99ms: q(0.99), LatencyN: len(lat), BrokerMsgs: int(msgs),
 		CPUSeconds: res.CPUSeconds, PeakRSSMiB: res.PeakRSSMiB,
@@ -404,18 +398,12 @@ func publish(cfg benchConfig, ingest string) (uint64, error) {
 	if cfg.Rate > 0 {
 		perPub = float64(cfg.Rate) / float64(cfg.Publishers)
 	}
-	for i := range cfg.Publishers {
+	for range cfg.Publishers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var err error
-			if cfg.Transport == "gozmq" {
-				err = publishGozmq(ingest, cfg.Records, msg, perPub)
-			} else {
-				var n uint64
-				n, err = publishZmtp(ingest, cfg.Records, msg, perPub, i)
-				dropped.Add(n)
-			}
+			n, err := publishOne(ingest, cfg.Records, msg, perPub)
+			dropped.Add(n)
 			if err != nil {
 				errs <- err
 			}
@@ -467,7 +455,9 @@ func benchRecord(r *logbus.Record, msg string, i int) {
 	r.Attrs[0] = logbus.Attr{Key: "i", Value: logbus.IntValue(int64(i))}
 }
 
-func publishZmtp(ingest string, n int, msg string, rate float64, _ int) (uint64, error) {
+// publishOne sends n records through a logbus publisher and returns the
+// records it dropped.
+func publishOne(ingest string, n int, msg string, rate float64) (uint64, error) {
 	p, err := publisher.New(ingest, &publisher.Options{Host: "bench-host"})
 	if err != nil {
 		return 0, err
@@ -485,30 +475,4 @@ func publishZmtp(ingest string, n int, msg string, rate float64, _ int) (uint64,
 	defer cancel()
 	err = p.Close(ctx)
 	return p.Stats().Dropped.Total(), err
-}
-
-// publishGozmq sends the same messages with github.com/go-zeromq/zmq4's
-// PUSH socket, for comparison.
-func publishGozmq(ingest string, n int, msg string, rate float64) (err error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := gozmq.NewPush(ctx)
-	defer func() { err = errors.Join(err, s.Close()) }()
-	if err := s.Dial(ingest); err != nil {
-		return err
-	}
-	tp := topic.Topic{System: logbus.Production, Kind: topic.Log, Encoding: topic.Msgpack, Equipment: "bench"}.String()
-	pace := pacer{rate: rate, start: time.Now()}
-	var buf []byte
-	var r logbus.Record
-	for i := range n {
-		pace.wait(i)
-		benchRecord(&r, msg, i)
-		r.Stream, r.Seq = 1, uint64(i+1)
-		buf = codec.AppendRecordMsgpack(buf[:0], &r)
-		if err := s.Send(gozmq.NewMsgFrom([]byte(tp), append([]byte(nil), buf...))); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package broker
+package broker_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/broker"
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/publisher"
@@ -21,7 +23,7 @@ import (
 func BenchmarkBrokerThroughput(b *testing.B) {
 	for _, n := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("publishers=%d", n), func(b *testing.B) {
-			br, err := New(&Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
+			br, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -116,7 +118,7 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 // messages pass; the heap stays bounded by its queue limit.
 func BenchmarkStalledDashboard(b *testing.B) {
 	for range b.N {
-		br, err := New(&Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "-", FanoutQueue: 1000})
+		br, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "-", FanoutQueue: 1000})
 		if err != nil {
 			b.Fatal(err)
 		}

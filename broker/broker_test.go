@@ -1,4 +1,4 @@
-package broker
+package broker_test
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus/broker"
+	"github.com/logbus/logbus/internal/testbus"
+
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/internal/vectors"
@@ -22,11 +25,11 @@ import (
 )
 
 func TestPublisherBrokerSubscriber(t *testing.T) {
-	b := startBroker(t, nil)
-	dash := newSub(t, b.fanout(), nil)
-	arch := newSub(t, b.archiveEP(), nil)
-	p := newPub(t, b.ingest(), nil)
-	joined(t, p, dash, arch)
+	b := testbus.StartBroker(t, nil)
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	arch := testbus.Subscriber(t, b.Archive(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, dash, arch)
 	log := slog.New(p.Handler())
 	const n = 5000
 	for i := range n {
@@ -54,13 +57,13 @@ func TestPublisherBrokerSubscriber(t *testing.T) {
 // subscriber reports exactly that many missing. The archive, meanwhile,
 // receives everything.
 func TestSlowDashboardDropsCountedAsGaps(t *testing.T) {
-	b := startBroker(t, &Config{FanoutQueue: 50, ArchiveQueue: 50})
-	dash := newSub(t, b.fanout(), &subscriber.Options{QueueMessages: 10})
-	arch := newSub(t, b.archiveEP(), &subscriber.Options{QueueMessages: 10})
+	b := testbus.StartBroker(t, &broker.Config{FanoutQueue: 50, ArchiveQueue: 50})
+	dash := testbus.Subscriber(t, b.Fanout(), &subscriber.Options{QueueMessages: 10})
+	arch := testbus.Subscriber(t, b.Archive(), &subscriber.Options{QueueMessages: 10})
 	// One record per message, so that the broker's per-message drop count
 	// can be compared with the records the dashboard misses.
-	p := newPub(t, b.ingest(), &publisher.Options{QueueRecords: 100000, Batch: 1})
-	joined(t, p, dash, arch)
+	p := testbus.Publisher(t, b.Ingest(), &publisher.Options{QueueRecords: 100000, Batch: 1})
+	testbus.Joined(t, p, dash, arch)
 	const n = 20000
 	for i := range n {
 		p.Publish(&logbus.Record{Message: "r", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
@@ -124,11 +127,11 @@ func TestSlowDashboardDropsCountedAsGaps(t *testing.T) {
 }
 
 func TestSingleFrameAndRejects(t *testing.T) {
-	b := startBroker(t, nil)
-	dash := newSub(t, b.fanout(), nil)
-	p := newPub(t, b.ingest(), nil)
-	joined(t, p, dash)
-	raw := rawPush(t, b.ingest())
+	b := testbus.StartBroker(t, nil)
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, dash)
+	raw := rawPush(t, b.Ingest())
 	ctx := context.Background()
 	send := func(frames ...string) {
 		t.Helper()
@@ -151,7 +154,7 @@ func TestSingleFrameAndRejects(t *testing.T) {
 	}
 	testsupport.WaitFor(t, 5*time.Second, "rejects counted", func() bool { return b.Stats().Rejected.Total() == 4 })
 	st := b.Stats()
-	if st.Rejected != (RejectStats{BadTopic: 1, NoPayload: 2, NotJSON: 1}) || st.SingleFrame != 1 {
+	if st.Rejected != (broker.RejectStats{BadTopic: 1, NoPayload: 2, NotJSON: 1}) || st.SingleFrame != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -162,11 +165,11 @@ func TestLogbookVectorsThroughBroker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := startBroker(t, nil)
-	dash := newSub(t, b.fanout(), nil)
-	p := newPub(t, b.ingest(), nil)
-	joined(t, p, dash)
-	raw := rawPush(t, b.ingest())
+	b := testbus.StartBroker(t, nil)
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, dash)
+	raw := rawPush(t, b.Ingest())
 	for _, v := range vs {
 		if err := raw.Send(context.Background(), v.Frames); err != nil {
 			t.Fatal(err)
@@ -180,10 +183,10 @@ func TestLogbookVectorsThroughBroker(t *testing.T) {
 
 // TestHostileTraffic: garbage on both ports while a publisher streams.
 func TestHostileTraffic(t *testing.T) {
-	b := startBroker(t, &Config{HandshakeTimeout: 300 * time.Millisecond})
-	dash := newSub(t, b.fanout(), nil)
-	p := newPub(t, b.ingest(), nil)
-	joined(t, p, dash)
+	b := testbus.StartBroker(t, &broker.Config{HandshakeTimeout: 300 * time.Millisecond})
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, dash)
 
 	hostile := func(addr net.Addr, payload []byte) {
 		c, err := net.Dial("tcp", addr.String())
@@ -242,12 +245,12 @@ func TestHostileTraffic(t *testing.T) {
 }
 
 func TestUpstream(t *testing.T) {
-	upstream := startBroker(t, nil)
-	site := startBroker(t, &Config{Upstream: upstream.ingest(), UpstreamPrefixes: []string{"P"}})
-	dash := newSub(t, upstream.fanout(), nil)
-	p := newPub(t, site.ingest(), nil)
-	joined(t, p, dash)
-	test := newPub(t, site.ingest(), &publisher.Options{System: logbus.Test})
+	upstream := testbus.StartBroker(t, nil)
+	site := testbus.StartBroker(t, &broker.Config{Upstream: upstream.Ingest(), UpstreamPrefixes: []string{"P"}})
+	dash := testbus.Subscriber(t, upstream.Fanout(), nil)
+	p := testbus.Publisher(t, site.Ingest(), nil)
+	testbus.Joined(t, p, dash)
+	test := testbus.Publisher(t, site.Ingest(), &publisher.Options{System: logbus.Test})
 	test.Publish(&logbus.Record{Message: "test system: stays on site"})
 	p.Publish(&logbus.Record{Message: "production: goes up"})
 	recs, _ := collect(t, dash, 1, 10*time.Second)
@@ -258,7 +261,7 @@ func TestUpstream(t *testing.T) {
 }
 
 func TestMetricsAndHealth(t *testing.T) {
-	b := startBroker(t, nil)
+	b := testbus.StartBroker(t, nil)
 	srv := httptest.NewServer(b.Handler())
 	defer srv.Close()
 	for path, want := range map[string]string{
@@ -282,10 +285,10 @@ func TestMetricsAndHealth(t *testing.T) {
 // TestGracefulStopDrains: records published before the broker is told to
 // stop all reach subscribers.
 func TestGracefulStopDrains(t *testing.T) {
-	b := startBroker(t, nil)
-	arch := newSub(t, b.archiveEP(), nil)
-	p := newPub(t, b.ingest(), nil)
-	joined(t, p, arch)
+	b := testbus.StartBroker(t, nil)
+	arch := testbus.Subscriber(t, b.Archive(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, arch)
 	const n = 2000
 	for range n {
 		p.Publish(&logbus.Record{Message: "before stop"})
@@ -296,7 +299,7 @@ func TestGracefulStopDrains(t *testing.T) {
 	if err := p.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b.stop(t)
+	b.Stop(t)
 	recs, gaps := collect(t, arch, n, 10*time.Second)
 	if len(recs) != n || len(gaps) != 0 {
 		t.Errorf("%d records, gaps %v", len(recs), gaps)
@@ -307,14 +310,14 @@ func TestGracefulStopDrains(t *testing.T) {
 // messages back (publishers keep them), so a file sink that connects late
 // still receives everything.
 func TestArchiveGrace(t *testing.T) {
-	b := startBroker(t, &Config{ArchiveGrace: 10 * time.Second})
-	p := newPub(t, b.ingest(), nil)
+	b := testbus.StartBroker(t, &broker.Config{ArchiveGrace: 10 * time.Second})
+	p := testbus.Publisher(t, b.Ingest(), nil)
 	const n = 500
 	for range n {
 		p.Publish(&logbus.Record{Message: "early"})
 	}
 	testsupport.WaitFor(t, 5*time.Second, "the broker to hold back", func() bool { return b.Stats().ArchiveWaits == 1 })
-	arch := newSub(t, b.archiveEP(), nil)
+	arch := testbus.Subscriber(t, b.Archive(), nil)
 	recs, gaps := collect(t, arch, n, 10*time.Second)
 	if len(recs) != n || len(gaps) != 0 || recs[0].Seq != 1 {
 		t.Errorf("late archiver: %d records, gaps %v, first seq %d", len(recs), gaps, recs[0].Seq)
@@ -325,12 +328,12 @@ func TestArchiveGrace(t *testing.T) {
 // right credentials gets through; wrong or missing credentials are
 // refused and counted.
 func TestIngestAuthentication(t *testing.T) {
-	b := startBroker(t, &Config{IngestUsers: map[string]string{"lab7": "s3cret"}})
-	dash := newSub(t, b.fanout(), nil)
-	good := newPub(t, b.ingest(), &publisher.Options{PlainUsername: "lab7", PlainPassword: "s3cret"})
-	joined(t, good, dash)
+	b := testbus.StartBroker(t, &broker.Config{IngestUsers: map[string]string{"lab7": "s3cret"}})
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	good := testbus.Publisher(t, b.Ingest(), &publisher.Options{PlainUsername: "lab7", PlainPassword: "s3cret"})
+	testbus.Joined(t, good, dash)
 	refusedPub := func(opts *publisher.Options) *publisher.Publisher {
-		p, err := publisher.New(b.ingest(), opts)
+		p, err := publisher.New(b.Ingest(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}

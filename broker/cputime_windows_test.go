@@ -1,6 +1,6 @@
 //go:build windows
 
-package broker
+package broker_test
 
 import (
 	"time"

@@ -1,4 +1,4 @@
-package broker
+package broker_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/internal/testbus"
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/internal/pyinterop"
@@ -29,10 +31,10 @@ func TestPythonDistlogReplay(t *testing.T) {
 			msgs = append(msgs, v.HexFrame)
 		}
 	}
-	b := startBroker(t, nil)
-	dash := newSub(t, b.fanout(), nil)
-	p := newPub(t, b.ingest(), nil)
-	joined(t, p, dash)
+	b := testbus.StartBroker(t, nil)
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, dash)
 	payload, err := json.Marshal(msgs)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +49,7 @@ for frames in json.loads(sys.argv[2]):
 s.close(linger=5000)
 ctx.term()
 print("sent", len(json.loads(sys.argv[2])))
-`, b.ingest(), string(payload))
+`, b.Ingest(), string(payload))
 	recs, gaps := collect(t, dash, len(msgs), 20*time.Second)
 	proc.Wait(t, 20*time.Second)
 	if len(gaps) != 0 {
@@ -71,10 +73,10 @@ print("sent", len(json.loads(sys.argv[2])))
 // (one JSON frame per record, no topic) through the broker.
 func TestPythonLogbookHandler(t *testing.T) {
 	py := pyinterop.Python(t, "zmq", "logbook")
-	b := startBroker(t, nil)
-	dash := newSub(t, b.fanout(), nil)
-	p := newPub(t, b.ingest(), nil)
-	joined(t, p, dash)
+	b := testbus.StartBroker(t, nil)
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, dash)
 	proc := pyinterop.Start(t, py, `
 import sys, logbook
 from logbook.queues import ZeroMQHandler
@@ -89,7 +91,7 @@ with h.applicationbound():
         log.exception("calibration failed")
 h.close()
 print("done")
-`, b.ingest())
+`, b.Ingest())
 	recs, _ := collect(t, dash, 51, 30*time.Second)
 	proc.Wait(t, 30*time.Second)
 	for i, r := range recs[:50] {
@@ -109,7 +111,7 @@ print("done")
 // filtered, and reads our JSON records with the standard json module.
 func TestPythonSubscriber(t *testing.T) {
 	py := pyinterop.Python(t, "zmq")
-	b := startBroker(t, nil)
+	b := testbus.StartBroker(t, nil)
 	proc := pyinterop.Start(t, py, `
 import json, sys, zmq
 ctx = zmq.Context()
@@ -126,9 +128,9 @@ while len(seen) < 5:
 print(json.dumps(seen))
 s.close(linger=0)
 ctx.term()
-`, b.fanout())
-	staging := newPub(t, b.ingest(), &publisher.Options{System: logbus.Staging, Encoding: topic.JSON})
-	production := newPub(t, b.ingest(), &publisher.Options{System: logbus.Production, Encoding: topic.JSON})
+`, b.Fanout())
+	staging := testbus.Publisher(t, b.Ingest(), &publisher.Options{System: logbus.Staging, Encoding: topic.JSON})
+	production := testbus.Publisher(t, b.Ingest(), &publisher.Options{System: logbus.Production, Encoding: topic.JSON})
 	// Until the Python SUB has joined, PUB semantics drop messages for it:
 	// keep publishing numbered records until it has five.
 	deadline := time.Now().Add(30 * time.Second)

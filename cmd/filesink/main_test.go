@@ -14,10 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus/internal/testbus"
+
 	"github.com/spf13/pflag"
 
 	"github.com/logbus/logbus"
-	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/cmd/internal/cli"
 	"github.com/logbus/logbus/internal/testbin"
 	"github.com/logbus/logbus/internal/testsupport"
@@ -73,7 +74,7 @@ func TestShippedConfigsMatchFlags(t *testing.T) {
 func sinkBinary(t *testing.T) string { return testbin.Build(t, "./cmd/filesink") }
 
 type env struct {
-	b    *broker.Broker
+	b    *testbus.Broker
 	pub  *publisher.Publisher
 	root string
 	cmd  *exec.Cmd
@@ -84,26 +85,13 @@ type env struct {
 // start runs an in-process broker, a publisher and the filesink binary.
 func start(t *testing.T) *env {
 	t.Helper()
-	b, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if err := b.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	b := testbus.StartBroker(t, nil)
 	e := &env{b: b, root: t.TempDir(), logs: new(testsupport.LockedBuffer)}
 	// A real process (for kill -9 and signals): its HTTP address is
 	// chosen here, not read from its log.
 	addr := testsupport.FreeAddr(t)
 	e.http = "http://" + addr
-	e.cmd = exec.Command(sinkBinary(t), "--connect", b.Endpoints().Archive, "--root", e.root, "--http", addr, "--log-level", "debug")
+	e.cmd = exec.Command(sinkBinary(t), "--connect", b.Archive(), "--root", e.root, "--http", addr, "--log-level", "debug")
 	e.cmd.Stderr = e.logs
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -121,17 +109,7 @@ func start(t *testing.T) *env {
 			t.Logf("file sink's log:\n%s", e.logs.String())
 		}
 	})
-	e.pub, err = publisher.New(b.Endpoints().Ingest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, cc := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cc()
-		if err := e.pub.Close(c); err != nil {
-			t.Error(err)
-		}
-	})
+	e.pub = testbus.Publisher(t, b.Ingest(), nil)
 	// Join: the archive subscription must be in place before counting.
 	testsupport.WaitFor(t, 10*time.Second, "sink joined", func() bool {
 		e.pub.Publish(&logbus.Record{Level: logbus.LevelDebug, Message: "probe"})

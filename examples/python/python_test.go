@@ -8,53 +8,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus/internal/testbus"
+
 	"github.com/logbus/logbus"
-	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/internal/pyinterop"
-	"github.com/logbus/logbus/internal/testsupport"
-	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 )
 
 func TestLogbusHandlerExample(t *testing.T) {
 	py := pyinterop.Python(t, "zmq")
-	b, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-		if err := b.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	b := testbus.StartBroker(t, nil)
+	ctx := context.Background()
 	// PUB/SUB delivers only once the subscription has reached the
 	// broker: publish probes until one arrives, then run the script.
-	sub, err := subscriber.Dial(ctx, b.Endpoints().Archive, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := sub.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	probe, err := publisher.New(b.Endpoints().Ingest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testsupport.Probe(t, 10*time.Second, "the subscriber to join",
-		func() { probe.Publish(&logbus.Record{Message: "probe"}) },
-		func(ctx context.Context) bool { _, err := sub.Next(ctx); return err == nil })
-	cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
-	defer ccancel()
-	if err := probe.Close(cctx); err != nil {
-		t.Fatal(err)
-	}
+	sub := testbus.Subscriber(t, b.Archive(), nil)
+	testbus.Joined(t, testbus.Publisher(t, b.Ingest(), nil), sub)
+	var err error
 	for { // drain the remaining probes
 		ev, ok := sub.TryNext()
 		if !ok {
@@ -65,7 +34,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 				break
 			}
 		}
-		if ev.Kind == subscriber.KindRecord && ev.Record.Message != "probe" {
+		if ev.Kind == subscriber.KindRecord && ev.Record.Message != testbus.ProbeMessage {
 			t.Fatalf("unexpected record %q", ev.Record.Message)
 		}
 	}
@@ -77,7 +46,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc := pyinterop.Start(t, py, "import sys; sys.path.insert(0, "+quote(wd)+")\n"+string(script), b.Endpoints().Ingest)
+	proc := pyinterop.Start(t, py, "import sys; sys.path.insert(0, "+quote(wd)+")\n"+string(script), b.Ingest())
 	var recs []logbus.Record
 	rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer rcancel()

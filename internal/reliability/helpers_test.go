@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbus/logbus/internal/testbus"
+
 	"go.uber.org/goleak"
 
 	"github.com/logbus/logbus"
@@ -79,39 +81,23 @@ func startBroker(t *testing.T, a brokerAddrs) *proc {
 		"--log-level", "warn", "--drain-timeout", "3s")
 }
 
+// newPub is a publisher that reconnects quickly: the tests restart
+// brokers.
 func newPub(t *testing.T, ep string, opts *publisher.Options) *publisher.Publisher {
 	t.Helper()
 	if opts == nil {
 		opts = &publisher.Options{}
 	}
 	opts.ReconnectInterval, opts.ReconnectIntervalMax = 10*time.Millisecond, 100*time.Millisecond
-	p, err := publisher.New(ep, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := p.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
+	return testbus.Publisher(t, ep, opts)
 }
 
+// newSub is a subscriber that reconnects quickly and holds what a test
+// sends in one burst.
 func newSub(t *testing.T, ep string) *subscriber.Subscriber {
 	t.Helper()
-	s, err := subscriber.Dial(context.Background(), ep, &subscriber.Options{
+	return testbus.Subscriber(t, ep, &subscriber.Options{
 		QueueMessages: 100000, ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
 }
 
 // tally follows a subscriber: the distinct sequence numbers received per

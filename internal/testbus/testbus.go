@@ -85,9 +85,13 @@ func (r *Broker) Stop(t testing.TB) {
 	})
 }
 
-// Ingest, Fanout and Archive are the bound endpoints.
-func (r *Broker) Ingest() string  { return r.Endpoints().Ingest }
-func (r *Broker) Fanout() string  { return r.Endpoints().Fanout }
+// Ingest is the bound ingest endpoint.
+func (r *Broker) Ingest() string { return r.Endpoints().Ingest }
+
+// Fanout is the bound fan-out endpoint.
+func (r *Broker) Fanout() string { return r.Endpoints().Fanout }
+
+// Archive is the bound archive endpoint ("" when disabled).
 func (r *Broker) Archive() string { return r.Endpoints().Archive }
 
 // Publisher connects a publisher to ep and closes it at cleanup, failing

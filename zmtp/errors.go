@@ -42,6 +42,9 @@ var (
 	// ErrPeerLimit reports a connection refused because a listener already
 	// serves Options.MaxPeers peers.
 	ErrPeerLimit = errors.New("zmtp: too many peers")
+	// ErrStalled reports a NoDrop subscriber closed because its writes
+	// made no progress for Options.StallTimeout.
+	ErrStalled = errors.New("zmtp: subscriber stalled")
 	// ErrQueueFull is returned by TrySend when the message cannot be queued
 	// without waiting.
 	ErrQueueFull = errors.New("zmtp: queue full")

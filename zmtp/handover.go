@@ -1,36 +1,61 @@
 package zmtp
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
-// orphan is what was queued for a PUB/XPUB subscriber that went away,
-// kept (Options.Handover) for the next subscriber to connect.
+// orphan is a kept queue (Options.Handover): what was queued for a NoDrop
+// subscriber that went away, and what was sent for it since, waiting for
+// its heir. The socket starts with a wildcard one, for the first NoDrop
+// subscriber.
 type orphan struct {
-	from    uint64 // id of the subscriber it was queued for
-	data    []byte // whole data messages, in wire form, oldest first
-	msgs    int
-	settled bool // the subscriber is detached: nothing older can follow
+	from     uint64 // id of the subscriber it was queued for (0: wildcard)
+	heir     string // that subscriber's Delivery.Heir
+	wildcard bool   // kept since the socket started: any NoDrop subscriber takes it
+	data     []byte // whole data messages, in wire form, oldest first
+	msgs     int
+	settled  bool // the subscriber is detached: nothing older can follow
 	// Set once settled:
 	subs  *subSet // what the subscriber had subscribed to
-	after uint64  // only peers attached after its detach may take it
 	until time.Time
+}
+
+// wants reports whether a message with this topic is kept for the heir.
+func (o *orphan) wants(topic []byte) bool { return o.wildcard || o.subs.match(topic) }
+
+// takenBy reports whether p, a NoDrop subscriber attaching, is o's heir.
+func (o *orphan) takenBy(p *peer) bool {
+	return o.settled && (o.wildcard || o.heir == p.dl.heir)
 }
 
 // handoverState is a peer's part in Options.Handover, guarded by the
 // socket's mu.
 type handoverState struct {
 	detached   bool
-	detachSeq  uint64    // the socket's peerSeq when it detached
 	detachedAt time.Time // when it detached
 	lastSubs   *subSet   // its subscriptions then
-	adopted    bool      // it took over a departed subscriber's queue
+	adopted    bool      // it took over a kept queue
 }
 
-func (s *Socket) handover() bool { return s.cfg.NoDrop && s.cfg.Handover > 0 }
+func (s *Socket) handover() bool {
+	return s.cfg.Handover > 0 && s.typ.publisher() && (s.cfg.NoDrop || s.cfg.Delivery != nil)
+}
+
+// startHandover keeps what is sent before the first NoDrop subscriber
+// arrives, for it. Called by NewSocket.
+func (s *Socket) startHandover() {
+	if !s.handover() {
+		return
+	}
+	s.orphans = []orphan{{wildcard: true, settled: true, until: time.Now().Add(s.cfg.Handover)}}
+	s.keptQueues.Store(1)
+}
 
 // lostPeer settles m, which could not be queued for p because p is going
 // away: kept for p's heir, or dropped.
 func (s *Socket) lostPeer(p *peer, m Msg) {
-	if !s.handover() {
+	if !s.handover() || !p.dl.noDrop {
 		s.ctr.dropDisconnected.Add(1)
 		return
 	}
@@ -49,7 +74,7 @@ func (s *Socket) lostPeer(p *peer, m Msg) {
 func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
 	s.orphanMsgs.Add(int64(msgs))
 	for i := range s.orphans {
-		if o := &s.orphans[i]; o.from == p.id {
+		if o := &s.orphans[i]; !o.wildcard && o.from == p.id {
 			if older {
 				o.data = append(data, o.data...)
 			} else {
@@ -59,104 +84,190 @@ func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
 			return
 		}
 	}
-	s.orphans = append(s.orphans, orphan{from: p.id, data: data, msgs: msgs})
+	s.orphans = append(s.orphans, orphan{from: p.id, heir: p.dl.heir, data: data, msgs: msgs})
+	s.keptQueues.Store(int64(len(s.orphans)))
 	if p.ho.detached { // a send that found it gone after its detach
 		s.settleLocked(&s.orphans[len(s.orphans)-1], p)
 	}
 }
 
-// detachedLocked records p's detach and settles what is kept for it: only
-// peers attached from now on may take it, and only within Handover.
+// detachedLocked records p's detach and settles what is kept for it:
+// messages sent from now on are kept for its heir, within Handover.
 // Holds mu.
 func (s *Socket) detachedLocked(p *peer) {
-	p.ho = handoverState{detached: true, detachSeq: s.peerSeq, detachedAt: time.Now(), lastSubs: p.subs.Load()}
+	p.ho = handoverState{detached: true, detachedAt: time.Now(), lastSubs: p.subs.Load()}
+	found := false
 	for i := range s.orphans {
-		if s.orphans[i].from == p.id {
-			s.settleLocked(&s.orphans[i], p)
+		if o := &s.orphans[i]; !o.wildcard && o.from == p.id {
+			s.settleLocked(o, p)
+			found = true
 		}
+	}
+	if !found { // it left with an empty queue: keep what follows for it
+		s.orphans = append(s.orphans, orphan{from: p.id, heir: p.dl.heir})
+		s.settleLocked(&s.orphans[len(s.orphans)-1], p)
+		s.keptQueues.Store(int64(len(s.orphans)))
 	}
 }
 
 func (s *Socket) settleLocked(o *orphan, p *peer) {
-	o.settled, o.subs, o.after = true, p.ho.lastSubs, p.ho.detachSeq
+	o.settled, o.subs = true, p.ho.lastSubs
 	o.until = p.ho.detachedAt.Add(s.cfg.Handover)
 }
 
-// adoptOrphans gives each kept queue to a subscriber that attached after
-// its owner left with the same subscriptions, before anything newer is
-// queued for it (it runs on the sending goroutine, ahead of the next
-// message). A subscriber takes at most one: the queues of subscribers
-// that left together overlap. Queues nobody took within Handover are
-// dropped.
-func (s *Socket) adoptOrphans(peers []*peer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	keep := s.orphans[:0]
-	for _, o := range s.orphans {
-		if !o.settled {
-			keep = append(keep, o)
+// adoptLocked gives p, a NoDrop subscriber attaching, the kept queue that
+// is its own, ahead of anything newer: p is not yet in the peer list, so
+// no Send can reach it first. Until p's own subscriptions arrive it
+// keeps those of the subscriber it succeeds, so nothing sent meanwhile
+// passes it by. A newcomer takes at most one kept queue: the queues of
+// subscribers that left together overlap. Holds mu.
+func (s *Socket) adoptLocked(p *peer) {
+	if !s.handover() || !p.dl.noDrop {
+		return
+	}
+	s.expireLocked(time.Now())
+	for i := range s.orphans {
+		o := &s.orphans[i]
+		if !o.takenBy(p) {
 			continue
 		}
-		heir := heirOf(peers, &o)
-		// Kept for a subscriber that attaches within Handover; one that
-		// did gets them at the next send, however much later that is.
-		if (heir == nil || heir.attached.After(o.until)) && now.After(o.until) {
+		p.mu.Lock()
+		p.out.appendRaw(o.data)
+		p.outMsgs += o.msgs
+		p.mu.Unlock()
+		subs := o.subs
+		if o.wildcard {
+			subs, _ = (*subSet)(nil).with(nil, true)
+		}
+		if subs.size() > 0 {
+			p.subs.Store(subs)
+			p.seeded = true
+		}
+		p.ho.adopted = true
+		s.ctr.handedOver.Add(uint64(o.msgs))
+		s.orphanMsgs.Add(-int64(o.msgs))
+		// keptQueues is updated by attach once p is in the peer list.
+		s.orphans = append(s.orphans[:i], s.orphans[i+1:]...)
+		return
+	}
+}
+
+// expireLocked drops the kept queues whose heir did not come within
+// Handover. Holds mu.
+func (s *Socket) expireLocked(now time.Time) {
+	keep := s.orphans[:0]
+	for _, o := range s.orphans {
+		if o.settled && now.After(o.until) {
 			s.ctr.dropDisconnected.Add(uint64(o.msgs))
 			s.orphanMsgs.Add(-int64(o.msgs))
 			continue
 		}
-		if heir == nil || !heir.enqueueRaw(o.data, o.msgs) {
-			keep = append(keep, o)
-			continue
-		}
-		heir.ho.adopted = true
-		s.ctr.handedOver.Add(uint64(o.msgs))
-		s.orphanMsgs.Add(-int64(o.msgs))
+		keep = append(keep, o)
 	}
 	clear(s.orphans[len(keep):])
 	s.orphans = keep
+	s.keptQueues.Store(int64(len(s.orphans)))
 }
 
-// heirOf returns the first peer attached after o's owner left, with the
-// same subscriptions, that has not taken over another queue.
-func heirOf(peers []*peer, o *orphan) *peer {
-	for _, p := range peers {
-		if p.id > o.after && !p.ho.adopted && sameSubs(p.subs.Load(), o.subs) {
-			return p
+// keepForAbsent adds m to every kept queue that waits for its heir and
+// wants it, and to the heirs that took a kept queue after this Send read
+// the peer list (served, the list they were not in). A kept queue at
+// HandoverBytes makes Send wait until its heir arrives (which takes the
+// queue and then the message) or Handover ends. It reports whether anyone kept m.
+func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*peer) (bool, error) {
+	var done []uint64 // the kept queues (by owner) m already went to, when waiting
+	newest := uint64(0)
+	if n := len(served); n > 0 {
+		newest = served[n-1].id
+	}
+	kept := false
+	for {
+		s.mu.Lock()
+		now := time.Now()
+		s.expireLocked(now)
+		for _, p := range *s.peers.Load() {
+			if p.id > newest && p.ho.adopted && p.subs.Load().match(m[0]) && !containsID(done, p.id|1<<63) {
+				p.enqueueRawLocked(appendMsg(nil, m), 1)
+				done = append(done, p.id|1<<63)
+				kept = true
+			}
 		}
+		var wait time.Time
+		for i := range s.orphans {
+			o := &s.orphans[i]
+			if !o.settled || !o.wants(m[0]) || containsID(done, o.from) || wasServed(served, o.from) {
+				continue
+			}
+			if len(o.data)+size > s.cfg.HandoverBytes && o.msgs > 0 {
+				if wait.IsZero() || o.until.Before(wait) {
+					wait = o.until
+				}
+				continue
+			}
+			o.data = appendMsg(o.data, m)
+			o.msgs++
+			s.orphanMsgs.Add(1)
+			done = append(done, o.from)
+			kept = true
+		}
+		s.mu.Unlock()
+		if wait.IsZero() {
+			return kept, nil
+		}
+		if err := s.waitUntil(ctx, wait); err != nil {
+			return kept, err
+		}
+	}
+}
+
+// waitUntil waits for a peer to attach or room to appear, until t, ctx
+// or Close.
+func (s *Socket) waitUntil(ctx context.Context, t time.Time) error {
+	c := s.sendWake.acquire()
+	defer s.sendWake.release()
+	timer := time.NewTimer(time.Until(t) + time.Millisecond)
+	defer timer.Stop()
+	select {
+	case <-c:
+	case <-timer.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stop:
+		return ErrClosed
 	}
 	return nil
 }
 
-// sameSubs reports whether a and b hold the same distinct prefixes.
-func sameSubs(a, b *subSet) bool {
-	if a.size() == 0 || a.size() != b.size() || a.all != b.all {
-		return false
-	}
-outer:
-	for _, p := range a.prefixes {
-		for _, q := range b.prefixes {
-			if string(p) == string(q) {
-				continue outer
-			}
+// wasServed reports whether the subscriber with this id was in the peer
+// list this Send served: it then had m queued, or kept for its heir by
+// lostPeer, already.
+func wasServed(served []*peer, id uint64) bool {
+	for _, p := range served {
+		if p.id == id {
+			return true
 		}
-		return false
 	}
-	return true
+	return false
 }
 
-// enqueueRaw queues whole encoded data messages past the queue's bounds
-// (they were accepted once already). It returns false if the peer is
-// going away.
-func (p *peer) enqueueRaw(data []byte, msgs int) bool {
+func containsID(ids []uint64, id uint64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// enqueueRawLocked queues whole encoded data messages past the queue's
+// bounds (they were accepted once already). The caller holds s.mu.
+func (p *peer) enqueueRawLocked(data []byte, msgs int) {
 	p.mu.Lock()
 	if p.dead {
 		p.mu.Unlock()
-		return false
+		return
 	}
 	p.out.appendRaw(data)
 	p.outMsgs += msgs
 	p.unlockWake()
-	return true
 }

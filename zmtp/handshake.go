@@ -12,6 +12,7 @@ type peerInfo struct {
 	socketType string
 	identity   []byte
 	username   string
+	props      []property // every metadata property, values copied
 }
 
 // handshake runs the greeting exchange and the security mechanism on conn.
@@ -46,6 +47,9 @@ func handshake(conn net.Conn, r *bufio.Reader, cfg *config, t Type) (peerInfo, e
 	meta := appendMetadata(nil, property{"Socket-Type", []byte(t.String())})
 	if len(cfg.Identity) > 0 {
 		meta = appendMetadata(meta, property{"Identity", cfg.Identity})
+	}
+	for k, v := range cfg.Properties {
+		meta = appendMetadata(meta, property{k, []byte(v)})
 	}
 	switch {
 	case mech == mechNULL:
@@ -136,6 +140,10 @@ func acceptMetadata(conn net.Conn, t Type, data []byte, info *peerInfo) error {
 		return errorf(ErrProtocol, "peer metadata lacks Socket-Type")
 	}
 	info.socketType = string(st)
+	info.props = make([]property, len(props))
+	for i, p := range props {
+		info.props[i] = property{name: p.name, value: append([]byte(nil), p.value...)}
+	}
 	if id, ok := lookupProperty(props, "Identity"); ok {
 		info.identity = append([]byte(nil), id...)
 	}

@@ -17,6 +17,7 @@ const (
 	DefaultLinger               = 2 * time.Second
 	DefaultMaxPeers             = 1024
 	DefaultReadBufferSize       = 64 << 10
+	DefaultMaxNoDrop            = 8
 )
 
 // PlainAuthFunc decides whether a PLAIN client may connect. It runs on the
@@ -54,14 +55,44 @@ type Options struct {
 	// full queue instead of dropping for that subscriber. Default false:
 	// a slow subscriber never slows the others, and drops are counted.
 	NoDrop bool
-	// Handover, with NoDrop, keeps the messages still queued for a
-	// subscriber that disconnects for this long, and gives them to the
-	// next subscriber that connects after it with the same subscriptions,
-	// ahead of anything newer (at the next Send): a restarted archiver
-	// then misses only what was in the network. A newcomer takes at most
-	// one such queue. Those not taken in time are dropped (reason
-	// Disconnected). Default 0: dropped at once.
+	// Handover, for NoDrop subscribers, keeps what was queued for one that
+	// disconnects, and what is sent for it while it is away, for this
+	// long, and gives it all to the next NoDrop subscriber that connects
+	// with the same Delivery.Heir, ahead of anything newer: a restarted
+	// archiver then misses only what was in the network. Messages sent
+	// before the first NoDrop subscriber connects are kept the same way,
+	// for the first one. A kept queue is bounded by HandoverBytes; when it
+	// is full, Send waits (as for a full NoDrop subscriber) until its heir
+	// arrives or Handover ends. A newcomer takes at most one kept queue.
+	// What is not taken in time is dropped (reason Disconnected).
+	// Default 0: nothing is kept.
 	Handover time.Duration
+	// HandoverBytes bounds each queue kept by Handover, in encoded bytes.
+	// Default SendHWMBytes.
+	HandoverBytes int
+	// Delivery, for PUB and XPUB, decides how each subscriber is served,
+	// once its handshake is done, from what the handshake established
+	// (its address, PLAIN user and metadata properties, such as a name it
+	// declares). It overrides NoDrop per subscriber. Default nil: every
+	// subscriber as NoDrop says, with the socket's queue bounds.
+	Delivery func(*PeerInfo) Delivery
+	// MaxNoDrop bounds the NoDrop subscribers a Delivery function may
+	// create, counting those connected and the queues kept for absent
+	// ones: each may hold its queue bound in memory. Beyond it a
+	// subscriber is served lossily and counted (Stats.NoDropRefused).
+	// Default DefaultMaxNoDrop (8).
+	MaxNoDrop int
+	// StallTimeout closes the connection of a NoDrop subscriber whose
+	// writes make no progress for this long (ErrStalled): its queue is
+	// then kept as Handover says, and Send stops waiting for it. Progress
+	// is measured per write of at most 1 MiB. Default 0: a NoDrop
+	// subscriber is waited for as long as it stays connected.
+	StallTimeout time.Duration
+	// Properties are extra metadata properties sent in our READY or
+	// INITIATE command (RFC 37), such as a name the peer may act on.
+	// libzmq accepts only names starting with "X-" for its own
+	// ZMQ_METADATA; names are 1 to 255 bytes.
+	Properties map[string]string
 	// Linger is how long Close waits for queued messages to be written.
 	// Whatever is left afterwards is counted as dropped (reason Linger).
 	// Default DefaultLinger (2 s); a negative value means do not wait.
@@ -133,6 +164,25 @@ func newConfig(o *Options) (config, error) {
 	}
 	if c.SendHWMBytes <= 0 {
 		c.SendHWMBytes = DefaultHWMBytes
+	}
+	if c.HandoverBytes <= 0 {
+		c.HandoverBytes = c.SendHWMBytes
+	}
+	if c.MaxNoDrop <= 0 {
+		c.MaxNoDrop = DefaultMaxNoDrop
+	}
+	if len(c.Properties) > 0 {
+		props := make(map[string]string, len(c.Properties))
+		for k, v := range c.Properties {
+			if len(k) == 0 || len(k) > 255 {
+				return c, errorf(ErrProtocol, "metadata property name %q: want 1 to 255 bytes", k)
+			}
+			if len(v) > maxCommandSize/2 {
+				return c, errorf(ErrTooLarge, "metadata property %q: value of %d bytes", k, len(v))
+			}
+			props[k] = v
+		}
+		c.Properties = props
 	}
 	if c.RecvHWM <= 0 {
 		c.RecvHWM = DefaultHWM

@@ -22,6 +22,7 @@ type peer struct {
 	id       uint64    // order of attachment, for Options.Handover
 	attached time.Time // when it attached, for Options.Handover
 	ho       handoverState
+	dl       delivery // PUB/XPUB: how it is served; set before it is attached
 
 	mu      sync.Mutex
 	out     outQueue  // encoded messages and commands waiting for the writer
@@ -38,6 +39,9 @@ type peer struct {
 	err  error // first error; set before done is closed
 
 	subs    atomic.Pointer[subSet] // PUB/XPUB: this subscriber's prefixes
+	// seeded: subs came from the kept queue it took over (Handover) and
+	// stand until its own first subscription arrives. Reader-owned.
+	seeded  bool
 	dropped atomic.Uint64          // PUB/XPUB: queue-full drops
 
 	inBytes   atomic.Int64 // bytes delivered to the inbox, not yet consumed
@@ -62,7 +66,18 @@ func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info pee
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		inSpace: make(chan struct{}, 1),
+		dl:      delivery{noDrop: s.cfg.NoDrop, queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes},
 	}
+}
+
+// peerInfo returns what the handshake established, for Options.Delivery.
+func (p *peer) peerInfo() *PeerInfo {
+	i := &PeerInfo{Remote: p.remote, SocketType: p.info.socketType, User: p.info.username,
+		Properties: make(map[string]string, len(p.info.props))}
+	for _, pr := range p.info.props {
+		i.Properties[pr.name] = string(pr.value)
+	}
+	return i
 }
 
 // shutdown ends the connection once, remembering the first cause.
@@ -99,13 +114,12 @@ const (
 // bound. An empty queue always takes one message, so a message larger than
 // SendHWMBytes still moves.
 func (p *peer) tryEnqueue(m Msg, size int) int {
-	cfg := &p.s.cfg
 	p.mu.Lock()
 	if p.dead {
 		p.mu.Unlock()
 		return enqDead
 	}
-	if p.outMsgs > 0 && (p.outMsgs >= cfg.SendHWM || p.out.bytes+size > cfg.SendHWMBytes) {
+	if p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+size > p.dl.queueBytes) {
 		p.mu.Unlock()
 		return enqFull
 	}
@@ -141,7 +155,7 @@ func (p *peer) enqueueControl(fn func([]byte) []byte) {
 // skipped while the queue already holds more than SendHWMBytes.
 func (p *peer) enqueueControlBounded(fn func([]byte) []byte) {
 	p.mu.Lock()
-	full := p.out.bytes > p.s.cfg.SendHWMBytes
+	full := p.out.bytes > p.dl.queueBytes
 	p.mu.Unlock()
 	if !full {
 		p.enqueueControl(fn)
@@ -224,7 +238,7 @@ func (p *peer) writeLoop() error {
 
 		var n int64
 		var err error
-		n, vec, err = writeChunks(p.conn, cs, vec)
+		n, vec, err = p.write(cs, vec)
 		if err != nil {
 			buf := flatten(cs)
 			releaseChunks(cs)
@@ -244,6 +258,41 @@ func (p *peer) writeLoop() error {
 		p.mu.Unlock()
 		p.s.ctr.sent.Add(uint64(msgs))
 	}
+}
+
+// stallWrite is the most a write may carry when StallTimeout applies:
+// each such write must complete within the timeout.
+const stallWrite = 1 << 20
+
+// write hands cs to the connection. For a NoDrop subscriber under
+// Options.StallTimeout it writes at most stallWrite bytes at a time, each
+// within the timeout, so a subscriber that stops reading is noticed
+// whatever the size of its backlog.
+func (p *peer) write(cs []*[]byte, vec net.Buffers) (int64, net.Buffers, error) {
+	if p.stallDeadline().IsZero() {
+		return writeChunks(p.conn, cs, vec)
+	}
+	var total int64
+	for len(cs) > 0 {
+		k, size := 0, 0
+		for k < len(cs) && (k == 0 || size+len(*cs[k]) <= stallWrite) {
+			size += len(*cs[k])
+			k++
+		}
+		if err := p.conn.SetWriteDeadline(p.stallDeadline()); err != nil {
+			return total, vec, err
+		}
+		n, v, err := writeChunks(p.conn, cs[:k], vec)
+		total, vec = total+n, v
+		if err != nil {
+			if isTimeout(err) {
+				err = errorf(ErrStalled, "no write progress for %v", p.s.cfg.StallTimeout)
+			}
+			return total, vec, err
+		}
+		cs = cs[k:]
+	}
+	return total, vec, nil
 }
 
 // leftover returns, after both loops ended, every byte that was queued but

@@ -217,10 +217,14 @@ const maxPeerSubscriptions = 4096
 // applySubscription updates this subscriber's prefix set.
 func (p *peer) applySubscription(prefix []byte, add bool) error {
 	cur := p.subs.Load()
+	if p.seeded {
+		// Its own subscriptions replace those it inherited.
+		cur, p.seeded = nil, false
+	}
 	if add && cur.size() >= maxPeerSubscriptions && cur.counts[string(prefix)] == 0 {
 		return errorf(ErrProtocol, "more than %d subscriptions", maxPeerSubscriptions)
 	}
-	if next, _ := cur.with(prefix, add); next != cur {
+	if next, _ := cur.with(prefix, add); next != p.subs.Load() {
 		p.subs.Store(next)
 	}
 	return nil

@@ -174,10 +174,11 @@ func (s *Socket) drainPendingTo(p *peer) bool {
 }
 
 func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) error {
+	// Kept queues are read before the peer list: a Send that finds none
+	// left also finds the heir that took the last (attach publishes them
+	// in the other order).
+	kept := s.keptQueues.Load() > 0
 	peers := *s.peers.Load()
-	if s.orphanMsgs.Load() > 0 {
-		s.adoptOrphans(peers)
-	}
 	matched := 0
 	for _, p := range peers {
 		if filter && !p.subs.Load().match(m[0]) {
@@ -189,7 +190,7 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 		case enqDead:
 			s.lostPeer(p, m)
 		case enqFull:
-			if !s.cfg.NoDrop {
+			if !p.dl.noDrop {
 				p.dropped.Add(1)
 				s.ctr.dropFull.Add(1)
 				continue
@@ -197,6 +198,15 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 			if err := s.waitPeer(ctx, p, m, size); err != nil {
 				return err
 			}
+		}
+	}
+	if kept {
+		held, err := s.keepForAbsent(ctx, m, size, peers)
+		if held {
+			matched++
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if matched == 0 {

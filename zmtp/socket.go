@@ -40,6 +40,7 @@ type Socket struct {
 	ownSubs      atomic.Pointer[subSet] // SUB/XSUB: our subscriptions; writers hold mu
 	pendingCount atomic.Int64           // pendMsgs, readable without mu by the fast path
 	orphanMsgs   atomic.Int64           // messages in orphans, readable without mu
+	keptQueues   atomic.Int64           // len(orphans), readable without mu
 	closing      atomic.Bool
 
 	sendWake notifier      // room appeared in a queue, or a peer attached
@@ -70,6 +71,7 @@ func NewSocket(t Type, opts *Options) (*Socket, error) {
 	s.inbox.kick = make(chan struct{}, 1)
 	empty := []*peer{}
 	s.peers.Store(&empty)
+	s.startHandover()
 	return s, nil
 }
 
@@ -259,6 +261,8 @@ func (s *Socket) Stats() Stats {
 			Identity:   append([]byte(nil), p.info.identity...),
 			Queued:     p.queued(),
 			Dropped:    p.dropped.Load(),
+			NoDrop:     p.dl.noDrop,
+			Heir:       p.dl.heir,
 		})
 	}
 	return st
@@ -289,11 +293,18 @@ func (s *Socket) attach(p *peer) bool {
 	}
 	s.peerSeq++
 	p.id, p.attached = s.peerSeq, time.Now()
+	if s.typ.publisher() {
+		p.dl = s.deliveryForLocked(p)
+		s.adoptLocked(p)
+	}
 	old := *s.peers.Load()
 	n := make([]*peer, len(old), len(old)+1)
 	copy(n, old)
 	n = append(n, p)
 	s.peers.Store(&n)
+	// Published after the peer list: a Send that sees no kept queue left
+	// then also sees the heir that took it (see sendFanOut).
+	s.keptQueues.Store(int64(len(s.orphans)))
 	s.ctr.connects.Add(1)
 	if s.pendMsgs > 0 {
 		kick(p.wake)
@@ -326,13 +337,13 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 			}
 		} else if s.isStopped() {
 			s.ctr.dropLinger.Add(uint64(msgs))
-		} else if s.handover() {
+		} else if s.handover() && p.dl.noDrop {
 			s.keepForHeirLocked(p, data, msgs, true)
 		} else {
 			s.ctr.dropDisconnected.Add(uint64(msgs))
 		}
 	}
-	if s.handover() {
+	if s.handover() && p.dl.noDrop {
 		s.detachedLocked(p)
 	}
 	// Removed last, so that whoever sees the peer gone also sees its

@@ -58,3 +58,6 @@ func (t Type) canRecv() bool { return t == PULL || t == SUB || t == XSUB || t ==
 
 // subscriber reports types that send subscriptions upstream.
 func (t Type) subscriber() bool { return t == SUB || t == XSUB }
+
+// publisher reports types that serve subscribers.
+func (t Type) publisher() bool { return t == PUB || t == XPUB }

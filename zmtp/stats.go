@@ -41,6 +41,9 @@ type Stats struct {
 	DialFailures uint64
 	// Rejected counts connections closed because of the peer, by reason.
 	Rejected RejectStats
+	// NoDropRefused counts subscribers that Options.Delivery asked to
+	// serve NoDrop but were served lossily, MaxNoDrop being reached.
+	NoDropRefused uint64
 	// Peers describes the currently connected peers.
 	Peers []PeerStats
 }
@@ -74,12 +77,13 @@ type RejectStats struct {
 	Heartbeat        uint64 // peer silent past heartbeat timeout or TTL
 	PeerError        uint64 // peer sent an ERROR command
 	PeerLimit        uint64 // listener already at MaxPeers
+	Stalled          uint64 // NoDrop subscriber made no progress for StallTimeout
 }
 
 // Total returns the sum of all reject reasons.
 func (r RejectStats) Total() uint64 {
 	return r.Greeting + r.Version + r.Mechanism + r.SocketType + r.Auth + r.Protocol +
-		r.TooLarge + r.HandshakeTimeout + r.Heartbeat + r.PeerError + r.PeerLimit
+		r.TooLarge + r.HandshakeTimeout + r.Heartbeat + r.PeerError + r.PeerLimit + r.Stalled
 }
 
 // PeerStats describes one connected peer.
@@ -89,6 +93,8 @@ type PeerStats struct {
 	Identity   []byte // the peer's Identity property, if any
 	Queued     int    // messages waiting in this peer's queue
 	Dropped    uint64 // PUB/XPUB: messages dropped for this peer (queue full)
+	NoDrop     bool   // PUB/XPUB: Send waits for room in its queue
+	Heir       string // PUB/XPUB: its Delivery.Heir
 }
 
 // counters holds the atomic counters behind Stats.
@@ -99,7 +105,8 @@ type counters struct {
 	connects, disconnects, dialFailures                  atomic.Uint64
 	rejGreeting, rejVersion, rejMechanism, rejSocketType atomic.Uint64
 	rejAuth, rejProtocol, rejTooLarge, rejTimeout        atomic.Uint64
-	rejHeartbeat, rejPeerError, rejPeerLimit             atomic.Uint64
+	rejHeartbeat, rejPeerError, rejPeerLimit, rejStalled atomic.Uint64
+	noDropRefused                                        atomic.Uint64
 }
 
 // reject counts a connection closed because of err and reports whether err
@@ -129,6 +136,8 @@ func (c *counters) reject(err error) bool {
 		ctr = &c.rejPeerError
 	case errors.Is(err, ErrPeerLimit):
 		ctr = &c.rejPeerLimit
+	case errors.Is(err, ErrStalled):
+		ctr = &c.rejStalled
 	default:
 		return false
 	}
@@ -165,7 +174,9 @@ func (c *counters) snapshot() Stats {
 			Heartbeat:        c.rejHeartbeat.Load(),
 			PeerError:        c.rejPeerError.Load(),
 			PeerLimit:        c.rejPeerLimit.Load(),
+			Stalled:          c.rejStalled.Load(),
 		},
+		NoDropRefused: c.noDropRefused.Load(),
 	}
 }
 

@@ -1,0 +1,105 @@
+package zmtp
+
+import "time"
+
+// PeerInfo is what a peer's handshake established. It does not change
+// while the connection lasts.
+type PeerInfo struct {
+	// Remote is the peer's address as the transport gives it
+	// ("127.0.0.1:40312"; "" for inproc).
+	Remote string
+	// SocketType is the peer's Socket-Type property ("SUB", "PUSH", …).
+	SocketType string
+	// User is the PLAIN user name the peer logged in with; "" without
+	// PLAIN.
+	User string
+	// Properties holds every metadata property of the peer's READY or
+	// INITIATE command (RFC 37), names as the peer spelt them; Property
+	// looks one up regardless of case.
+	Properties map[string]string
+}
+
+// Property returns the named metadata property; names compare without
+// regard to case, as RFC 37 says.
+func (i *PeerInfo) Property(name string) (string, bool) {
+	if v, ok := i.Properties[name]; ok {
+		return v, true
+	}
+	for k, v := range i.Properties {
+		if equalFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Delivery is how a PUB or XPUB socket serves one subscriber, decided
+// once at the end of its handshake by Options.Delivery.
+type Delivery struct {
+	// NoDrop makes Send wait for room in this subscriber's full queue
+	// instead of dropping its copy (Options.NoDrop for one peer).
+	NoDrop bool
+	// Heir names the subscriber for Options.Handover: what was queued for
+	// it when it went away, and what is sent while it is away, is kept
+	// for the next NoDrop subscriber with the same Heir. Empty: kept for
+	// the next one with the same subscriptions.
+	Heir string
+	// QueueMsgs and QueueBytes bound this subscriber's queue. Zero: the
+	// socket's SendHWM and SendHWMBytes.
+	QueueMsgs, QueueBytes int
+}
+
+// delivery is a peer's Delivery with the socket's defaults applied.
+type delivery struct {
+	noDrop     bool
+	heir       string
+	queueMsgs  int
+	queueBytes int
+}
+
+// deliveryFor decides how p is served. It holds mu: the count of NoDrop
+// subscribers against MaxNoDrop must not race with other attaches.
+func (s *Socket) deliveryForLocked(p *peer) delivery {
+	d := delivery{noDrop: s.cfg.NoDrop, queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes}
+	if s.cfg.Delivery == nil || !s.typ.publisher() {
+		return d
+	}
+	want := s.cfg.Delivery(p.peerInfo())
+	d.noDrop, d.heir = want.NoDrop, want.Heir
+	if want.QueueMsgs > 0 {
+		d.queueMsgs = want.QueueMsgs
+	}
+	if want.QueueBytes > 0 {
+		d.queueBytes = want.QueueBytes
+	}
+	if !d.noDrop {
+		return d
+	}
+	held := 0
+	for _, q := range *s.peers.Load() {
+		if q.dl.noDrop {
+			held++
+		}
+	}
+	for i := range s.orphans {
+		if o := &s.orphans[i]; !o.wildcard && o.heir != d.heir {
+			held++
+		}
+	}
+	if held >= s.cfg.MaxNoDrop {
+		// More no-drop subscribers would raise the memory bound the
+		// operator set: serve this one like any other, and say so.
+		s.ctr.noDropRefused.Add(1)
+		return delivery{queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes}
+	}
+	return d
+}
+
+// stallDeadline is when a write started now must have made progress, or
+// the zero time when there is no deadline.
+func (p *peer) stallDeadline() time.Time {
+	if !p.dl.noDrop || p.s.cfg.StallTimeout <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(p.s.cfg.StallTimeout)
+}

@@ -1,0 +1,201 @@
+package zmtp
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
+)
+
+// archiverDelivery serves NoDrop, under its name, a subscriber that
+// declares X-Archiver; any other lossily.
+func archiverDelivery(i *PeerInfo) Delivery {
+	if name, ok := i.Property("x-archiver"); ok && name != "" {
+		return Delivery{NoDrop: true, Heir: name}
+	}
+	return Delivery{}
+}
+
+// namedPub is a PUB serving declared archivers NoDrop, with handover and
+// small kernel buffers, so a stalled subscriber's queue fills at once.
+func namedPub(t *testing.T, o Options) (*Socket, string) {
+	o.Delivery = archiverDelivery
+	o.SendBufferSize = 8 << 10
+	if o.SendHWM == 0 {
+		o.SendHWM = 20
+	}
+	if o.Handover == 0 {
+		o.Handover = 10 * time.Second
+	}
+	pub := newSock(t, PUB, &o)
+	return pub, bindLocal(t, pub)
+}
+
+// namedSub subscribes to everything as archiver name. With stall it never
+// reads: its receive queue and kernel buffer fill and it stops reading
+// from the network.
+func namedSub(t *testing.T, ep, name string, stall bool) *Socket {
+	o := &Options{Properties: map[string]string{"X-Archiver": name}, RecvHWM: 100000}
+	if stall {
+		o.RecvHWM, o.RecvHWMBytes, o.RecvBufferSize, o.ReadBufferSize = 1, 1, 4<<10, 4<<10
+	}
+	s := newSock(t, SUB, o)
+	if err := s.Subscribe(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestDeliveryUnnamedNeverWaits: on a socket that serves declared
+// archivers NoDrop, a subscriber that declares nothing and never reads is
+// served lossily: Send never waits for it, its drops are counted, and a
+// named archiver receives everything.
+func TestDeliveryUnnamedNeverWaits(t *testing.T) {
+	pub, ep := namedPub(t, Options{})
+	stalledSub(t, ep)
+	arch := namedSub(t, ep, "sink-a", false)
+	waitSubscribed(t, pub, 2)
+	const n = 2000
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range n {
+		if err := pub.Send(ctx, numbered(i)); err != nil {
+			t.Fatalf("Send %d waited for the unnamed subscriber: %v", i, err)
+		}
+	}
+	recvThrough(t, arch, n-1)
+	st := pub.Stats()
+	if st.Dropped.QueueFull == 0 {
+		t.Errorf("no drop counted for the stalled unnamed subscriber: %+v", st.Dropped)
+	}
+	for _, p := range st.Peers {
+		if p.NoDrop != (p.Heir == "sink-a") {
+			t.Errorf("peer %+v", p)
+		}
+	}
+}
+
+// TestDeliveryStalledArchiverCutOff: a named archiver that stops reading
+// holds Send up for StallTimeout at most; it is then disconnected
+// (counted), Send goes on for the others, and what it had queued, with
+// what was sent while it was away, goes to it when it returns under the
+// same name, in order and without holes.
+func TestDeliveryStalledArchiverCutOff(t *testing.T) {
+	pub, ep := namedPub(t, Options{StallTimeout: 300 * time.Millisecond})
+	stalled := namedSub(t, ep, "sink-a", true)
+	other := namedSub(t, ep, "sink-b", false)
+	waitSubscribed(t, pub, 2)
+	const n = 3000
+	start := time.Now()
+	for i := range n {
+		if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	took := time.Since(start)
+	recvThrough(t, other, n-1)
+	st := pub.Stats()
+	if st.Rejected.Stalled != 1 {
+		t.Fatalf("stalled archiver not cut off: %+v", st.Rejected)
+	}
+	t.Logf("%d messages in %v with one archiver stalled", n, took)
+	// It comes back under the same name (a restarted file sink).
+	if err := stalled.Close(); err != nil {
+		t.Fatal(err)
+	}
+	back := namedSub(t, ep, "sink-a", false)
+	if first := recvThrough(t, back, n-1); first == 0 {
+		t.Log("the returning archiver received everything")
+	}
+	if st := pub.Stats(); st.HandedOver == 0 || st.Dropped.Disconnected != 0 {
+		t.Errorf("handed over %d, dropped %d", st.HandedOver, st.Dropped.Disconnected)
+	}
+}
+
+// TestDeliveryHeirByName: what is kept for an absent archiver goes to the
+// one with its name, not to another archiver that connects meanwhile.
+func TestDeliveryHeirByName(t *testing.T) {
+	pub, ep := namedPub(t, Options{})
+	a := namedSub(t, ep, "sink-a", false)
+	waitSubscribed(t, pub, 1)
+	if err := pub.Send(testCtx(t), numbered(0)); err != nil {
+		t.Fatal(err)
+	}
+	recvThrough(t, a, 0)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testsupport.WaitFor(t, 10*time.Second, "a gone", func() bool { return pub.PeerCount() == 0 })
+	for i := 1; i <= 10; i++ { // kept for sink-a while it is away
+		if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := namedSub(t, ep, "sink-b", false)
+	waitSubscribed(t, pub, 1)
+	if err := pub.Send(testCtx(t), numbered(11)); err != nil {
+		t.Fatal(err)
+	}
+	if first := recvThrough(t, b, 11); first != 11 {
+		t.Errorf("sink-b received from %d: it took sink-a's queue", first)
+	}
+	a2 := namedSub(t, ep, "sink-a", false)
+	// Nothing more is sent: the kept queue is handed over when sink-a
+	// attaches, not at the next Send.
+	if first := recvThrough(t, a2, 10); first != 1 {
+		t.Errorf("sink-a, back, received from %d, want 1", first)
+	}
+}
+
+// TestDeliveryBeforeFirstArchiver: what is sent before any archiver has
+// connected is kept (within Handover) for the first one, while lossy
+// subscribers get it at once.
+func TestDeliveryBeforeFirstArchiver(t *testing.T) {
+	pub, ep := namedPub(t, Options{})
+	dash := heirSub(t, ep) // declares nothing: a dashboard
+	waitSubscribed(t, pub, 1)
+	for i := range 5 {
+		if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recvThrough(t, dash, 4)
+	arch := namedSub(t, ep, "sink-a", false)
+	if first := recvThrough(t, arch, 4); first != 0 {
+		t.Errorf("first archiver received from %d, want 0", first)
+	}
+}
+
+// TestDeliveryMaxNoDrop: beyond MaxNoDrop, a subscriber asking for NoDrop
+// is served lossily and counted.
+func TestDeliveryMaxNoDrop(t *testing.T) {
+	pub, ep := namedPub(t, Options{MaxNoDrop: 1})
+	namedSub(t, ep, "sink-a", false)
+	namedSub(t, ep, "sink-b", false)
+	waitSubscribed(t, pub, 2)
+	st := pub.Stats()
+	if st.NoDropRefused != 1 || st.Peers[0].NoDrop == st.Peers[1].NoDrop {
+		t.Errorf("refused %d, peers %+v", st.NoDropRefused, st.Peers)
+	}
+}
+
+// TestPeerInfoProperties: a property we send arrives in the peer's
+// PeerInfo, looked up without regard to case.
+func TestPeerInfoProperties(t *testing.T) {
+	got := make(chan *PeerInfo, 1)
+	pub := newSock(t, PUB, &Options{Delivery: func(i *PeerInfo) Delivery { got <- i; return Delivery{} }})
+	ep := bindLocal(t, pub)
+	namedSub(t, ep, "sink-a", false)
+	select {
+	case i := <-got:
+		if v, ok := i.Property("X-ARCHIVER"); !ok || v != "sink-a" || i.SocketType != "SUB" || i.Remote == "" {
+			t.Errorf("%+v", i)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no handshake")
+	}
+}

@@ -38,11 +38,11 @@ type peer struct {
 	once sync.Once
 	err  error // first error; set before done is closed
 
-	subs    atomic.Pointer[subSet] // PUB/XPUB: this subscriber's prefixes
+	subs atomic.Pointer[subSet] // PUB/XPUB: this subscriber's prefixes
 	// seeded: subs came from the kept queue it took over (Handover) and
 	// stand until its own first subscription arrives. Reader-owned.
 	seeded  bool
-	dropped atomic.Uint64          // PUB/XPUB: queue-full drops
+	dropped atomic.Uint64 // PUB/XPUB: queue-full drops
 
 	inBytes   atomic.Int64 // bytes delivered to the inbox, not yet consumed
 	inMsgs    atomic.Int64

@@ -27,12 +27,6 @@ type Broker struct {
 	singleTopic []byte
 	upPrefixes  [][]byte
 
-	// noArchiver is when the archive was first seen without subscribers
-	// (zero while it has some); graceOver is set once ArchiveGrace passed.
-	// Both belong to the forwarding loop.
-	noArchiver time.Time
-	graceOver  bool
-
 	running   atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -45,7 +39,7 @@ type counters struct {
 	in, forwarded, singleFrame    atomic.Uint64
 	badTopic, noPayload, notJSON  atomic.Uint64
 	upSent, upDropped, upFiltered atomic.Uint64
-	archiveTimeout, archiveWaits  atomic.Uint64
+	archiveTimeout                atomic.Uint64
 	topics                        [topicSlots]atomic.Uint64
 }
 
@@ -86,13 +80,20 @@ func New(cfg *Config) (*Broker, error) {
 	}
 	if c.Archive != "-" {
 		ar := base
-		ar.SendHWM = c.ArchiveQueue
+		// Subscribers that are not archivers are served like dashboards.
+		ar.SendHWM = c.FanoutQueue
 		ar.SendHWMBytes = queueBytes
-		ar.NoDrop = true
-		// What was queued for a file sink that went away (a crash) goes to
-		// the next one to subscribe: a restarted sink misses only what was
-		// in the network.
+		ar.Delivery = archiverDelivery(c.ArchiveQueue, c.ArchiveHold, len(c.ArchiveUsers) > 0)
+		ar.MaxNoDrop = c.MaxArchivers
+		ar.StallTimeout = c.ArchiveStallTimeout
+		// What is queued for an archiver that went away (a crash), and what
+		// arrives while it is away, goes to it when it returns: a
+		// restarted sink misses only what was in the network.
 		ar.Handover = c.ArchiveGrace
+		ar.HandoverBytes = c.ArchiveHold
+		if len(c.ArchiveUsers) > 0 {
+			ar.PlainAuth = plainUsers(c.ArchiveUsers)
+		}
 		if b.archive, err = bound(zmtp.PUB, &ar, c.Archive); err != nil {
 			return fail(fmt.Errorf("broker: archive: %w", err))
 		}
@@ -189,7 +190,6 @@ func (b *Broker) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("broker: ingest: %w", err)
 		}
-		b.awaitArchiver(ctx)
 		b.forward(sendCtx, m)
 	}
 	b.cfg.Logger.Info("broker draining", "timeout", b.cfg.DrainTimeout)
@@ -206,42 +206,6 @@ func (b *Broker) Run(ctx context.Context) error {
 		b.forward(sendCtx, m)
 	}
 	return nil
-}
-
-// awaitArchiver holds the loop, for up to ArchiveGrace, while nobody is
-// subscribed to the archive: publishers keep the messages meanwhile.
-func (b *Broker) awaitArchiver(ctx context.Context) {
-	if b.archive == nil {
-		return
-	}
-	if b.archive.Subscribers() > 0 {
-		if !b.noArchiver.IsZero() || b.graceOver {
-			b.noArchiver, b.graceOver = time.Time{}, false
-			b.cfg.Logger.Info("archiver subscribed")
-		}
-		return
-	}
-	if b.graceOver {
-		return
-	}
-	if b.noArchiver.IsZero() {
-		b.noArchiver = time.Now()
-		b.c.archiveWaits.Add(1)
-	}
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for b.archive.Subscribers() == 0 {
-		if time.Since(b.noArchiver) >= b.cfg.ArchiveGrace {
-			b.graceOver = true
-			b.cfg.Logger.Warn("no archiver subscribed: forwarding without one", "waited", b.cfg.ArchiveGrace)
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // forward validates one message and hands it to every path.

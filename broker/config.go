@@ -37,16 +37,35 @@ type Config struct {
 	// FanoutQueue bounds each dashboard's queue, in messages.
 	// Default 10000.
 	FanoutQueue int
-	// ArchiveQueue bounds each archiver's queue, in messages; beyond it the
-	// broker waits. Default 10000.
+	// ArchiveQueue bounds each archiver's queue, in messages; beyond it,
+	// or beyond ArchiveHold, the broker waits. Default 1000000.
 	ArchiveQueue int
-	// ArchiveGrace is how long the broker holds messages back (publishers
-	// queue them) while no archiver is subscribed, so that a file sink
-	// (re)connecting after a broker or sink restart misses nothing. After
-	// it, messages flow without archivers until one subscribes again.
-	// What was still queued for an archiver that went away is kept as long
-	// and given to the next archiver to subscribe. Default 10 s.
+	// ArchiveHold bounds, in bytes, each archiver's queue and each queue
+	// kept for an absent archiver (ArchiveGrace). Only when one is full
+	// does the broker stop reading publishers (back-pressure); the
+	// fan-out never waits otherwise. Memory: at most MaxArchivers × 2 ×
+	// ArchiveHold. Default 64 MiB.
+	ArchiveHold int
+	// ArchiveGrace is how long the broker keeps messages for an archiver
+	// that is absent: the first one, after the broker starts, and each
+	// named archiver that went away (a file sink restarting), so that it
+	// misses nothing when it returns under its name. After it, what was
+	// kept is dropped and counted. Default 10 s.
 	ArchiveGrace time.Duration
+	// ArchiveStallTimeout disconnects an archiver whose connection takes
+	// nothing for this long while messages wait for it (a stalled file
+	// sink, a hung disk): what it had queued is kept for its return, and
+	// the broker stops waiting for it. Default 10 s.
+	ArchiveStallTimeout time.Duration
+	// MaxArchivers bounds the named archivers served without loss
+	// (connected, or absent within ArchiveGrace). Beyond it an archiver is
+	// served like a dashboard and counted. Default 4.
+	MaxArchivers int
+	// ArchiveUsers, when not empty, makes every archive subscriber log in
+	// with ZMTP PLAIN as one of these users (name to password); the user
+	// name is then the archiver's name. Default: none, and a subscriber is
+	// an archiver when it declares a name (ArchiverProperty).
+	ArchiveUsers map[string]string
 	// UpstreamQueue bounds messages waiting for the upstream broker;
 	// beyond it they are dropped and counted. Default 100000.
 	UpstreamQueue int
@@ -82,19 +101,22 @@ const (
 // of a Config given to New takes its value from here.
 func DefaultConfig() Config {
 	return Config{
-		Ingest:           DefaultIngest,
-		Fanout:           DefaultFanout,
-		Archive:          DefaultArchive,
-		SingleFrameTopic: "PLJ",
-		FanoutQueue:      10000,
-		ArchiveQueue:     10000,
-		UpstreamQueue:    100000,
-		IngestQueue:      1000,
-		MaxPeers:         1024,
-		MaxMessageSize:   16 << 20,
-		HandshakeTimeout: 10 * time.Second,
-		ArchiveGrace:     10 * time.Second,
-		DrainTimeout:     5 * time.Second,
+		Ingest:              DefaultIngest,
+		Fanout:              DefaultFanout,
+		Archive:             DefaultArchive,
+		SingleFrameTopic:    "PLJ",
+		FanoutQueue:         10000,
+		ArchiveQueue:        1000000,
+		ArchiveHold:         64 << 20,
+		UpstreamQueue:       100000,
+		IngestQueue:         1000,
+		MaxPeers:            1024,
+		MaxMessageSize:      16 << 20,
+		HandshakeTimeout:    10 * time.Second,
+		ArchiveGrace:        10 * time.Second,
+		ArchiveStallTimeout: 10 * time.Second,
+		MaxArchivers:        4,
+		DrainTimeout:        5 * time.Second,
 	}
 }
 
@@ -116,6 +138,9 @@ func (c *Config) withDefaults() Config {
 	defaults.Fill(&r.MaxMessageSize, d.MaxMessageSize)
 	defaults.Fill(&r.HandshakeTimeout, d.HandshakeTimeout)
 	defaults.Fill(&r.ArchiveGrace, d.ArchiveGrace)
+	defaults.Fill(&r.ArchiveHold, d.ArchiveHold)
+	defaults.Fill(&r.ArchiveStallTimeout, d.ArchiveStallTimeout)
+	defaults.Fill(&r.MaxArchivers, d.MaxArchivers)
 	defaults.Fill(&r.DrainTimeout, d.DrainTimeout)
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)

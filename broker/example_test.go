@@ -21,8 +21,10 @@ func Example() {
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
 
-	// A file sink would read the archive: no drops, back-pressure instead.
-	sub, err := subscriber.Dial(ctx, b.Endpoints().Archive, nil)
+	// A file sink reads the archive under a name: the broker serves it
+	// without loss and keeps what arrives while it is away (here: before
+	// it has connected) for it. A dashboard reads the fan-out instead.
+	sub, err := subscriber.Dial(ctx, b.Endpoints().Archive, &subscriber.Options{Archiver: "example-sink"})
 	if err != nil {
 		panic(err)
 	}

@@ -14,9 +14,6 @@ type Stats struct {
 	// ArchiveTimeouts counts messages the archive could not take before
 	// the shutdown deadline.
 	ArchiveTimeouts uint64
-	// ArchiveWaits counts the times forwarding was held back because no
-	// archiver was subscribed.
-	ArchiveWaits uint64
 	Upstream     UpstreamStats
 	// The endpoints' own counters: connections, rejects by reason, queue
 	// depths and, for the fan-out, drops per dashboard.
@@ -52,7 +49,6 @@ func (b *Broker) Stats() Stats {
 			NotJSON:   b.c.notJSON.Load(),
 		},
 		ArchiveTimeouts: b.c.archiveTimeout.Load(),
-		ArchiveWaits:    b.c.archiveWaits.Load(),
 		Upstream: UpstreamStats{
 			Sent:     b.c.upSent.Load(),
 			Dropped:  b.c.upDropped.Load(),

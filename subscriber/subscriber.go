@@ -46,10 +46,22 @@ type Options struct {
 	Resume []Position
 	// PlainUsername and PlainPassword authenticate with ZMTP PLAIN.
 	PlainUsername, PlainPassword string
+	// Archiver, when set, declares this subscriber an archiver of that
+	// name to the broker's archive endpoint (the X-Archiver handshake
+	// property, broker.ArchiverProperty): it is then served without loss,
+	// and what is sent while it is away is kept for it, under that name,
+	// for the broker's --archive-grace. Keep it the same across restarts
+	// and different between archivers. Default: none, served like a
+	// dashboard.
+	Archiver string
 	// ReconnectInterval and ReconnectIntervalMax pace redialling a lost
 	// broker. Defaults 100 ms and 5 s.
 	ReconnectInterval, ReconnectIntervalMax time.Duration
 }
+
+// ArchiverProperty is the handshake property of Options.Archiver; the
+// broker's constant of the same name is the same string.
+const ArchiverProperty = "X-Archiver"
 
 // Subscriber reads decoded events from a broker. It is not safe for
 // concurrent use: one goroutine calls Next.
@@ -130,7 +142,12 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	// XSUB rather than SUB: the broker filters by our subscriptions, and
 	// XSUB does not filter again locally, so after Unsubscribe what is
 	// already on its way is still delivered (a SUB would discard it).
+	var props map[string]string
+	if o.Archiver != "" {
+		props = map[string]string{ArchiverProperty: o.Archiver}
+	}
 	sock, err := zmtp.NewSocket(zmtp.XSUB, &zmtp.Options{
+		Properties:           props,
 		RecvHWM:              o.QueueMessages,
 		PlainUsername:        o.PlainUsername,
 		PlainPassword:        o.PlainPassword,

@@ -37,8 +37,9 @@ type Broker struct {
 
 // StartBroker starts a broker from cfg (nil for all defaults) and runs
 // it until the test's cleanup. Unset endpoints bind Loopback; an unset
-// DrainTimeout is 2 s, and an unset ArchiveGrace 50 ms, since most tests
-// have no archiver and must not wait for one.
+// DrainTimeout is 2 s, and an unset ArchiveGrace 50 ms: most tests have
+// no archiver, and what the broker keeps for the first one is dropped
+// soon.
 func StartBroker(t testing.TB, cfg *broker.Config) *Broker {
 	t.Helper()
 	var c broker.Config
@@ -125,6 +126,18 @@ func Subscriber(t testing.TB, ep string, opts *subscriber.Options) *subscriber.S
 		}
 	})
 	return s
+}
+
+// Archiver is Subscriber declaring itself the named archiver (the broker
+// then serves it without loss; see subscriber.Options.Archiver).
+func Archiver(t testing.TB, ep, name string, opts *subscriber.Options) *subscriber.Subscriber {
+	t.Helper()
+	var o subscriber.Options
+	if opts != nil {
+		o = *opts
+	}
+	o.Archiver = name
+	return Subscriber(t, ep, &o)
 }
 
 // ProbeMessage is the message of Joined's probe records (DEBUG, no

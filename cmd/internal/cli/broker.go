@@ -33,13 +33,17 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("upstream-prefix", nil, "forward only topics with these prefixes (repeatable); default all")
 	fs.String("single-frame-topic", d.SingleFrameTopic, "topic given to single-frame JSON messages (logbook)")
 	fs.Int("fanout-queue", d.FanoutQueue, "per-dashboard queue, messages")
-	fs.Int("archive-queue", d.ArchiveQueue, "per-archiver queue, messages; beyond it the broker waits")
+	fs.Int("archive-queue", d.ArchiveQueue, "per-archiver queue, messages; beyond it (or --archive-hold) the broker waits")
+	fs.Int("archive-hold", d.ArchiveHold, "bytes held per archiver, connected or absent within --archive-grace; only beyond it does the broker stop reading publishers")
+	fs.Duration("archive-stall-timeout", d.ArchiveStallTimeout, "disconnect an archiver that takes nothing for this long while messages wait for it (its queue is kept for its return)")
+	fs.Int("max-archivers", d.MaxArchivers, "named archivers served without loss; more are served like dashboards")
+	fs.String("archive-users-file", "", `file of "user:password" lines: archive subscribers must log in with ZMTP PLAIN, and an archiver's name is its user`)
 	fs.Int("upstream-queue", d.UpstreamQueue, "messages waiting for the upstream broker; beyond it they are dropped")
 	fs.Int("ingest-queue", d.IngestQueue, "per-publisher read-ahead, messages")
 	fs.Int64("max-message-size", d.MaxMessageSize, "largest message accepted, bytes")
 	fs.Int("max-peers", d.MaxPeers, "connections per endpoint")
 	fs.Duration("drain-timeout", d.DrainTimeout, "shutdown: how long to drain publishers and flush subscribers")
-	fs.Duration("archive-grace", d.ArchiveGrace, "hold messages back this long while no archiver (file sink) is subscribed; keep what was queued for one that went away as long, for the next")
+	fs.Duration("archive-grace", d.ArchiveGrace, "keep messages this long for an absent archiver: the first after start-up, and each named one that went away (a restarting file sink)")
 }
 
 // BrokerFlagSet is the broker command's complete flag set.
@@ -60,27 +64,31 @@ func CommonFlags(fs *pflag.FlagSet) {
 // BrokerConfig reads the broker's configuration and HTTP address.
 func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 	c := broker.Config{
-		Ingest:           v.GetString("ingest"),
-		Fanout:           v.GetString("fanout"),
-		Archive:          v.GetString("archive"),
-		Upstream:         v.GetString("upstream"),
-		UpstreamUsername: v.GetString("upstream-user"),
-		UpstreamPassword: v.GetString("upstream-password"),
-		UpstreamPrefixes: v.GetStringSlice("upstream-prefix"),
-		SingleFrameTopic: v.GetString("single-frame-topic"),
-		FanoutQueue:      v.GetInt("fanout-queue"),
-		ArchiveQueue:     v.GetInt("archive-queue"),
-		UpstreamQueue:    v.GetInt("upstream-queue"),
-		IngestQueue:      v.GetInt("ingest-queue"),
-		MaxMessageSize:   v.GetInt64("max-message-size"),
-		MaxPeers:         v.GetInt("max-peers"),
-		DrainTimeout:     v.GetDuration("drain-timeout"),
-		ArchiveGrace:     v.GetDuration("archive-grace"),
+		Ingest:              v.GetString("ingest"),
+		Fanout:              v.GetString("fanout"),
+		Archive:             v.GetString("archive"),
+		Upstream:            v.GetString("upstream"),
+		UpstreamUsername:    v.GetString("upstream-user"),
+		UpstreamPassword:    v.GetString("upstream-password"),
+		UpstreamPrefixes:    v.GetStringSlice("upstream-prefix"),
+		SingleFrameTopic:    v.GetString("single-frame-topic"),
+		FanoutQueue:         v.GetInt("fanout-queue"),
+		ArchiveQueue:        v.GetInt("archive-queue"),
+		UpstreamQueue:       v.GetInt("upstream-queue"),
+		IngestQueue:         v.GetInt("ingest-queue"),
+		MaxMessageSize:      v.GetInt64("max-message-size"),
+		MaxPeers:            v.GetInt("max-peers"),
+		DrainTimeout:        v.GetDuration("drain-timeout"),
+		ArchiveGrace:        v.GetDuration("archive-grace"),
+		ArchiveHold:         v.GetInt("archive-hold"),
+		ArchiveStallTimeout: v.GetDuration("archive-stall-timeout"),
+		MaxArchivers:        v.GetInt("max-archivers"),
 	}
 	for name, n := range map[string]int64{
 		"fanout-queue": int64(c.FanoutQueue), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue),
 		"ingest-queue": int64(c.IngestQueue), "max-message-size": c.MaxMessageSize, "max-peers": int64(c.MaxPeers),
 		"drain-timeout": int64(c.DrainTimeout), "archive-grace": int64(c.ArchiveGrace),
+		"archive-hold": int64(c.ArchiveHold), "archive-stall-timeout": int64(c.ArchiveStallTimeout), "max-archivers": int64(c.MaxArchivers),
 	} {
 		if n <= 0 {
 			return c, "", Configf("--%s must be positive", name)
@@ -98,21 +106,28 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		}
 	}
 	if f := v.GetString("ingest-users-file"); f != "" {
-		users, err := readUsers(f)
+		users, err := readUsers("ingest-users-file", f)
 		if err != nil {
 			return c, "", err
 		}
 		c.IngestUsers = users
+	}
+	if f := v.GetString("archive-users-file"); f != "" {
+		users, err := readUsers("archive-users-file", f)
+		if err != nil {
+			return c, "", err
+		}
+		c.ArchiveUsers = users
 	}
 	return c, v.GetString("http"), nil
 }
 
 // readUsers reads "user:password" lines; blank lines and lines starting
 // with # are skipped.
-func readUsers(path string) (map[string]string, error) {
+func readUsers(flag, path string) (map[string]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Configf("--ingest-users-file: %v", err)
+		return nil, Configf("--%s: %v", flag, err)
 	}
 	users := map[string]string{}
 	for i, line := range strings.Split(string(b), "\n") {
@@ -122,12 +137,12 @@ func readUsers(path string) (map[string]string, error) {
 		}
 		u, p, ok := strings.Cut(line, ":")
 		if !ok || u == "" || p == "" {
-			return nil, Configf("--ingest-users-file %s line %d: want user:password", path, i+1)
+			return nil, Configf("--%s %s line %d: want user:password", flag, path, i+1)
 		}
 		users[u] = p
 	}
 	if len(users) == 0 {
-		return nil, Configf("--ingest-users-file %s: no users", path)
+		return nil, Configf("--%s %s: no users", flag, path)
 	}
 	return users, nil
 }

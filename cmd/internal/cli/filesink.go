@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/spf13/pflag"
@@ -55,9 +57,31 @@ func FilesinkFlagSet() *pflag.FlagSet {
 // (a few megabytes) keeps crash losses small without slowing it down.
 const SinkReadAhead = 256
 
-// FilesinkConnectFlag adds --connect (the broker endpoint to read).
+// FilesinkConnectFlag adds --connect (the broker endpoint to read) and
+// how the sink logs in and names itself there.
 func FilesinkConnectFlag(fs *pflag.FlagSet) {
 	fs.String("connect", broker.DefaultArchive, "broker endpoint to read: the no-drop archive fan-out")
+	fs.String("archiver-name", "", `name declared to the broker, which keeps what arrives while the sink is away under it; default "filesink:<host>:<root>"`)
+	fs.String("archive-user", "", "PLAIN user for a broker whose archive requires a login (its name as archiver)")
+	fs.String("archive-password", "", "PLAIN password for it (better: LOGBUS_ARCHIVE_PASSWORD)")
+}
+
+// ArchiverName is the name a file sink declares to the broker when none
+// is configured: stable across restarts of the same sink, different for
+// two sinks on one machine.
+func ArchiverName(root string) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	name := "filesink:" + host + ":" + root
+	if len(name) > 255 {
+		name = name[:255]
+	}
+	return name
 }
 
 // FilesinkConfig reads the file sink's configuration.
@@ -108,7 +132,8 @@ func ParseFilesink(name string, args []string, stderr io.Writer) (*Filesink, err
 		return nil, err
 	}
 	cfg.Logger = log
-	return &Filesink{Config: cfg, Connect: v.GetString("connect"), HTTP: v.GetString("http"), Pprof: v.GetBool("pprof")}, nil
+	return &Filesink{Config: cfg, Connect: v.GetString("connect"), HTTP: v.GetString("http"), Pprof: v.GetBool("pprof"),
+		Archiver: v.GetString("archiver-name"), User: v.GetString("archive-user"), Password: v.GetString("archive-password")}, nil
 }
 
 // Filesink is the filesink command as a component: [Filesink.Open]
@@ -119,6 +144,10 @@ func ParseFilesink(name string, args []string, stderr io.Writer) (*Filesink, err
 type Filesink struct {
 	Config  filesink.Config
 	Connect string // the broker's archive endpoint
+	// Archiver is the name declared to the broker; "" is ArchiverName.
+	Archiver string
+	// User and Password log in to an archive endpoint that requires PLAIN.
+	User, Password string
 	HTTP    string // host:port for /metrics and /healthz; "" or "-" disables
 	Pprof   bool   // also serve Go's profiler on HTTP
 
@@ -139,7 +168,9 @@ func (d *Filesink) Open(ctx context.Context) (err error) {
 	}
 	// Resuming from the positions makes records lost while the sink was
 	// down (a crash) show up as gaps.
-	if d.sub, err = subscriber.Dial(ctx, d.Connect, &subscriber.Options{Resume: d.sink.Positions(), QueueMessages: SinkReadAhead}); err != nil {
+	name := d.archiverName()
+	if d.sub, err = subscriber.Dial(ctx, d.Connect, &subscriber.Options{Resume: d.sink.Positions(), QueueMessages: SinkReadAhead,
+		Archiver: name, PlainUsername: d.User, PlainPassword: d.Password}); err != nil {
 		return err
 	}
 	if d.web, err = StartHTTP(d.HTTP, WithProfiler(d.sink.Handler(), d.Pprof), d.logger()); err != nil {
@@ -147,6 +178,13 @@ func (d *Filesink) Open(ctx context.Context) (err error) {
 	}
 	d.stopHUP = OnReopen(d.sink.Reopen)
 	return nil
+}
+
+func (d *Filesink) archiverName() string {
+	if d.Archiver != "" {
+		return d.Archiver
+	}
+	return ArchiverName(d.Config.Root)
 }
 
 func (d *Filesink) logger() *slog.Logger {
@@ -192,7 +230,7 @@ func RunFilesink(ctx context.Context, name string, args []string, stderr io.Writ
 	}
 	log := d.logger()
 	return Serve(ctx, d, func() error { return d.Open(ctx) }, log, func() {
-		log.Info("file sink running", "connect", d.Connect, "root", d.Config.Root, "http", d.HTTPAddr())
+		log.Info("file sink running", "connect", d.Connect, "archiver", d.archiverName(), "root", d.Config.Root, "http", d.HTTPAddr())
 	}, func() {
 		st := d.Stats()
 		log.Info("file sink stopped", "records", st.Records, "fsyncs", st.Fsyncs, "central", st.Central,

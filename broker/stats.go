@@ -14,7 +14,7 @@ type Stats struct {
 	// ArchiveTimeouts counts messages the archive could not take before
 	// the shutdown deadline.
 	ArchiveTimeouts uint64
-	Upstream     UpstreamStats
+	Upstream        UpstreamStats
 	// The endpoints' own counters: connections, rejects by reason, queue
 	// depths and, for the fan-out, drops per dashboard.
 	Ingest, Fanout, Archive zmtp.Stats

@@ -148,8 +148,8 @@ type Filesink struct {
 	Archiver string
 	// User and Password log in to an archive endpoint that requires PLAIN.
 	User, Password string
-	HTTP    string // host:port for /metrics and /healthz; "" or "-" disables
-	Pprof   bool   // also serve Go's profiler on HTTP
+	HTTP           string // host:port for /metrics and /healthz; "" or "-" disables
+	Pprof          bool   // also serve Go's profiler on HTTP
 
 	sink      *filesink.Sink
 	sub       *subscriber.Subscriber

@@ -36,6 +36,8 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint) bool {
 		return false
 	}
 	p := newPeer(s, conn, rd, r, info, remote)
+	s.wantDelivery(p)
+	s.replacePrevious(p)
 	if !s.attach(p) {
 		s.closeConn(conn, ep, remote)
 		return true

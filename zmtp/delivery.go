@@ -57,14 +57,47 @@ type delivery struct {
 	queueBytes int
 }
 
-// deliveryFor decides how p is served. It holds mu: the count of NoDrop
-// subscribers against MaxNoDrop must not race with other attaches.
+// wantDelivery asks Options.Delivery how p wants to be served (outside
+// the socket's lock: it is the application's code).
+func (s *Socket) wantDelivery(p *peer) {
+	if s.cfg.Delivery != nil && s.typ.publisher() {
+		w := s.cfg.Delivery(p.peerInfo())
+		p.want = &w
+	}
+}
+
+// replacePrevious closes a connected NoDrop subscriber with the same
+// Heir as p and waits, up to HandshakeTimeout, for it to be detached:
+// p is the same archiver come back (a restarted process whose old
+// connection the socket has not yet seen die), and must take over what
+// was queued for it, in order, rather than receive alongside it.
+func (s *Socket) replacePrevious(p *peer) {
+	if p.want == nil || !p.want.NoDrop || p.want.Heir == "" {
+		return
+	}
+	for _, q := range *s.peers.Load() {
+		if q.dl.noDrop && q.dl.heir == p.want.Heir {
+			q.shutdown(errorf(ErrReplaced, "a new connection of %q took over", p.want.Heir))
+			t := time.NewTimer(s.cfg.HandshakeTimeout)
+			select {
+			case <-q.gone:
+			case <-t.C:
+			case <-s.stop:
+			}
+			t.Stop()
+		}
+	}
+}
+
+// deliveryForLocked decides how p is served. It holds mu: the count of
+// NoDrop subscribers against MaxNoDrop must not race with other
+// attaches.
 func (s *Socket) deliveryForLocked(p *peer) delivery {
 	d := delivery{noDrop: s.cfg.NoDrop, queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes}
-	if s.cfg.Delivery == nil || !s.typ.publisher() {
+	if p.want == nil {
 		return d
 	}
-	want := s.cfg.Delivery(p.peerInfo())
+	want := *p.want
 	d.noDrop, d.heir = want.NoDrop, want.Heir
 	if want.QueueMsgs > 0 {
 		d.queueMsgs = want.QueueMsgs

@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -21,7 +22,9 @@ func archiverDelivery(i *PeerInfo) Delivery {
 // small kernel buffers, so a stalled subscriber's queue fills at once.
 func namedPub(t *testing.T, o Options) (*Socket, string) {
 	o.Delivery = archiverDelivery
-	o.SendBufferSize = 8 << 10
+	if o.SendBufferSize == 0 {
+		o.SendBufferSize = 8 << 10
+	}
 	if o.SendHWM == 0 {
 		o.SendHWM = 20
 	}
@@ -36,11 +39,18 @@ func namedPub(t *testing.T, o Options) (*Socket, string) {
 // reads: its receive queue and kernel buffer fill and it stops reading
 // from the network.
 func namedSub(t *testing.T, ep, name string, stall bool) *Socket {
+	return namedSubOf(t, SUB, ep, name, stall)
+}
+
+// namedSubOf is namedSub of type typ: XSUB, which does not filter what it
+// receives, for a subscriber that reads on after cancelling (as the file
+// sink's does).
+func namedSubOf(t *testing.T, typ Type, ep, name string, stall bool) *Socket {
 	o := &Options{Properties: map[string]string{"X-Archiver": name}, RecvHWM: 100000}
 	if stall {
 		o.RecvHWM, o.RecvHWMBytes, o.RecvBufferSize, o.ReadBufferSize = 1, 1, 4<<10, 4<<10
 	}
-	s := newSock(t, SUB, o)
+	s := newSock(t, typ, o)
 	if err := s.Subscribe(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +156,18 @@ func TestDeliveryHeirByName(t *testing.T) {
 	a2 := namedSub(t, ep, "sink-a", false)
 	// Nothing more is sent: the kept queue is handed over when sink-a
 	// attaches, not at the next Send.
-	if first := recvThrough(t, a2, 10); first != 1 {
+	if first := recvThrough(t, a2, 11); first != 1 {
 		t.Errorf("sink-a, back, received from %d, want 1", first)
 	}
+	// And what follows, once its own subscriptions replaced those it
+	// inherited.
+	waitSubscribed(t, pub, 2)
+	for i := 12; i <= 20; i++ {
+		if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recvThrough(t, a2, 20)
 }
 
 // TestDeliveryBeforeFirstArchiver: what is sent before any archiver has
@@ -197,5 +216,135 @@ func TestPeerInfoProperties(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no handshake")
+	}
+}
+
+// TestDeliveryRestartUnderLoad: an archiver closed and reopened under its
+// name while a sender keeps sending misses nothing: what it had queued,
+// what was sent while it was away and what follows arrive in order.
+func TestDeliveryRestartUnderLoad(t *testing.T) {
+	pub, ep := namedPub(t, Options{SendHWM: 1000, SendBufferSize: 1 << 20})
+	a := namedSub(t, ep, "sink-a", false)
+	waitSubscribed(t, pub, 1)
+	const n = 20000
+	sent := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	recvThrough(t, a, 0)
+	got := 1
+	for ; got < 5000; got++ { // read a while, then leave mid-stream
+		if _, err := a.Recv(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := namedSub(t, ep, "sink-a", false)
+	m, err := b.Recv(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first int
+	if _, err := fmt.Sscanf(string(m[1][:8]), "%d", &first); err != nil {
+		t.Fatal(err)
+	}
+	// What a's socket had received and not yet returned is lost with it,
+	// as with any subscriber that closes mid-stream; the rest was kept.
+	t.Logf("back at %d after %d read", first, got)
+	prev := first
+	for prev != n-1 {
+		m, err := b.Recv(testCtx(t))
+		if err != nil {
+			t.Fatalf("after %d: %v; %+v", prev, err, pub.Stats())
+		}
+		var i int
+		if _, err := fmt.Sscanf(string(m[1][:8]), "%d", &i); err != nil {
+			t.Fatal(err)
+		}
+		if i != prev+1 {
+			t.Fatalf("message %d after %d; %+v", i, prev, pub.Stats())
+		}
+		prev = i
+	}
+	if st := pub.Stats(); st.HandedOver == 0 || st.Dropped.Total() != 0 {
+		t.Errorf("handed over %d, dropped %+v", st.HandedOver, st.Dropped)
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeliveryGracefulStopLosesNothing: an archiver that stops as the
+// file sink does (cancel, read what is on its way until quiet, close)
+// while a sender keeps sending loses nothing: its successor under the same
+// name starts with the message after its last.
+func TestDeliveryGracefulStopLosesNothing(t *testing.T) {
+	pub, ep := namedPub(t, Options{SendHWM: 1000, SendBufferSize: 1 << 20})
+	a := namedSubOf(t, XSUB, ep, "sink-a", false)
+	waitSubscribed(t, pub, 1)
+	const n = 20000
+	sent := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	last := -1
+	readOne := func(s *Socket, ctx context.Context) bool {
+		m, err := s.Recv(ctx)
+		if err != nil {
+			return false
+		}
+		var i int
+		if _, err := fmt.Sscanf(string(m[1][:8]), "%d", &i); err != nil {
+			t.Fatal(err)
+		}
+		if i != last+1 {
+			t.Fatalf("message %d after %d", i, last)
+		}
+		last = i
+		return true
+	}
+	for last < 5000 {
+		readOne(a, testCtx(t))
+	}
+	if err := a.Unsubscribe(nil); err != nil {
+		t.Fatal(err)
+	}
+	for { // read what is on its way, until quiet
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		ok := readOne(a, ctx)
+		cancel()
+		if !ok {
+			break
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a stopped after message %d", last)
+	b := namedSub(t, ep, "sink-a", false)
+	for last < n-1 {
+		if !readOne(b, testCtx(t)) {
+			t.Fatalf("after %d: %+v", last, pub.Stats())
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if st := pub.Stats(); st.Dropped.Total() != 0 {
+		t.Errorf("dropped %+v", st.Dropped)
 	}
 }

@@ -45,6 +45,9 @@ var (
 	// ErrStalled reports a NoDrop subscriber closed because its writes
 	// made no progress for Options.StallTimeout.
 	ErrStalled = errors.New("zmtp: subscriber stalled")
+	// ErrReplaced reports a NoDrop subscriber closed because a new
+	// connection with the same Delivery.Heir took its place.
+	ErrReplaced = errors.New("zmtp: replaced by a new connection")
 	// ErrQueueFull is returned by TrySend when the message cannot be queued
 	// without waiting.
 	ErrQueueFull = errors.New("zmtp: queue full")

@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -16,6 +17,7 @@ type orphan struct {
 	data     []byte // whole data messages, in wire form, oldest first
 	msgs     int
 	settled  bool // the subscriber is detached: nothing older can follow
+	stalled  bool // it was cut off for stalling: Send does not wait for it
 	// Set once settled:
 	subs  *subSet // what the subscriber had subscribed to
 	until time.Time
@@ -68,13 +70,54 @@ func (s *Socket) lostPeer(p *peer, m Msg) {
 	s.keepForHeirLocked(p, appendMsg(nil, m), 1, false)
 }
 
+// pause stops sending to p, a NoDrop subscriber that cancelled a
+// subscription: an archiver stopping gracefully cancels, reads what is
+// already on its way, then disconnects. From now on what it is
+// subscribed to is kept for its heir, as if it had left (Send treats it
+// as going away), while it reads what it has. It runs on p's reader.
+func (p *peer) pause() {
+	p.mu.Lock()
+	p.paused = true
+	p.mu.Unlock()
+}
+
+// resume undoes pause for a subscriber that subscribes again: what was
+// kept for it meanwhile is queued for it, ahead of anything newer.
+func (p *peer) resume() {
+	s := p.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.mu.Lock()
+	paused := p.paused
+	p.paused = false
+	p.mu.Unlock()
+	if !paused {
+		return
+	}
+	for i := range s.orphans {
+		if o := &s.orphans[i]; !o.wildcard && !o.settled && o.from == p.id {
+			p.enqueueRawLocked(o.data, o.msgs)
+			s.orphanMsgs.Add(-int64(o.msgs))
+			s.orphans = append(s.orphans[:i], s.orphans[i+1:]...)
+			s.keptQueues.Store(int64(len(s.orphans)))
+			return
+		}
+	}
+}
+
 // keepForHeirLocked adds messages to what is kept for p's heir: older
 // ones (its queue, at detach) in front of newer ones (sent while it was
 // going away). Holds mu.
 func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
-	s.orphanMsgs.Add(int64(msgs))
 	for i := range s.orphans {
 		if o := &s.orphans[i]; !o.wildcard && o.from == p.id {
+			if !older && len(o.data)+len(data) > s.cfg.HandoverBytes {
+				// Sent to a subscriber going away (or paused) past the
+				// bound of what is kept for it.
+				s.ctr.dropDisconnected.Add(uint64(msgs))
+				return
+			}
+			s.orphanMsgs.Add(int64(msgs))
 			if older {
 				o.data = append(data, o.data...)
 			} else {
@@ -84,6 +127,7 @@ func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
 			return
 		}
 	}
+	s.orphanMsgs.Add(int64(msgs))
 	s.orphans = append(s.orphans, orphan{from: p.id, heir: p.dl.heir, data: data, msgs: msgs})
 	s.keptQueues.Store(int64(len(s.orphans)))
 	if p.ho.detached { // a send that found it gone after its detach
@@ -112,6 +156,7 @@ func (s *Socket) detachedLocked(p *peer) {
 
 func (s *Socket) settleLocked(o *orphan, p *peer) {
 	o.settled, o.subs = true, p.ho.lastSubs
+	o.stalled = errors.Is(p.err, ErrStalled) || p.probation.Load()
 	o.until = p.ho.detachedAt.Add(s.cfg.Handover)
 }
 
@@ -144,6 +189,9 @@ func (s *Socket) adoptLocked(p *peer) {
 			p.seeded = true
 		}
 		p.ho.adopted = true
+		if o.stalled {
+			p.probation.Store(true)
+		}
 		s.ctr.handedOver.Add(uint64(o.msgs))
 		s.orphanMsgs.Add(-int64(o.msgs))
 		// keptQueues is updated by attach once p is in the peer list.
@@ -182,6 +230,9 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 	}
 	kept := false
 	for {
+		// Taken before looking, so that an heir attaching after the look
+		// wakes the wait below.
+		c := s.sendWake.acquire()
 		s.mu.Lock()
 		now := time.Now()
 		s.expireLocked(now)
@@ -199,6 +250,11 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 				continue
 			}
 			if len(o.data)+size > s.cfg.HandoverBytes && o.msgs > 0 {
+				if o.stalled { // not waited for: it has stopped reading
+					s.ctr.dropStalled.Add(1)
+					done = append(done, o.from)
+					continue
+				}
 				if wait.IsZero() || o.until.Before(wait) {
 					wait = o.until
 				}
@@ -212,19 +268,20 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 		}
 		s.mu.Unlock()
 		if wait.IsZero() {
+			s.sendWake.release()
 			return kept, nil
 		}
-		if err := s.waitUntil(ctx, wait); err != nil {
+		err := s.waitUntil(ctx, c, wait)
+		s.sendWake.release()
+		if err != nil {
 			return kept, err
 		}
 	}
 }
 
-// waitUntil waits for a peer to attach or room to appear, until t, ctx
+// waitUntil waits for c (a peer attached or room appeared), until t, ctx
 // or Close.
-func (s *Socket) waitUntil(ctx context.Context, t time.Time) error {
-	c := s.sendWake.acquire()
-	defer s.sendWake.release()
+func (s *Socket) waitUntil(ctx context.Context, c <-chan struct{}, t time.Time) error {
 	timer := time.NewTimer(time.Until(t) + time.Millisecond)
 	defer timer.Stop()
 	select {

@@ -22,7 +22,9 @@ type peer struct {
 	id       uint64    // order of attachment, for Options.Handover
 	attached time.Time // when it attached, for Options.Handover
 	ho       handoverState
-	dl       delivery // PUB/XPUB: how it is served; set before it is attached
+	dl       delivery      // PUB/XPUB: how it is served; set before it is attached
+	want     *Delivery     // what Options.Delivery asked for it; nil without one
+	gone     chan struct{} // closed once it is detached
 
 	mu      sync.Mutex
 	out     outQueue  // encoded messages and commands waiting for the writer
@@ -31,6 +33,7 @@ type peer struct {
 	writing int       // data messages in the write in progress
 	idle    bool      // the writer is waiting for work
 	dead    bool      // no more messages may be queued
+	paused  bool      // NoDrop subscriber stopping: what it wants is kept for its heir
 	tail    []byte    // unwritten bytes after a failed write
 
 	wake chan struct{} // capacity 1: work for the writer
@@ -43,6 +46,9 @@ type peer struct {
 	// stand until its own first subscription arrives. Reader-owned.
 	seeded  bool
 	dropped atomic.Uint64 // PUB/XPUB: queue-full drops
+	// probation: it took over the queue of a subscriber cut off for
+	// stalling, and is not waited for until it has emptied its queue once.
+	probation atomic.Bool
 
 	inBytes   atomic.Int64 // bytes delivered to the inbox, not yet consumed
 	inMsgs    atomic.Int64
@@ -65,6 +71,7 @@ func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info pee
 		is31:    info.greeting.is31(),
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
+		gone:    make(chan struct{}),
 		inSpace: make(chan struct{}, 1),
 		dl:      delivery{noDrop: s.cfg.NoDrop, queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes},
 	}
@@ -115,7 +122,7 @@ const (
 // SendHWMBytes still moves.
 func (p *peer) tryEnqueue(m Msg, size int) int {
 	p.mu.Lock()
-	if p.dead {
+	if p.dead || p.paused {
 		p.mu.Unlock()
 		return enqDead
 	}
@@ -255,6 +262,9 @@ func (p *peer) writeLoop() error {
 		p.mu.Lock()
 		p.writing = 0
 		p.spare = cs[:0]
+		if p.out.bytes == 0 && p.probation.Load() {
+			p.probation.Store(false) // it reads again
+		}
 		p.mu.Unlock()
 		p.s.ctr.sent.Add(uint64(msgs))
 	}

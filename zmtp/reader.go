@@ -209,20 +209,40 @@ func (p *peer) finishMsg(b *batch, start int) error {
 	return nil
 }
 
-// maxPeerSubscriptions bounds the distinct prefixes one subscriber may
-// hold, so a hostile peer cannot grow a publisher's memory or matching
-// cost without limit.
-const maxPeerSubscriptions = 4096
+// maxPeerSubscriptions and maxPeerSubscriptionBytes bound the distinct
+// prefixes one subscriber may hold, in number and in bytes, so a hostile
+// peer cannot grow a publisher's memory or matching cost without limit:
+// the set costs at most about twice the bytes (the prefixes and the
+// counts' keys), 2 MiB a subscriber, while 4096 topic prefixes of up to
+// 256 bytes each stay allowed.
+const (
+	maxPeerSubscriptions     = 4096
+	maxPeerSubscriptionBytes = 1 << 20
+)
 
-// applySubscription updates this subscriber's prefix set.
+// applySubscription updates this subscriber's prefix set. A NoDrop
+// subscriber with Handover does not cancel: its first cancel pauses it
+// (see pause).
 func (p *peer) applySubscription(prefix []byte, add bool) error {
+	if p.dl.noDrop && p.s.handover() {
+		if !add {
+			p.pause()
+			return nil
+		}
+		p.resume()
+	}
 	cur := p.subs.Load()
 	if p.seeded {
 		// Its own subscriptions replace those it inherited.
 		cur, p.seeded = nil, false
 	}
-	if add && cur.size() >= maxPeerSubscriptions && cur.counts[string(prefix)] == 0 {
-		return errorf(ErrProtocol, "more than %d subscriptions", maxPeerSubscriptions)
+	if add && (cur == nil || cur.counts[string(prefix)] == 0) {
+		if cur.size() >= maxPeerSubscriptions {
+			return errorf(ErrTooLarge, "more than %d subscriptions", maxPeerSubscriptions)
+		}
+		if cur.byteSize()+len(prefix) > maxPeerSubscriptionBytes {
+			return errorf(ErrTooLarge, "subscriptions of more than %d bytes", maxPeerSubscriptionBytes)
+		}
 	}
 	if next, _ := cur.with(prefix, add); next != p.subs.Load() {
 		p.subs.Store(next)

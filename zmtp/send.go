@@ -195,6 +195,11 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 				s.ctr.dropFull.Add(1)
 				continue
 			}
+			if p.probation.Load() {
+				p.dropped.Add(1)
+				s.ctr.dropStalled.Add(1)
+				continue
+			}
 			if err := s.waitPeer(ctx, p, m, size); err != nil {
 				return err
 			}

@@ -354,6 +354,7 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 		s.cancelSubscriptions(p)
 	}
 	s.ctr.disconnects.Add(1)
+	close(p.gone)
 	s.sendWake.broadcast()
 }
 

@@ -59,10 +59,17 @@ type DropStats struct {
 	// Unread: received from the network but never returned by Recv before
 	// Close.
 	Unread uint64
+	// Stalled: for a NoDrop subscriber cut off for stalling
+	// (StallTimeout), kept for its return beyond HandoverBytes, or sent
+	// to it once back while it had not yet caught up; such a subscriber
+	// makes Send wait no more until it reads again.
+	Stalled uint64
 }
 
 // Total returns the sum of all drop reasons.
-func (d DropStats) Total() uint64 { return d.QueueFull + d.Disconnected + d.Linger + d.Unread }
+func (d DropStats) Total() uint64 {
+	return d.QueueFull + d.Disconnected + d.Linger + d.Unread + d.Stalled
+}
 
 // RejectStats breaks down connections closed because of the peer.
 type RejectStats struct {
@@ -102,6 +109,7 @@ type counters struct {
 	sent, received, requeued, noSubscriber, filtered     atomic.Uint64
 	handedOver                                           atomic.Uint64
 	dropFull, dropDisconnected, dropLinger, dropUnread   atomic.Uint64
+	dropStalled                                          atomic.Uint64
 	connects, disconnects, dialFailures                  atomic.Uint64
 	rejGreeting, rejVersion, rejMechanism, rejSocketType atomic.Uint64
 	rejAuth, rejProtocol, rejTooLarge, rejTimeout        atomic.Uint64
@@ -158,6 +166,7 @@ func (c *counters) snapshot() Stats {
 			Disconnected: c.dropDisconnected.Load(),
 			Linger:       c.dropLinger.Load(),
 			Unread:       c.dropUnread.Load(),
+			Stalled:      c.dropStalled.Load(),
 		},
 		Connects:     c.connects.Load(),
 		Disconnects:  c.disconnects.Load(),

@@ -12,6 +12,7 @@ import "bytes"
 type subSet struct {
 	all      bool // the empty prefix is subscribed: everything matches
 	prefixes [][]byte
+	bytes    int // the distinct prefixes' total length
 	counts   map[string]int
 }
 
@@ -51,13 +52,15 @@ func (s *subSet) with(prefix []byte, add bool) (*subSet, bool) {
 		s.counts[string(prefix)] = c - 1
 		return s, false
 	}
-	n := &subSet{counts: s.counts}
+	n := &subSet{counts: s.counts, bytes: s.bytes}
 	if add {
+		n.bytes += len(prefix)
 		s.counts[string(prefix)] = 1
 		n.prefixes = make([][]byte, 0, len(s.prefixes)+1)
 		n.prefixes = append(n.prefixes, s.prefixes...)
 		n.prefixes = append(n.prefixes, append([]byte(nil), prefix...))
 	} else {
+		n.bytes -= len(prefix)
 		delete(s.counts, string(prefix))
 		n.prefixes = make([][]byte, 0, len(s.prefixes))
 		for _, p := range s.prefixes {
@@ -72,6 +75,14 @@ func (s *subSet) with(prefix []byte, add bool) (*subSet, bool) {
 		}
 	}
 	return n, true
+}
+
+// byteSize returns the distinct prefixes' total length.
+func (s *subSet) byteSize() int {
+	if s == nil {
+		return 0
+	}
+	return s.bytes
 }
 
 // size returns the number of distinct prefixes.

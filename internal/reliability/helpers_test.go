@@ -92,11 +92,11 @@ func newPub(t *testing.T, ep string, opts *publisher.Options) *publisher.Publish
 	return testbus.Publisher(t, ep, opts)
 }
 
-// newSub is a subscriber that reconnects quickly and holds what a test
-// sends in one burst.
+// newSub is an archiver (as a file sink is, under a name) that
+// reconnects quickly and holds what a test sends in one burst.
 func newSub(t *testing.T, ep string) *subscriber.Subscriber {
 	t.Helper()
-	return testbus.Subscriber(t, ep, &subscriber.Options{
+	return testbus.Archiver(t, ep, "reliability-archiver", &subscriber.Options{
 		QueueMessages: 100000, ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 100 * time.Millisecond})
 }
 

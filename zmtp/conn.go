@@ -12,9 +12,9 @@ import (
 // serveConn runs one connection: handshake, then the reader here and the
 // writer on its own goroutine, until either fails. It reports whether the
 // handshake completed (the dialler then resets its backoff).
-func (s *Socket) serveConn(conn net.Conn, ep endpoint) bool {
+func (s *Socket) serveConn(conn net.Conn, ep endpoint, l *listener) bool {
 	remote := conn.RemoteAddr().String()
-	if !s.trackHandshake(conn, true) {
+	if !s.trackHandshake(conn, l, true) {
 		s.closeConn(conn, ep, remote)
 		return false
 	}
@@ -24,7 +24,7 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint) bool {
 	rd := &connReader{conn: conn}
 	r := bufio.NewReaderSize(rd, s.cfg.ReadBufferSize)
 	info, err := s.runHandshake(conn, r)
-	s.trackHandshake(conn, false)
+	s.trackHandshake(conn, l, false)
 	if err != nil {
 		if s.isStopped() {
 			err = ErrClosed
@@ -36,6 +36,7 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint) bool {
 		return false
 	}
 	p := newPeer(s, conn, rd, r, info, remote)
+	p.l = l
 	s.wantDelivery(p)
 	s.replacePrevious(p)
 	if !s.attach(p) {
@@ -85,7 +86,7 @@ func (s *Socket) runHandshake(conn net.Conn, r *bufio.Reader) (peerInfo, error) 
 // trackHandshake registers (add) or forgets a connection in its
 // handshake, so Close can interrupt it. It returns false if the socket is
 // already stopping.
-func (s *Socket) trackHandshake(conn net.Conn, add bool) bool {
+func (s *Socket) trackHandshake(conn net.Conn, l *listener, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !add {
@@ -96,9 +97,9 @@ func (s *Socket) trackHandshake(conn net.Conn, add bool) bool {
 		return false
 	}
 	if s.hsConns == nil {
-		s.hsConns = make(map[net.Conn]struct{})
+		s.hsConns = make(map[net.Conn]handshaking)
 	}
-	s.hsConns[conn] = struct{}{}
+	s.hsConns[conn] = handshaking{l: l, since: time.Now()}
 	return true
 }
 

@@ -33,7 +33,7 @@ func (s *Socket) dialLoop(e endpoint) {
 		conn, err := e.dial(dctx)
 		dcancel()
 		if err == nil {
-			if s.serveConn(conn, e) {
+			if s.serveConn(conn, e, nil) {
 				delay = s.cfg.ReconnectInterval
 				logged = false
 			}

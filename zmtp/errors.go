@@ -48,6 +48,9 @@ var (
 	// ErrReplaced reports a NoDrop subscriber closed because a new
 	// connection with the same Delivery.Heir took its place.
 	ErrReplaced = errors.New("zmtp: replaced by a new connection")
+	// ErrEvicted reports a connection closed to make room for a new one
+	// when its listener was at Options.MaxPeers (see there).
+	ErrEvicted = errors.New("zmtp: evicted for a new connection")
 	// ErrQueueFull is returned by TrySend when the message cannot be queued
 	// without waiting.
 	ErrQueueFull = errors.New("zmtp: queue full")

@@ -16,8 +16,10 @@ type orphan struct {
 	wildcard bool   // kept since the socket started: any NoDrop subscriber takes it
 	data     []byte // whole data messages, in wire form, oldest first
 	msgs     int
-	settled  bool // the subscriber is detached: nothing older can follow
-	stalled  bool // it was cut off for stalling: Send does not wait for it
+	lastSend uint64 // the newest Send whose message it holds (see sendNo)
+	owner    *peer  // the subscriber it was queued for (nil: wildcard)
+	settled  bool   // the subscriber is detached: nothing older can follow
+	stalled  bool   // it was cut off for stalling: Send does not wait for it
 	// Set once settled:
 	subs  *subSet // what the subscriber had subscribed to
 	until time.Time
@@ -38,6 +40,35 @@ type handoverState struct {
 	detachedAt time.Time // when it detached
 	lastSubs   *subSet   // its subscriptions then
 	adopted    bool      // it took over a kept queue
+	// sideSeq: the newest Send whose message it has by a way other than
+	// its own queue (the kept queue it took, or a message for the
+	// subscriber it succeeds): each Send gives it a message once.
+	sideSeq uint64
+	// successor took over its kept queue: messages a Send still finds
+	// for it (its list of peers read before its detach) go there.
+	successor *peer
+}
+
+// sendNo identifies a Send to the handover, which must give each heir
+// each message once though a message may reach it three ways (the kept
+// queue it takes, a Send that still finds its predecessor, a Send that
+// read the peer list before it attached): seq numbers the Sends of a
+// socket (one sending goroutine, as a broker has, keeps them in order);
+// newest is the newest peer in the list the Send read. Zero without
+// Handover.
+type sendNo struct {
+	seq, newest uint64
+}
+
+// giveLocked queues m for heir h unless it has it already (see sendNo)
+// or the Send serves it directly. Holds mu.
+func (s *Socket) giveLocked(h *peer, m Msg, sn sendNo) bool {
+	if h.id <= sn.newest || sn.seq <= h.ho.sideSeq {
+		return false
+	}
+	h.enqueueRawLocked(appendMsg(nil, m), 1)
+	h.ho.sideSeq = sn.seq
+	return true
 }
 
 func (s *Socket) handover() bool {
@@ -56,7 +87,7 @@ func (s *Socket) startHandover() {
 
 // lostPeer settles m, which could not be queued for p because p is going
 // away: kept for p's heir, or dropped.
-func (s *Socket) lostPeer(p *peer, m Msg) {
+func (s *Socket) lostPeer(p *peer, m Msg, sn sendNo) {
 	if !s.handover() || !p.dl.noDrop {
 		s.ctr.dropDisconnected.Add(1)
 		return
@@ -67,7 +98,11 @@ func (s *Socket) lostPeer(p *peer, m Msg) {
 		s.ctr.dropLinger.Add(1)
 		return
 	}
-	s.keepForHeirLocked(p, appendMsg(nil, m), 1, false)
+	if h := p.ho.successor; h != nil {
+		s.giveLocked(h, m, sn)
+		return
+	}
+	s.keepForHeirLocked(p, appendMsg(nil, m), 1, false, sn.seq)
 }
 
 // pause stops sending to p, a NoDrop subscriber that cancelled a
@@ -108,7 +143,7 @@ func (p *peer) resume() {
 // keepForHeirLocked adds messages to what is kept for p's heir: older
 // ones (its queue, at detach) in front of newer ones (sent while it was
 // going away). Holds mu.
-func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
+func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool, seq uint64) {
 	for i := range s.orphans {
 		if o := &s.orphans[i]; !o.wildcard && o.from == p.id {
 			if !older && len(o.data)+len(data) > s.cfg.HandoverBytes {
@@ -118,6 +153,7 @@ func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
 				return
 			}
 			s.orphanMsgs.Add(int64(msgs))
+			o.lastSend = max(o.lastSend, seq)
 			if older {
 				o.data = append(data, o.data...)
 			} else {
@@ -128,7 +164,7 @@ func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool) {
 		}
 	}
 	s.orphanMsgs.Add(int64(msgs))
-	s.orphans = append(s.orphans, orphan{from: p.id, heir: p.dl.heir, data: data, msgs: msgs})
+	s.orphans = append(s.orphans, orphan{from: p.id, owner: p, heir: p.dl.heir, data: data, msgs: msgs, lastSend: seq})
 	s.keptQueues.Store(int64(len(s.orphans)))
 	if p.ho.detached { // a send that found it gone after its detach
 		s.settleLocked(&s.orphans[len(s.orphans)-1], p)
@@ -148,7 +184,7 @@ func (s *Socket) detachedLocked(p *peer) {
 		}
 	}
 	if !found { // it left with an empty queue: keep what follows for it
-		s.orphans = append(s.orphans, orphan{from: p.id, heir: p.dl.heir})
+		s.orphans = append(s.orphans, orphan{from: p.id, owner: p, heir: p.dl.heir})
 		s.settleLocked(&s.orphans[len(s.orphans)-1], p)
 		s.keptQueues.Store(int64(len(s.orphans)))
 	}
@@ -189,6 +225,10 @@ func (s *Socket) adoptLocked(p *peer) {
 			p.seeded = true
 		}
 		p.ho.adopted = true
+		p.ho.sideSeq = o.lastSend
+		if o.owner != nil {
+			o.owner.ho.successor = p
+		}
 		if o.stalled {
 			p.probation.Store(true)
 		}
@@ -222,12 +262,8 @@ func (s *Socket) expireLocked(now time.Time) {
 // the peer list (served, the list they were not in). A kept queue at
 // HandoverBytes makes Send wait until its heir arrives (which takes the
 // queue and then the message) or Handover ends. It reports whether anyone kept m.
-func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*peer) (bool, error) {
+func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*peer, sn sendNo) (bool, error) {
 	var done []uint64 // the kept queues (by owner) m already went to, when waiting
-	newest := uint64(0)
-	if n := len(served); n > 0 {
-		newest = served[n-1].id
-	}
 	kept := false
 	for {
 		// Taken before looking, so that an heir attaching after the look
@@ -237,9 +273,7 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 		now := time.Now()
 		s.expireLocked(now)
 		for _, p := range *s.peers.Load() {
-			if p.id > newest && p.ho.adopted && p.subs.Load().match(m[0]) && !containsID(done, p.id|1<<63) {
-				p.enqueueRawLocked(appendMsg(nil, m), 1)
-				done = append(done, p.id|1<<63)
+			if p.ho.adopted && p.subs.Load().match(m[0]) && s.giveLocked(p, m, sn) {
 				kept = true
 			}
 		}
@@ -262,6 +296,7 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 			}
 			o.data = appendMsg(o.data, m)
 			o.msgs++
+			o.lastSend = max(o.lastSend, sn.seq)
 			s.orphanMsgs.Add(1)
 			done = append(done, o.from)
 			kept = true

@@ -219,15 +219,34 @@ func TestHostilePeers(t *testing.T) {
 	}
 }
 
-func TestPeerLimit(t *testing.T) {
+// TestPeerLimitEvicts: at MaxPeers a new connection evicts a peer that
+// has sent nothing since its handshake, and gets in.
+func TestPeerLimitEvicts(t *testing.T) {
 	pull := newSock(t, PULL, &Options{MaxPeers: 1})
 	ep := bindLocal(t, pull)
 	c1 := rawDial(t, ep)
 	rawHandshake(t, c1, "PUSH")
 	testsupport.WaitFor(t, 10*time.Second, "first peer attached", func() bool { return pull.Stats().Connects == 1 })
 	c2 := rawDial(t, ep)
+	rawHandshake(t, c2, "PUSH")
+	expectClosed(t, c1, nil)
+	testsupport.WaitFor(t, 10*time.Second, "second peer attached", func() bool { return pull.Stats().Connects == 2 })
+	if st := pull.Stats(); st.Rejected.Evicted != 1 || st.Rejected.PeerLimit != 0 {
+		t.Fatalf("stats %+v", st.Rejected)
+	}
+}
+
+// TestPeerLimitRefuses: when nobody can be evicted (a NoDrop subscriber
+// never is), a new connection at MaxPeers is refused and counted.
+func TestPeerLimitRefuses(t *testing.T) {
+	pub := newSock(t, PUB, &Options{MaxPeers: 1, NoDrop: true})
+	ep := bindLocal(t, pub)
+	c1 := rawDial(t, ep)
+	rawHandshake(t, c1, "SUB")
+	testsupport.WaitFor(t, 10*time.Second, "first peer attached", func() bool { return pub.Stats().Connects == 1 })
+	c2 := rawDial(t, ep)
 	expectClosed(t, c2, nil)
-	if st := pull.Stats(); st.Rejected.PeerLimit != 1 || st.Connects != 1 {
+	if st := pub.Stats(); st.Rejected.PeerLimit != 1 || st.Connects != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }

@@ -36,7 +36,7 @@ func (l *listener) acceptLoop() {
 			}
 			continue
 		}
-		if int(l.active.Load()) >= s.cfg.MaxPeers {
+		if int(l.active.Load()) >= s.cfg.MaxPeers && !s.evictFor(l) {
 			s.ctr.reject(ErrPeerLimit)
 			s.logConn("zmtp: connection refused", l.ep, conn.RemoteAddr().String(), ErrPeerLimit)
 			s.closeConn(conn, l.ep, "")
@@ -47,7 +47,7 @@ func (l *listener) acceptLoop() {
 		go func() {
 			defer s.wg.Done()
 			defer l.active.Add(-1)
-			s.serveConn(conn, l.ep)
+			s.serveConn(conn, l.ep, l)
 		}()
 	}
 }

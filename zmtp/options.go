@@ -106,9 +106,14 @@ type Options struct {
 	// ReconnectIntervalMax caps the exponential backoff between dial
 	// attempts. Default DefaultReconnectIntervalMax (5 s).
 	ReconnectIntervalMax time.Duration
-	// MaxPeers caps the connections served by each Bind endpoint; extra
-	// connections are closed and counted (reason PeerLimit).
-	// Default DefaultMaxPeers (1024).
+	// MaxPeers caps the connections served by each Bind endpoint. A new
+	// connection at the cap makes room by evicting one (reason Evicted):
+	// the oldest still in its handshake; else the oldest of the peers
+	// that have sent nothing since theirs; else the one silent longest.
+	// NoDrop subscribers are never evicted. Idleness alone is no fault
+	// (libzmq sends no heartbeats by default), so nothing is evicted
+	// below the cap. Only when no connection can be evicted is the new
+	// one closed (reason PeerLimit). Default DefaultMaxPeers (1024).
 	MaxPeers int
 	// ReadBufferSize is the buffered reader size per connection. Larger
 	// buffers mean fewer system calls under load; a broker with very many

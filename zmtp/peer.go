@@ -22,6 +22,7 @@ type peer struct {
 	id       uint64    // order of attachment, for Options.Handover
 	attached time.Time // when it attached, for Options.Handover
 	ho       handoverState
+	l        *listener     // the listener that accepted it; nil when dialled
 	dl       delivery      // PUB/XPUB: how it is served; set before it is attached
 	want     *Delivery     // what Options.Delivery asked for it; nil without one
 	gone     chan struct{} // closed once it is detached
@@ -34,6 +35,7 @@ type peer struct {
 	idle    bool      // the writer is waiting for work
 	dead    bool      // no more messages may be queued
 	paused  bool      // NoDrop subscriber stopping: what it wants is kept for its heir
+	enqSeq  uint64    // PUB/XPUB with Handover: the Send that queued the newest message
 	tail    []byte    // unwritten bytes after a failed write
 
 	wake chan struct{} // capacity 1: work for the writer
@@ -120,7 +122,7 @@ const (
 // tryEnqueue copies m into the peer's queue unless the queue is at its
 // bound. An empty queue always takes one message, so a message larger than
 // SendHWMBytes still moves.
-func (p *peer) tryEnqueue(m Msg, size int) int {
+func (p *peer) tryEnqueue(m Msg, size int, seq uint64) int {
 	p.mu.Lock()
 	if p.dead || p.paused {
 		p.mu.Unlock()
@@ -132,6 +134,7 @@ func (p *peer) tryEnqueue(m Msg, size int) int {
 	}
 	p.out.appendMsg(m, size)
 	p.outMsgs++
+	p.enqSeq = seq
 	p.unlockWake()
 	return enqOK
 }
@@ -354,6 +357,9 @@ func countData(b []byte) int {
 type connReader struct {
 	conn    net.Conn
 	timeout time.Duration // reader goroutine only
+	// lastRead is when the peer last sent anything (Unix nanoseconds),
+	// for eviction at MaxPeers: read by the accepting goroutine.
+	lastRead atomic.Int64
 }
 
 func (c *connReader) Read(b []byte) (int, error) {
@@ -362,5 +368,9 @@ func (c *connReader) Read(b []byte) (int, error) {
 			return 0, err
 		}
 	}
-	return c.conn.Read(b)
+	n, err := c.conn.Read(b)
+	if n > 0 {
+		c.lastRead.Store(time.Now().UnixNano())
+	}
+	return n, err
 }

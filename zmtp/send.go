@@ -112,11 +112,11 @@ func (s *Socket) tryPush(m Msg, size int) bool {
 	if s.pendingCount.Load() == 0 {
 		peers := *s.peers.Load()
 		if n := len(peers); n == 1 {
-			return peers[0].tryEnqueue(m, size) == enqOK
+			return peers[0].tryEnqueue(m, size, 0) == enqOK
 		} else if n > 1 {
 			start := int(s.rr.Add(1))
 			for i := 0; i < n; i++ {
-				if peers[(start+i)%n].tryEnqueue(m, size) == enqOK {
+				if peers[(start+i)%n].tryEnqueue(m, size, 0) == enqOK {
 					return true
 				}
 			}
@@ -179,16 +179,23 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 	// in the other order).
 	kept := s.keptQueues.Load() > 0
 	peers := *s.peers.Load()
+	var sn sendNo
+	if s.handover() {
+		sn = sendNo{seq: s.sendSeq.Add(1)}
+		if n := len(peers); n > 0 {
+			sn.newest = peers[n-1].id
+		}
+	}
 	matched := 0
 	for _, p := range peers {
 		if filter && !p.subs.Load().match(m[0]) {
 			continue
 		}
 		matched++
-		switch p.tryEnqueue(m, size) {
+		switch p.tryEnqueue(m, size, sn.seq) {
 		case enqOK:
 		case enqDead:
-			s.lostPeer(p, m)
+			s.lostPeer(p, m, sn)
 		case enqFull:
 			if !p.dl.noDrop {
 				p.dropped.Add(1)
@@ -200,13 +207,13 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 				s.ctr.dropStalled.Add(1)
 				continue
 			}
-			if err := s.waitPeer(ctx, p, m, size); err != nil {
+			if err := s.waitPeer(ctx, p, m, size, sn); err != nil {
 				return err
 			}
 		}
 	}
 	if kept {
-		held, err := s.keepForAbsent(ctx, m, size, peers)
+		held, err := s.keepForAbsent(ctx, m, size, peers, sn)
 		if held {
 			matched++
 		}
@@ -221,16 +228,16 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 }
 
 // waitPeer waits for room in one subscriber's queue (NoDrop mode).
-func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int) error {
+func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int, sn sendNo) error {
 	for {
 		c := s.sendWake.acquire()
-		switch p.tryEnqueue(m, size) {
+		switch p.tryEnqueue(m, size, sn.seq) {
 		case enqOK:
 			s.sendWake.release()
 			return nil
 		case enqDead:
 			s.sendWake.release()
-			s.lostPeer(p, m)
+			s.lostPeer(p, m, sn)
 			return nil
 		}
 		select {

@@ -35,12 +35,13 @@ type Socket struct {
 	peerSeq   uint64   // peers attached so far; each peer's id
 	listeners []*listener
 	bound     []string
-	hsConns   map[net.Conn]struct{} // connections still in their handshake
+	hsConns   map[net.Conn]handshaking // connections still in their handshake
 
 	ownSubs      atomic.Pointer[subSet] // SUB/XSUB: our subscriptions; writers hold mu
 	pendingCount atomic.Int64           // pendMsgs, readable without mu by the fast path
 	orphanMsgs   atomic.Int64           // messages in orphans, readable without mu
 	keptQueues   atomic.Int64           // len(orphans), readable without mu
+	sendSeq      atomic.Uint64          // PUB/XPUB with Handover: Sends so far
 	closing      atomic.Bool
 
 	sendWake notifier      // room appeared in a queue, or a peer attached
@@ -338,7 +339,10 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 		} else if s.isStopped() {
 			s.ctr.dropLinger.Add(uint64(msgs))
 		} else if s.handover() && p.dl.noDrop {
-			s.keepForHeirLocked(p, data, msgs, true)
+			p.mu.Lock()
+			seq := p.enqSeq
+			p.mu.Unlock()
+			s.keepForHeirLocked(p, data, msgs, true, seq)
 		} else {
 			s.ctr.dropDisconnected.Add(uint64(msgs))
 		}

@@ -85,12 +85,13 @@ type RejectStats struct {
 	PeerError        uint64 // peer sent an ERROR command
 	PeerLimit        uint64 // listener already at MaxPeers
 	Stalled          uint64 // NoDrop subscriber made no progress for StallTimeout
+	Evicted          uint64 // closed to make room at MaxPeers (see Options.MaxPeers)
 }
 
 // Total returns the sum of all reject reasons.
 func (r RejectStats) Total() uint64 {
 	return r.Greeting + r.Version + r.Mechanism + r.SocketType + r.Auth + r.Protocol +
-		r.TooLarge + r.HandshakeTimeout + r.Heartbeat + r.PeerError + r.PeerLimit + r.Stalled
+		r.TooLarge + r.HandshakeTimeout + r.Heartbeat + r.PeerError + r.PeerLimit + r.Stalled + r.Evicted
 }
 
 // PeerStats describes one connected peer.
@@ -114,6 +115,7 @@ type counters struct {
 	rejGreeting, rejVersion, rejMechanism, rejSocketType atomic.Uint64
 	rejAuth, rejProtocol, rejTooLarge, rejTimeout        atomic.Uint64
 	rejHeartbeat, rejPeerError, rejPeerLimit, rejStalled atomic.Uint64
+	rejEvicted                                           atomic.Uint64
 	noDropRefused                                        atomic.Uint64
 }
 
@@ -146,6 +148,8 @@ func (c *counters) reject(err error) bool {
 		ctr = &c.rejPeerLimit
 	case errors.Is(err, ErrStalled):
 		ctr = &c.rejStalled
+	case errors.Is(err, ErrEvicted):
+		ctr = &c.rejEvicted
 	default:
 		return false
 	}
@@ -184,6 +188,7 @@ func (c *counters) snapshot() Stats {
 			PeerError:        c.rejPeerError.Load(),
 			PeerLimit:        c.rejPeerLimit.Load(),
 			Stalled:          c.rejStalled.Load(),
+			Evicted:          c.rejEvicted.Load(),
 		},
 		NoDropRefused: c.noDropRefused.Load(),
 	}

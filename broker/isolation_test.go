@@ -2,6 +2,8 @@ package broker_test
 
 import (
 	"context"
+	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/internal/testbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/zmtp"
@@ -146,5 +149,82 @@ func TestArchiverRestartMissesNothing(t *testing.T) {
 	recs, gaps = collect(t, a2, 100, 10*time.Second)
 	if v, _ := recs[99].Attr("i"); len(gaps) != 0 || v.Int64() != 299 {
 		t.Fatalf("after: last %v, gaps %v; %+v", v, gaps, b.Stats().Archive)
+	}
+}
+
+// idleFlood opens n connections to ep that complete the ZMTP handshake
+// as typ and then idle (sending nothing, subscribing to nothing); their
+// sockets reconnect at once when evicted, like a persistent attacker.
+func idleFlood(t *testing.T, ep string, typ zmtp.Type, n int) {
+	t.Helper()
+	for range n {
+		s, err := zmtp.NewSocket(typ, &zmtp.Options{ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 50 * time.Millisecond, Linger: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		if err := s.Connect(ep); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestIdleFloodLocksNobodyOut: idle connections filling --max-peers on
+// the ingest and the fan-out (and reconnecting when evicted) do not lock
+// out a new publisher or dashboard: each gets in, and records flow.
+func TestIdleFloodLocksNobodyOut(t *testing.T) {
+	const maxPeers = 32
+	b := testbus.StartBroker(t, &broker.Config{MaxPeers: maxPeers})
+	idleFlood(t, b.Ingest(), zmtp.PUSH, 4*maxPeers)
+	idleFlood(t, b.Fanout(), zmtp.SUB, 4*maxPeers)
+	testsupport.WaitFor(t, 20*time.Second, "both endpoints full", func() bool {
+		st := b.Stats()
+		return len(st.Ingest.Peers) >= maxPeers && len(st.Fanout.Peers) >= maxPeers
+	})
+	start := time.Now()
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	p := testbus.Publisher(t, b.Ingest(), nil)
+	testbus.Joined(t, p, dash)
+	t.Logf("publisher and dashboard joined through the flood in %v", time.Since(start))
+	p.Publish(&logbus.Record{Message: "through the flood"})
+	if recs, _ := collect(t, dash, 1, 10*time.Second); recs[0].Message != "through the flood" {
+		t.Errorf("got %q", recs[0].Message)
+	}
+	st := b.Stats()
+	if st.Ingest.Rejected.Evicted == 0 || st.Fanout.Rejected.Evicted == 0 {
+		t.Errorf("no eviction counted: ingest %+v fan-out %+v", st.Ingest.Rejected, st.Fanout.Rejected)
+	}
+}
+
+// TestSlowHandshakesLockNobodyOut: with a users file, connections that
+// dribble their greeting (one byte, then nothing) fill --max-peers; a
+// publisher that logs in still gets in at once (the oldest unfinished
+// handshake makes room), not after the handshake timeout.
+func TestSlowHandshakesLockNobodyOut(t *testing.T) {
+	const maxPeers = 16
+	b := testbus.StartBroker(t, &broker.Config{MaxPeers: maxPeers, IngestUsers: map[string]string{"lab7": "s3cret"},
+		HandshakeTimeout: time.Minute})
+	addr := strings.TrimPrefix(b.Ingest(), "tcp://")
+	for range 4 * maxPeers {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Write([]byte{0xff}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dash := testbus.Subscriber(t, b.Fanout(), nil)
+	p := testbus.Publisher(t, b.Ingest(), &publisher.Options{PlainUsername: "lab7", PlainPassword: "s3cret"})
+	start := time.Now()
+	testbus.Joined(t, p, dash)
+	t.Logf("joined in %v through %d unfinished handshakes", time.Since(start), 4*maxPeers)
+	if st := b.Stats(); st.Ingest.Rejected.Evicted == 0 {
+		t.Errorf("no eviction: %+v", st.Ingest.Rejected)
 	}
 }

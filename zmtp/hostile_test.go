@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -332,5 +335,87 @@ func TestTrickleKeepsReceiveQueue(t *testing.T) {
 	// The batch Recv is on is credited when the next Recv moves past it.
 	if p.inMsgs.Load() > 1 || p.inBytes.Load() > int64(len(msg)) {
 		t.Errorf("after Recv: %d bytes, %d messages still charged", p.inBytes.Load(), p.inMsgs.Load())
+	}
+}
+
+// heapInUse is the heap in use after a collection, in bytes.
+func heapInUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse)
+}
+
+// TestHostilePeersMemoryBounded: 20 peers each sending 15 MiB of a
+// message they never finish, and 3 subscribers sending 64 KiB
+// subscriptions without end, hold no more than the stated bounds
+// (PartialMsgBytes for the first; 1 MiB of subscriptions each for the
+// others, who are then disconnected), and the memory comes back once
+// they are gone.
+func TestHostilePeersMemoryBounded(t *testing.T) {
+	pull := newSock(t, PULL, &Options{})
+	pub := newSock(t, PUB, &Options{})
+	pullEP, pubEP := bindLocal(t, pull), bindLocal(t, pub)
+	base := heapInUse()
+	chunk := make([]byte, 64<<10)
+	var conns []net.Conn
+	var wg sync.WaitGroup
+	for range 20 {
+		c := rawDial(t, pullEP)
+		rawHandshake(t, c, "PUSH")
+		conns = append(conns, c)
+		wg.Add(1)
+		go func() { // a 16 MiB frame, of which 15 MiB are sent
+			defer wg.Done()
+			if _, err := c.Write(appendFrameHeader(nil, 0, 16<<20-1)); err != nil {
+				return
+			}
+			for range 15 << 20 / len(chunk) {
+				if _, err := c.Write(chunk); err != nil {
+					return // disconnected: the budget is spent
+				}
+			}
+		}()
+	}
+	for range 3 {
+		c := rawDial(t, pubEP)
+		rawHandshake(t, c, "SUB")
+		conns = append(conns, c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prefix := make([]byte, 64<<10-64)
+			for i := range 4096 {
+				copy(prefix, fmt.Sprintf("%08d", i))
+				if _, err := c.Write(appendCommand(nil, cmdSUBSCRIBE, prefix)); err != nil {
+					return // disconnected past 1 MiB
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	peak := heapInUse() - base
+	// The budget, which batch buffers may hold twice over (they grow by
+	// doubling), 2 MiB of subscriptions per subscriber, and slack.
+	limit := int64(2*4*DefaultMaxMsgSize) + 16<<20
+	t.Logf("hostile peers hold %d MiB (bound %d MiB)", peak>>20, limit>>20)
+	if peak > limit {
+		t.Errorf("heap grew by %d MiB, bound %d MiB", peak>>20, limit>>20)
+	}
+	if st := pull.Stats(); st.Rejected.TooLarge == 0 {
+		t.Errorf("no peer cut off at the budget: %+v", st.Rejected)
+	}
+	if st := pub.Stats(); st.Rejected.TooLarge != 3 {
+		t.Errorf("subscribers not cut off at 1 MiB: %+v", st.Rejected)
+	}
+	for _, c := range conns {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	testsupport.WaitFor(t, 10*time.Second, "the peers gone", func() bool { return pull.PeerCount() == 0 && pub.PeerCount() == 0 })
+	if after := heapInUse() - base; after > 8<<20 {
+		t.Errorf("%d MiB still held after the peers left", after>>20)
 	}
 }

@@ -46,6 +46,12 @@ type Options struct {
 	// even for a peer that sends a little at a time.
 	// Default DefaultHWMBytes (16 MiB).
 	RecvHWMBytes int
+	// PartialMsgBytes bounds, across all peers of the socket, the memory
+	// held by messages still being received beyond what each peer's read
+	// buffer holds: a peer whose unfinished message would exceed it is
+	// disconnected (ErrTooLarge). Messages that fit the read buffer, every
+	// log record, never count. Default 4 × MaxMsgSize.
+	PartialMsgBytes int
 	// MaxMsgSize is the largest message (sum of its frames) accepted from a
 	// peer, checked from the frame header before any memory is reserved.
 	// A larger message closes the connection. Default DefaultMaxMsgSize
@@ -200,6 +206,9 @@ func newConfig(o *Options) (config, error) {
 	}
 	if c.MaxMsgSize == 0 {
 		c.MaxMsgSize = DefaultMaxMsgSize
+	}
+	if c.PartialMsgBytes <= 0 {
+		c.PartialMsgBytes = int(4 * c.MaxMsgSize)
 	}
 	if c.Linger == 0 {
 		c.Linger = DefaultLinger

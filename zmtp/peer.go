@@ -57,7 +57,8 @@ type peer struct {
 	inWaiting atomic.Bool
 	inSpace   chan struct{} // capacity 1: Recv consumed a batch
 
-	cmdBuf []byte // reader-owned scratch for command frames
+	cmdBuf  []byte // reader-owned scratch for command frames
+	partial int64  // reader-owned: bytes charged to the socket's PartialMsgBytes
 
 	pingsIn atomic.Uint64 // PINGs received (observed by tests)
 }

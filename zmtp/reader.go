@@ -1,7 +1,6 @@
 package zmtp
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -37,6 +36,7 @@ func (p *peer) readLoop() (err error) {
 	defer func() {
 		// Complete messages already read are delivered, not lost; a
 		// partial message is discarded, as the peer never finished it.
+		p.releasePartial()
 		b.buf = b.buf[:msgStart]
 		if !s.deliver(p, b) {
 			putBatch(b)
@@ -131,7 +131,12 @@ func (p *peer) readLoop() (err error) {
 			if _, err := r.Discard(n); err != nil {
 				return err
 			}
-		} else if err := readBody(r, b, n); err != nil {
+			if flags&flagMore != 0 || inMsg {
+				if err := p.chargePartial(len(b.buf) - msgStart); err != nil {
+					return err
+				}
+			}
+		} else if err := p.readBody(b, n, msgStart); err != nil {
 			return err
 		}
 		msgSize += size
@@ -139,6 +144,7 @@ func (p *peer) readLoop() (err error) {
 		if !inMsg {
 			partial = false
 			msgSize, overhead = 0, 0
+			p.releasePartial()
 			if err := p.finishMsg(b, msgStart); err != nil {
 				return err
 			}
@@ -147,11 +153,16 @@ func (p *peer) readLoop() (err error) {
 }
 
 // readBody reads a frame body that is not yet buffered, reserving memory
-// in readChunk steps as the bytes arrive.
-func readBody(r *bufio.Reader, b *batch, size int) error {
+// in readChunk steps as the bytes arrive, each charged to the socket's
+// PartialMsgBytes first.
+func (p *peer) readBody(b *batch, size, msgStart int) error {
+	r := p.r
 	for rem := size; rem > 0; {
 		n := min(rem, readChunk)
 		l := len(b.buf)
+		if err := p.chargePartial(l + n - msgStart); err != nil {
+			return err
+		}
 		b.reserve(n)
 		b.buf = b.buf[:l+n]
 		if _, err := io.ReadFull(r, b.buf[l:]); err != nil {
@@ -161,6 +172,35 @@ func readBody(r *bufio.Reader, b *batch, size int) error {
 		rem -= n
 	}
 	return nil
+}
+
+// chargePartial accounts for the message being read, n bytes so far:
+// what exceeds the read buffer is charged to the socket's
+// PartialMsgBytes, shared by its peers, so that many peers each sending
+// most of a large message and never finishing it cannot hold more than
+// that between them. The peer that would exceed it is disconnected
+// (ErrTooLarge).
+func (p *peer) chargePartial(n int) error {
+	over := int64(n - p.s.cfg.ReadBufferSize)
+	if over <= p.partial {
+		return nil
+	}
+	add := over - p.partial
+	if p.s.partialBytes.Add(add) > int64(p.s.cfg.PartialMsgBytes) {
+		p.s.partialBytes.Add(-add)
+		return errorf(ErrTooLarge, "unfinished messages of all peers would hold more than %d bytes", p.s.cfg.PartialMsgBytes)
+	}
+	p.partial = over
+	return nil
+}
+
+// releasePartial returns the message's charge: it is complete (its
+// memory now counts against the receive bound) or abandoned.
+func (p *peer) releasePartial() {
+	if p.partial > 0 {
+		p.s.partialBytes.Add(-p.partial)
+		p.partial = 0
+	}
 }
 
 // reserve makes room for n more bytes. Batches start at their hand-over

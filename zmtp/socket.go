@@ -42,6 +42,7 @@ type Socket struct {
 	orphanMsgs   atomic.Int64           // messages in orphans, readable without mu
 	keptQueues   atomic.Int64           // len(orphans), readable without mu
 	sendSeq      atomic.Uint64          // PUB/XPUB with Handover: Sends so far
+	partialBytes atomic.Int64           // charged by unfinished messages (PartialMsgBytes)
 	closing      atomic.Bool
 
 	sendWake notifier      // room appeared in a queue, or a peer attached

@@ -30,3 +30,38 @@ func archiverDelivery(queueMsgs, hold int, login bool) func(*zmtp.PeerInfo) zmtp
 		return zmtp.Delivery{NoDrop: true, Heir: name, QueueMsgs: queueMsgs, QueueBytes: hold}
 	}
 }
+
+// archivers counts the named archivers connected.
+func archivers(st zmtp.Stats) int {
+	n := 0
+	for _, p := range st.Peers {
+		if p.NoDrop {
+			n++
+		}
+	}
+	return n
+}
+
+// NotReady returns why the broker is not ready to take records without
+// loss, one reason per entry, or nothing: with the archive enabled, no
+// named archiver connected (records are only kept for one, for
+// ArchiveGrace); an archiver's queue or what is kept for an absent one at
+// ArchiveHold (publishers are being held back).
+func (b *Broker) NotReady() []string {
+	if b.archive == nil {
+		return nil
+	}
+	var r []string
+	st := b.archive.Stats()
+	if archivers(st) == 0 {
+		r = append(r, "no archiver connected to the archive endpoint")
+	}
+	full := st.KeptBytes >= b.cfg.ArchiveHold
+	for _, p := range st.Peers {
+		full = full || p.NoDrop && p.QueuedBytes >= b.cfg.ArchiveHold
+	}
+	if full {
+		r = append(r, "archive backlog at --archive-hold: publishers are held back")
+	}
+	return r
+}

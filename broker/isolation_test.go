@@ -2,7 +2,10 @@ package broker_test
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -227,4 +230,48 @@ func TestSlowHandshakesLockNobodyOut(t *testing.T) {
 	if st := b.Stats(); st.Ingest.Rejected.Evicted == 0 {
 		t.Errorf("no eviction: %+v", st.Ingest.Rejected)
 	}
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// TestReadiness: /healthz is liveness and always ok; /readyz says 503 and
+// why while no archiver is connected, and 200 once one is.
+func TestReadiness(t *testing.T) {
+	b := testbus.StartBroker(t, nil)
+	srv := httptest.NewServer(b.Handler())
+	t.Cleanup(srv.Close)
+	if code, body := httpGet(t, srv.URL+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("healthz: %d %q", code, body)
+	}
+	if code, body := httpGet(t, srv.URL+"/readyz"); code != 503 || !strings.Contains(body, "no archiver connected") {
+		t.Errorf("readyz without an archiver: %d %q", code, body)
+	}
+	testbus.Archiver(t, b.Archive(), "sink", nil)
+	testsupport.WaitFor(t, 10*time.Second, "ready", func() bool {
+		code, _ := httpGet(t, srv.URL+"/readyz")
+		return code == 200
+	})
+	m := metricsText(t, srv.URL)
+	for _, want := range []string{`logbus_broker_archivers 1`, `logbus_broker_connected{endpoint="archive"} 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+func metricsText(t *testing.T, base string) string {
+	_, body := httpGet(t, base+"/metrics")
+	return body
 }

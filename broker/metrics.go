@@ -2,6 +2,7 @@ package broker
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -12,7 +13,9 @@ import (
 
 var _ prometheus.Collector = (*collector)(nil)
 
-// Handler serves /metrics (Prometheus text format) and /healthz.
+// Handler serves /metrics (Prometheus text format), /healthz (liveness:
+// 200 "ok" while the process serves) and /readyz (readiness: 200 "ready",
+// or 503 with one reason per line; see Broker.NotReady).
 func (b *Broker) Handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -26,6 +29,17 @@ func (b *Broker) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if _, err := w.Write([]byte("ok\n")); err != nil {
 			b.cfg.Logger.Debug("healthz write", "err", err)
+		}
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		msg := "ready\n"
+		if reasons := b.NotReady(); len(reasons) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			msg = strings.Join(reasons, "\n") + "\n"
+		}
+		if _, err := w.Write([]byte(msg)); err != nil {
+			b.cfg.Logger.Debug("readyz write", "err", err)
 		}
 	})
 	return mux
@@ -50,13 +64,15 @@ var (
 	dPeerDrop  = desc("subscriber_dropped_total", "Messages dropped for one subscriber whose queue was full.", "endpoint", "peer")
 	dQueued    = desc("queue_depth", "Messages queued, per endpoint.", "endpoint")
 	dHandover  = desc("handed_over_total", "Messages queued for a subscriber that went away and given to the next one (archive).", "endpoint")
-	dPeers     = desc("peers", "Connected peers, per endpoint.", "endpoint")
+	dPeers     = desc("connected", "Connected peers (handshake done), per endpoint.", "endpoint")
+	dArchivers = desc("archivers", "Named archivers connected to the archive endpoint.")
+	dKept      = desc("archive_kept_bytes", "Bytes kept for absent archivers (archive grace).")
 	dConnRej   = desc("connections_rejected_total", "Connections closed because of the peer, per endpoint and reason.", "endpoint", "reason")
 	dUpstream  = desc("upstream_messages_total", "Messages for the upstream broker, by outcome.", "outcome")
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dTopic, dSent, dDropped, dPeerDrop, dQueued, dHandover, dPeers, dConnRej, dUpstream} {
+	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dTopic, dSent, dDropped, dPeerDrop, dQueued, dHandover, dPeers, dArchivers, dKept, dConnRej, dUpstream} {
 		ch <- d
 	}
 }
@@ -82,6 +98,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(dUpstream, s.Upstream.Dropped, "dropped")
 	counter(dUpstream, s.Upstream.Filtered, "filtered")
 	counter(dDropped, s.ArchiveTimeouts, "archive", "shutdown_timeout")
+	if c.b.archive != nil {
+		gauge(dArchivers, archivers(s.Archive))
+		gauge(dKept, s.Archive.KeptBytes)
+	}
 	endpoints := []struct {
 		name string
 		st   zmtp.Stats
@@ -96,6 +116,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(dDropped, e.st.Dropped.Disconnected, e.name, "disconnected")
 		counter(dDropped, e.st.Dropped.Linger, e.name, "linger")
 		counter(dDropped, e.st.Dropped.Unread, e.name, "unread")
+		counter(dDropped, e.st.Dropped.Stalled, e.name, "stalled")
 		gauge(dQueued, e.st.Queued, e.name)
 		counter(dHandover, e.st.HandedOver, e.name)
 		gauge(dPeers, len(e.st.Peers), e.name)
@@ -113,6 +134,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			{"socket_type", r.SocketType}, {"auth", r.Auth}, {"protocol", r.Protocol},
 			{"too_large", r.TooLarge}, {"handshake_timeout", r.HandshakeTimeout},
 			{"heartbeat", r.Heartbeat}, {"peer_error", r.PeerError}, {"peer_limit", r.PeerLimit},
+			{"stalled", r.Stalled}, {"evicted", r.Evicted},
 		} {
 			counter(dConnRej, kv.n, e.name, kv.reason)
 		}

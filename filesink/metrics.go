@@ -2,6 +2,7 @@ package filesink
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -10,9 +11,11 @@ import (
 
 var _ prometheus.Collector = collector{}
 
-// Handler serves /metrics (Prometheus text format) and /healthz, which
-// answers 503 while records wait because even the central log cannot be
-// written.
+// Handler serves /metrics (Prometheus text format), /healthz (liveness:
+// 200 "ok" while the process serves) and /readyz (readiness: 200 "ready",
+// or 503 with one reason per line: not connected to its broker, or
+// records waiting in memory because even the central log cannot be
+// written).
 func (s *Sink) Handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -20,16 +23,51 @@ func (s *Sink) Handler() http.Handler {
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		msg := "ok\n"
-		if s.Stats().Backlog > 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			msg = "central log not writable: records waiting in memory\n"
-		}
-		if _, err := w.Write([]byte(msg)); err != nil {
+		if _, err := w.Write([]byte("ok\n")); err != nil {
 			s.cfg.Logger.Debug("healthz write", "err", err)
 		}
 	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		msg := "ready\n"
+		if reasons := s.notReady(); len(reasons) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			msg = strings.Join(reasons, "\n") + "\n"
+		}
+		if _, err := w.Write([]byte(msg)); err != nil {
+			s.cfg.Logger.Debug("readyz write", "err", err)
+		}
+	})
 	return mux
+}
+
+// connector is a Source that can tell whether it reaches its broker (a
+// subscriber does).
+type connector interface{ Connected() bool }
+
+// connected reports whether the source given to Run reaches its broker;
+// true for a source that cannot tell.
+func (s *Sink) connected() bool {
+	src := s.source.Load()
+	if src == nil {
+		return false // not running
+	}
+	if c, ok := (*src).(connector); ok {
+		return c.Connected()
+	}
+	return true
+}
+
+// notReady returns why the sink is not ready, or nothing.
+func (s *Sink) notReady() []string {
+	var r []string
+	if !s.connected() {
+		r = append(r, "not connected to the broker")
+	}
+	if s.Stats().Backlog > 0 {
+		r = append(r, "central log not writable: records waiting in memory")
+	}
+	return r
 }
 
 type collector struct{ s *Sink }
@@ -57,10 +95,11 @@ var (
 	fOpen     = fdesc("open_files", "Open destination files.")
 	fFailing  = fdesc("failing_destinations", "Destinations in back-off after an error.")
 	fBacklog  = fdesc("backlog_bytes", "Bytes waiting because the central log cannot be written.")
+	fConn     = fdesc("connected", "1 while the sink has a connection to its broker, else 0.")
 )
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDecode, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog} {
+	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDecode, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog, fConn} {
 		ch <- d
 	}
 }
@@ -74,7 +113,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	} {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))
 	}
-	for d, v := range map[*prometheus.Desc]int64{fOpen: st.OpenFiles, fFailing: st.Failing, fBacklog: st.Backlog} {
+	conn := int64(0)
+	if c.s.connected() {
+		conn = 1
+	}
+	for d, v := range map[*prometheus.Desc]int64{fOpen: st.OpenFiles, fFailing: st.Failing, fBacklog: st.Backlog, fConn: conn} {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v))
 	}
 }

@@ -28,6 +28,7 @@ type Source interface {
 // Sink writes events to files. Run owns it: only Reopen, Stats and
 // Handler may be called from other goroutines.
 type Sink struct {
+	source     atomic.Pointer[Source] // what Run reads, for readiness
 	cfg        Config
 	root       *root
 	recTmpl    *template
@@ -127,6 +128,7 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 	if s.closed {
 		return errClosed
 	}
+	s.source.Store(&src)
 	for ctx.Err() == nil {
 		if s.reopen.Swap(false) {
 			s.closeAll()

@@ -356,7 +356,9 @@ func (s *Subscriber) filtered(r *logbus.Record) bool {
 // that calls Next.
 func (s *Subscriber) Stats() Stats { return s.stats }
 
-// Connected reports whether the broker is connected.
+// Connected reports whether the subscriber has a connection to the broker
+// (its handshake done): a file sink is not ready without one. Safe to
+// call from any goroutine.
 func (s *Subscriber) Connected() bool { return s.sock.PeerCount() > 0 }
 
 // Unsubscribe cancels the subscriptions: the broker stops sending new

@@ -113,6 +113,13 @@ func (p *peer) queued() int {
 	return p.outMsgs + p.writing
 }
 
+// queuedBytes returns the encoded bytes waiting for the writer.
+func (p *peer) queuedBytes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.bytes
+}
+
 // enqueue result codes.
 const (
 	enqOK = iota

@@ -256,15 +256,24 @@ func (s *Socket) Stats() Stats {
 	}
 	st := s.ctr.snapshot()
 	st.Queued = s.queued() + int(s.orphanMsgs.Load())
+	if s.keptQueues.Load() > 0 {
+		s.mu.Lock()
+		for i := range s.orphans {
+			st.Kept += s.orphans[i].msgs
+			st.KeptBytes += len(s.orphans[i].data)
+		}
+		s.mu.Unlock()
+	}
 	for _, p := range *s.peers.Load() {
 		st.Peers = append(st.Peers, PeerStats{
-			Remote:     p.remote,
-			SocketType: p.info.socketType,
-			Identity:   append([]byte(nil), p.info.identity...),
-			Queued:     p.queued(),
-			Dropped:    p.dropped.Load(),
-			NoDrop:     p.dl.noDrop,
-			Heir:       p.dl.heir,
+			Remote:      p.remote,
+			SocketType:  p.info.socketType,
+			Identity:    append([]byte(nil), p.info.identity...),
+			Queued:      p.queued(),
+			QueuedBytes: p.queuedBytes(),
+			Dropped:     p.dropped.Load(),
+			NoDrop:      p.dl.noDrop,
+			Heir:        p.dl.heir,
 		})
 	}
 	return st

@@ -41,6 +41,10 @@ type Stats struct {
 	DialFailures uint64
 	// Rejected counts connections closed because of the peer, by reason.
 	Rejected RejectStats
+	// Kept and KeptBytes are the messages, and their encoded bytes, kept
+	// for absent NoDrop subscribers (Options.Handover); Kept is also in
+	// Queued.
+	Kept, KeptBytes int
 	// NoDropRefused counts subscribers that Options.Delivery asked to
 	// serve NoDrop but were served lossily, MaxNoDrop being reached.
 	NoDropRefused uint64
@@ -96,13 +100,14 @@ func (r RejectStats) Total() uint64 {
 
 // PeerStats describes one connected peer.
 type PeerStats struct {
-	Remote     string // remote address
-	SocketType string // the peer's announced socket type
-	Identity   []byte // the peer's Identity property, if any
-	Queued     int    // messages waiting in this peer's queue
-	Dropped    uint64 // PUB/XPUB: messages dropped for this peer (queue full)
-	NoDrop     bool   // PUB/XPUB: Send waits for room in its queue
-	Heir       string // PUB/XPUB: its Delivery.Heir
+	Remote      string // remote address
+	SocketType  string // the peer's announced socket type
+	Identity    []byte // the peer's Identity property, if any
+	Queued      int    // messages waiting in this peer's queue
+	Dropped     uint64 // PUB/XPUB: messages dropped for this peer (queue full)
+	QueuedBytes int    // encoded bytes waiting in this peer's queue
+	NoDrop      bool   // PUB/XPUB: Send waits for room in its queue
+	Heir        string // PUB/XPUB: its Delivery.Heir
 }
 
 // counters holds the atomic counters behind Stats.

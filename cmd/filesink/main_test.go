@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/logbus/logbus/broker"
 
 	"github.com/logbus/logbus/internal/testbus"
 
@@ -211,5 +214,58 @@ func TestSIGHUPAndSIGTERM(t *testing.T) {
 	// goes to the rotated one.
 	if countLines(path+".1", "last ") != 0 {
 		t.Error("wrote to the rotated file after reopening")
+	}
+}
+
+// TestSinkReadiness: a file sink whose broker is not there is alive
+// (/healthz 200) but not ready (/readyz 503, saying why, and
+// logbus_filesink_connected 0); once the broker is up it is ready.
+func TestSinkReadiness(t *testing.T) {
+	archive := "tcp://" + testsupport.FreeAddr(t)
+	var stderr testsupport.LockedBuffer
+	d, err := cli.ParseFilesink("filesink", []string{"--connect", archive, "--root", t.TempDir(), "--http", "127.0.0.1:0"}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := d.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		if err := d.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	get := func(path string) (int, string) {
+		resp, err := http.Get(d.HTTPAddr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 {
+		t.Errorf("healthz %d %q", code, body)
+	}
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "not connected to the broker") {
+		t.Errorf("readyz without a broker: %d %q", code, body)
+	}
+	if v := metric(t, d.HTTPAddr(), "logbus_filesink_connected"); v != "0" {
+		t.Errorf("connected gauge %q without a broker", v)
+	}
+	testbus.StartBroker(t, &broker.Config{Archive: archive})
+	testsupport.WaitFor(t, 10*time.Second, "ready", func() bool { code, _ := get("/readyz"); return code == 200 })
+	if v := metric(t, d.HTTPAddr(), "logbus_filesink_connected"); v != "1" {
+		t.Errorf("connected gauge %q with a broker", v)
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
 )
@@ -26,6 +28,14 @@ type Broker struct {
 
 	singleTopic []byte
 	upPrefixes  [][]byte
+
+	// The origin frame of archived messages (package origin): this
+	// broker's instance, the archive's sequence, and scratch reused by
+	// the forwarding loop, which alone touches them.
+	instance  uint64
+	archSeq   uint64
+	originBuf []byte
+	archMsg   zmtp.Msg
 
 	running   atomic.Bool
 	closeOnce sync.Once
@@ -50,7 +60,7 @@ func New(cfg *Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: single-frame topic: %w", err)
 	}
-	b := &Broker{cfg: c, singleTopic: []byte(st.String())}
+	b := &Broker{cfg: c, singleTopic: []byte(st.String()), instance: rand.Uint64()}
 	for _, p := range c.UpstreamPrefixes {
 		b.upPrefixes = append(b.upPrefixes, []byte(p))
 	}
@@ -183,14 +193,14 @@ func (b *Broker) Run(ctx context.Context) error {
 	defer cancelSends()
 	var m zmtp.Msg
 	for {
-		err := b.ingest.RecvInto(ctx, &m)
+		from, err := b.ingest.RecvFrom(ctx, &m)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
 			return fmt.Errorf("broker: ingest: %w", err)
 		}
-		b.forward(sendCtx, m)
+		b.forward(sendCtx, m, from)
 	}
 	b.cfg.Logger.Info("broker draining", "timeout", b.cfg.DrainTimeout)
 	deadline := time.Now().Add(b.cfg.DrainTimeout)
@@ -198,18 +208,18 @@ func (b *Broker) Run(ctx context.Context) error {
 	const quiet = 200 * time.Millisecond
 	for time.Now().Before(deadline) {
 		rctx, cancel := context.WithTimeout(context.Background(), min(quiet, time.Until(deadline)))
-		err := b.ingest.RecvInto(rctx, &m)
+		from, err := b.ingest.RecvFrom(rctx, &m)
 		cancel()
 		if err != nil {
 			break // quiet for a while, or closed: drained
 		}
-		b.forward(sendCtx, m)
+		b.forward(sendCtx, m, from)
 	}
 	return nil
 }
 
 // forward validates one message and hands it to every path.
-func (b *Broker) forward(ctx context.Context, m zmtp.Msg) {
+func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 	b.c.in.Add(1)
 	switch {
 	case len(m) == 1:
@@ -242,13 +252,27 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg) {
 		b.cfg.Logger.Warn("fan-out send failed", "err", err)
 	}
 	if b.archive != nil {
-		if err := b.archive.Send(ctx, m); err != nil {
+		if err := b.archive.Send(ctx, b.withOrigin(m, from)); err != nil {
 			b.c.archiveTimeout.Add(1)
 		}
 	}
 	if b.upstream != nil {
 		b.toUpstream(m)
 	}
+}
+
+// withOrigin returns m with its origin frame appended (package origin):
+// what only the broker knows of it, for archivers. The message and frame
+// are scratch, valid until the next call; Send copies them.
+func (b *Broker) withOrigin(m zmtp.Msg, from *zmtp.PeerInfo) zmtp.Msg {
+	b.archSeq++
+	var peer, user string
+	if from != nil {
+		peer, user = from.Remote, from.User
+	}
+	b.originBuf = origin.AppendFields(b.originBuf[:0], b.instance, b.archSeq, time.Now().UnixNano(), peer, user)
+	b.archMsg = append(append(b.archMsg[:0], m...), b.originBuf)
+	return b.archMsg
 }
 
 func (b *Broker) toUpstream(m zmtp.Msg) {

@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -274,4 +275,61 @@ func TestReadiness(t *testing.T) {
 func metricsText(t *testing.T, base string) string {
 	_, body := httpGet(t, base+"/metrics")
 	return body
+}
+
+// TestArchiveOrigin: on the archive endpoint every message ends with an
+// origin frame (the sender's address and login, the arrival time, the
+// archive's sequence); on the fan-out the message is exactly what the
+// publisher sent.
+func TestArchiveOrigin(t *testing.T) {
+	b := testbus.StartBroker(t, &broker.Config{IngestUsers: map[string]string{"lab7": "s3cret"}})
+	arch := testbus.Archiver(t, b.Archive(), "sink", nil)
+	raw, err := zmtp.NewSocket(zmtp.SUB, &zmtp.Options{Linger: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	if err := raw.Subscribe(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Connect(b.Fanout()); err != nil {
+		t.Fatal(err)
+	}
+	p := testbus.Publisher(t, b.Ingest(), &publisher.Options{PlainUsername: "lab7", PlainPassword: "s3cret", Batch: 1})
+	testbus.Joined(t, p, arch)
+	testsupport.WaitFor(t, 10*time.Second, "the raw dashboard subscribed", func() bool { return len(b.Stats().Fanout.Peers) == 1 })
+	before := time.Now()
+	var last uint64
+	for i := range 3 {
+		p.Publish(&logbus.Record{Message: "m"})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ev, err := arch.Next(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind == subscriber.KindRecord && ev.Record.Message == testbus.ProbeMessage {
+			continue
+		}
+		o := ev.Origin
+		if o == nil || string(o.User) != "lab7" || !strings.HasPrefix(string(o.Peer), "127.0.0.1:") ||
+			o.Time().Before(before.Add(-time.Second)) || o.Seq <= last {
+			t.Fatalf("message %d: origin %+v", i, o)
+		}
+		last = o.Seq
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		m, err := raw.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m) != 2 {
+			t.Fatalf("fan-out message of %d frames: %q", len(m), m)
+		}
+		if !bytes.Contains(m[1], []byte(testbus.ProbeMessage)) {
+			break
+		}
+	}
 }

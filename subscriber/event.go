@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/topic"
 )
 
@@ -42,4 +43,9 @@ type Event struct {
 	Sample *logbus.Sample
 	Gap    logbus.Gap
 	Err    error
+	// Origin is what the broker recorded of the message (the sender's
+	// address and login, the arrival time, the archive's sequence); only
+	// messages from a broker's archive endpoint carry it, nil otherwise.
+	// Valid, like Record, until the next call to Next.
+	Origin *origin.Origin
 }

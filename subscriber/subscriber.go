@@ -11,6 +11,7 @@ import (
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
 )
@@ -94,6 +95,7 @@ type Subscriber struct {
 // slot is one received message and the events decoded from it.
 type slot struct {
 	frames zmtp.Msg
+	origin origin.Origin // read from the message's origin frame, if any
 	msg    codec.Message
 	events []Event
 	next   int   // index of the next event Next returns
@@ -303,11 +305,16 @@ func (s *Subscriber) process(sl *slot) {
 	sl.events, sl.next = sl.events[:0], 0
 	d := &sl.delta
 	*d = Stats{Messages: 1}
-	err := s.dec.Decode(sl.frames, &sl.msg)
+	frames, has := origin.Split(sl.frames, &sl.origin)
+	var o *origin.Origin
+	if has {
+		o = &sl.origin
+	}
+	err := s.dec.Decode(frames, &sl.msg)
 	t := sl.msg.Topic
 	if err != nil {
 		d.DecodeErrors++
-		sl.events = append(sl.events, Event{Kind: KindDecodeError, Topic: t, Err: err})
+		sl.events = append(sl.events, Event{Kind: KindDecodeError, Topic: t, Err: err, Origin: o})
 	}
 	var topicFrame []byte
 	if sl.msg.HasTopic {
@@ -321,7 +328,7 @@ func (s *Subscriber) process(sl *slot) {
 			d.Filtered++
 			continue
 		}
-		sl.events = append(sl.events, Event{Kind: KindRecord, Topic: t, Record: r})
+		sl.events = append(sl.events, Event{Kind: KindRecord, Topic: t, Record: r, Origin: o})
 	}
 	for i := range sl.msg.Samples {
 		sm := &sl.msg.Samples[i]
@@ -331,7 +338,7 @@ func (s *Subscriber) process(sl *slot) {
 			d.Filtered++
 			continue
 		}
-		sl.events = append(sl.events, Event{Kind: KindSample, Topic: t, Sample: sm})
+		sl.events = append(sl.events, Event{Kind: KindSample, Topic: t, Sample: sm, Origin: o})
 	}
 	d.Gaps, d.Missing, d.Reordered = s.seq.Gaps, s.seq.Missing, s.seq.Reordered
 }

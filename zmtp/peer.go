@@ -12,20 +12,22 @@ import (
 // peer is one connection that completed its handshake. Its writer
 // goroutine owns conn writes; its reader goroutine owns rd and r.
 type peer struct {
-	s        *Socket
-	conn     net.Conn
-	rd       *connReader
-	r        *bufio.Reader
-	info     peerInfo
-	remote   string
-	is31     bool
-	id       uint64    // order of attachment, for Options.Handover
-	attached time.Time // when it attached, for Options.Handover
-	ho       handoverState
-	l        *listener     // the listener that accepted it; nil when dialled
-	dl       delivery      // PUB/XPUB: how it is served; set before it is attached
-	want     *Delivery     // what Options.Delivery asked for it; nil without one
-	gone     chan struct{} // closed once it is detached
+	s         *Socket
+	conn      net.Conn
+	rd        *connReader
+	r         *bufio.Reader
+	info      peerInfo
+	remote    string
+	is31      bool
+	id        uint64    // order of attachment, for Options.Handover
+	attached  time.Time // when it attached, for Options.Handover
+	ho        handoverState
+	l         *listener // the listener that accepted it; nil when dialled
+	dl        delivery  // PUB/XPUB: how it is served; set before it is attached
+	want      *Delivery // what Options.Delivery asked for it; nil without one
+	pinfo     *PeerInfo // see peerInfo
+	pinfoOnce sync.Once
+	gone      chan struct{} // closed once it is detached
 
 	mu      sync.Mutex
 	out     outQueue  // encoded messages and commands waiting for the writer
@@ -80,14 +82,26 @@ func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info pee
 	}
 }
 
-// peerInfo returns what the handshake established, for Options.Delivery.
+// peerInfo returns what the handshake established, for Options.Delivery
+// and RecvFrom: made once, shared, never modified.
 func (p *peer) peerInfo() *PeerInfo {
-	i := &PeerInfo{Remote: p.remote, SocketType: p.info.socketType, User: p.info.username,
-		Properties: make(map[string]string, len(p.info.props))}
-	for _, pr := range p.info.props {
-		i.Properties[pr.name] = string(pr.value)
+	p.pinfoOnce.Do(func() {
+		i := &PeerInfo{Remote: p.remote, SocketType: p.info.socketType, User: p.info.username,
+			Properties: make(map[string]string, len(p.info.props))}
+		for _, pr := range p.info.props {
+			i.Properties[pr.name] = string(pr.value)
+		}
+		p.pinfo = i
+	})
+	return p.pinfo
+}
+
+// public is peerInfo for a peer that may be nil (a batch of our own).
+func (p *peer) public() *PeerInfo {
+	if p == nil {
+		return nil
 	}
-	return i
+	return p.peerInfo()
 }
 
 // shutdown ends the connection once, remembering the first cause.

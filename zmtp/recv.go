@@ -19,15 +19,28 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 // does not allocate in steady state. The previous contents of *m are
 // invalidated; do not retain its frames across calls.
 func (s *Socket) RecvInto(ctx context.Context, m *Msg) error {
-	return s.recv(ctx, m, false)
+	_, err := s.recvFrom(ctx, m, false)
+	return err
+}
+
+// RecvFrom is RecvInto that also tells which peer sent the message: what
+// its handshake established (shared and never modified; do not modify
+// it). A broker uses it to record where a message came from.
+func (s *Socket) RecvFrom(ctx context.Context, m *Msg) (*PeerInfo, error) {
+	return s.recvFrom(ctx, m, false)
 }
 
 func (s *Socket) recv(ctx context.Context, m *Msg, fresh bool) error {
+	_, err := s.recvFrom(ctx, m, fresh)
+	return err
+}
+
+func (s *Socket) recvFrom(ctx context.Context, m *Msg, fresh bool) (*PeerInfo, error) {
 	if s == nil {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	if !s.typ.canRecv() {
-		return errorf(ErrNotSupported, "Recv on %s", s.typ)
+		return nil, errorf(ErrNotSupported, "Recv on %s", s.typ)
 	}
 	select {
 	case s.recvLock <- struct{}{}:
@@ -35,15 +48,15 @@ func (s *Socket) recv(ctx context.Context, m *Msg, fresh bool) error {
 		select {
 		case s.recvLock <- struct{}{}:
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-s.stop:
-			return ErrClosed
+			return nil, ErrClosed
 		}
 	}
 	defer func() { <-s.recvLock }()
 	enc, err := s.nextEncoded(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if fresh {
 		*m = decodeFresh(enc)
@@ -51,7 +64,7 @@ func (s *Socket) recv(ctx context.Context, m *Msg, fresh bool) error {
 		*m = decodeInto(*m, enc)
 	}
 	s.ctr.received.Add(1)
-	return nil
+	return s.inbox.cur.peer.public(), nil
 }
 
 // nextEncoded returns the next message in wire form. The slice stays

@@ -15,14 +15,17 @@ import (
 	"github.com/logbus/logbus/zmtp"
 )
 
-// BenchmarkBrokerThroughput: N publishers → broker → one archive
-// subscriber (no drops, back-pressure), 200-byte records. Reports
-// records per second end to end (publishers batch them under load) and
-// the CPU time of the whole process (publishers, broker and subscriber
-// share it) per record.
+// BenchmarkBrokerThroughput: N publishers → broker → one named archiver
+// (no drops, back-pressure), 200-byte records; with stuck=3, three more
+// subscribers on the archive endpoint that never read or read one
+// message a second (they must cost nothing: compare with stuck=0 in the
+// same run). Reports records per second end to end (publishers batch them
+// under load) and the CPU time of the whole process (publishers, broker
+// and subscriber share it) per record.
 func BenchmarkBrokerThroughput(b *testing.B) {
-	for _, n := range []int{1, 4, 16} {
-		b.Run(fmt.Sprintf("publishers=%d", n), func(b *testing.B) {
+	for _, c := range []struct{ pubs, stuck int }{{1, 0}, {4, 0}, {16, 0}, {4, 3}} {
+		n := c.pubs
+		b.Run(fmt.Sprintf("publishers=%d/stuck=%d", n, c.stuck), func(b *testing.B) {
 			br, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
 			if err != nil {
 				b.Fatal(err)
@@ -37,11 +40,14 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 					b.Error(err)
 				}
 			}()
-			sub, err := zmtp.NewSocket(zmtp.SUB, nil)
+			sub, err := zmtp.NewSocket(zmtp.SUB, &zmtp.Options{Properties: map[string]string{broker.ArchiverProperty: "bench"}})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer sub.Close()
+			for i := range c.stuck {
+				stuckSub(b, br.Endpoints().Archive, "", time.Duration(i%2)*time.Second)
+			}
 			if err := sub.Subscribe(nil); err != nil {
 				b.Fatal(err)
 			}
@@ -99,9 +105,10 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 					}
 				}()
 			}
-			// Publishers batch under load: count records (payload frames).
+			// Publishers batch under load: count records (payload frames,
+			// between the topic and the origin frame).
 			total := per * n
-			for got := 0; got < total; got += len(m) - 1 {
+			for got := 0; got < total; got += len(m) - 2 {
 				if err := sub.RecvInto(context.Background(), &m); err != nil {
 					b.Fatal(err)
 				}

@@ -26,7 +26,7 @@ import (
 // a 4 KiB kernel buffer fill, and it stops taking data. With a name it
 // declares itself that archiver, and its socket reconnects by itself
 // when the broker cuts it off, like a hung process.
-func stuckSub(t *testing.T, ep, name string, interval time.Duration) *zmtp.Socket {
+func stuckSub(t testing.TB, ep, name string, interval time.Duration) *zmtp.Socket {
 	t.Helper()
 	o := &zmtp.Options{RecvHWM: 1, RecvHWMBytes: 1, RecvBufferSize: 4 << 10, ReadBufferSize: 4 << 10,
 		ReconnectInterval: 10 * time.Millisecond, Linger: -1}

@@ -12,9 +12,11 @@ import (
 // serveConn runs one connection: handshake, then the reader here and the
 // writer on its own goroutine, until either fails. It reports whether the
 // handshake completed (the dialler then resets its backoff).
+// A connection from a listener (l) is registered in its handshake by the
+// accept loop already.
 func (s *Socket) serveConn(conn net.Conn, ep endpoint, l *listener) bool {
 	remote := conn.RemoteAddr().String()
-	if !s.trackHandshake(conn, l, true) {
+	if l == nil && !s.trackHandshake(conn, nil, true) {
 		s.closeConn(conn, ep, remote)
 		return false
 	}

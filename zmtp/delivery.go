@@ -41,8 +41,9 @@ type Delivery struct {
 	NoDrop bool
 	// Heir names the subscriber for Options.Handover: what was queued for
 	// it when it went away, and what is sent while it is away, is kept
-	// for the next NoDrop subscriber with the same Heir. Empty: kept for
-	// the next one with the same subscriptions.
+	// for the next NoDrop subscriber with the same Heir (the same
+	// archiver, back). Empty: for the next NoDrop subscriber with an empty
+	// Heir, whatever it subscribes to (as with Options.NoDrop alone).
 	Heir string
 	// QueueMsgs and QueueBytes bound this subscriber's queue. Zero: the
 	// socket's SendHWM and SendHWMBytes.
@@ -108,6 +109,7 @@ func (s *Socket) deliveryForLocked(p *peer) delivery {
 	if !d.noDrop {
 		return d
 	}
+	s.expireLocked(time.Now())
 	held := 0
 	for _, q := range *s.peers.Load() {
 		if q.dl.noDrop {
@@ -115,7 +117,7 @@ func (s *Socket) deliveryForLocked(p *peer) delivery {
 		}
 	}
 	for i := range s.orphans {
-		if o := &s.orphans[i]; !o.wildcard && o.heir != d.heir {
+		if o := &s.orphans[i]; !o.wildcard && o.settled && o.heir != d.heir {
 			held++
 		}
 	}

@@ -46,6 +46,11 @@ func (s *Socket) evictFor(l *listener) bool {
 		if p.l != l || p.dl.noDrop {
 			continue
 		}
+		select {
+		case <-p.done: // already on its way out: evicting it again frees nothing
+			continue
+		default:
+		}
 		last := p.rd.lastRead.Load()
 		silent := last <= p.attached.UnixNano()
 		if silent {

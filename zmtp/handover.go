@@ -3,6 +3,7 @@ package zmtp
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -40,6 +41,7 @@ type handoverState struct {
 	detachedAt time.Time // when it detached
 	lastSubs   *subSet   // its subscriptions then
 	adopted    bool      // it took over a kept queue
+	pausedAt   time.Time // when it paused (see pause); zero while it is not
 	// sideSeq: the newest Send whose message it has by a way other than
 	// its own queue (the kept queue it took, or a message for the
 	// subscriber it succeeds): each Send gives it a message once.
@@ -66,7 +68,13 @@ func (s *Socket) giveLocked(h *peer, m Msg, sn sendNo) bool {
 	if h.id <= sn.newest || sn.seq <= h.ho.sideSeq {
 		return false
 	}
-	h.enqueueRawLocked(appendMsg(nil, m), 1)
+	if !h.enqueueRawLocked(appendMsg(nil, m), 1) {
+		// h is going away: keep m for h's heir instead.
+		if h.ho.successor != nil {
+			return s.giveLocked(h.ho.successor, m, sn)
+		}
+		s.keepForHeirLocked(h, appendMsg(nil, m), 1, false, sn.seq)
+	}
 	h.ho.sideSeq = sn.seq
 	return true
 }
@@ -86,23 +94,52 @@ func (s *Socket) startHandover() {
 }
 
 // lostPeer settles m, which could not be queued for p because p is going
-// away: kept for p's heir, or dropped.
-func (s *Socket) lostPeer(p *peer, m Msg, sn sendNo) {
+// away or paused: kept for p's heir, or dropped and counted. It returns
+// false, having done nothing, when what is kept for p is at
+// HandoverBytes: the caller waits (waitKept), as for a full subscriber.
+func (s *Socket) lostPeer(p *peer, m Msg, sn sendNo) bool {
 	if !s.handover() || !p.dl.noDrop {
 		s.ctr.dropDisconnected.Add(1)
-		return
+		return true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {
 		s.ctr.dropLinger.Add(1)
-		return
+		return true
 	}
 	if h := p.ho.successor; h != nil {
 		s.giveLocked(h, m, sn)
-		return
+		return true
 	}
-	s.keepForHeirLocked(p, appendMsg(nil, m), 1, false, sn.seq)
+	p.mu.Lock()
+	if !p.dead && !p.paused { // resumed meanwhile: it takes m itself
+		p.out.appendMsg(m, encodedSize(m))
+		p.outMsgs++
+		p.enqSeq = max(p.enqSeq, sn.seq)
+		p.unlockWake()
+		return true
+	}
+	p.mu.Unlock()
+	return s.keepForHeirLocked(p, appendMsg(nil, m), 1, false, sn.seq)
+}
+
+// waitKept waits until lostPeer can settle m: p's heir arrives, its kept
+// queue expires, or ctx ends.
+func (s *Socket) waitKept(ctx context.Context, p *peer, m Msg, sn sendNo) error {
+	for {
+		c := s.keptWake.acquire()
+		if s.lostPeer(p, m, sn) {
+			s.keptWake.release()
+			return nil
+		}
+		// Expiry is checked by lostPeer; look again at least this often.
+		err := s.waitUntil(ctx, c, time.Now().Add(100*time.Millisecond))
+		s.keptWake.release()
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // pause stops sending to p, a NoDrop subscriber that cancelled a
@@ -111,8 +148,14 @@ func (s *Socket) lostPeer(p *peer, m Msg, sn sendNo) {
 // subscribed to is kept for its heir, as if it had left (Send treats it
 // as going away), while it reads what it has. It runs on p's reader.
 func (p *peer) pause() {
+	s := p.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	p.mu.Lock()
-	p.paused = true
+	if !p.paused {
+		p.paused = true
+		p.ho.pausedAt = time.Now()
+	}
 	p.mu.Unlock()
 }
 
@@ -123,34 +166,44 @@ func (p *peer) resume() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p.mu.Lock()
-	paused := p.paused
-	p.paused = false
-	p.mu.Unlock()
-	if !paused {
+	if !p.paused || p.dead {
+		p.mu.Unlock()
 		return
 	}
+	p.paused = false
+	p.ho.pausedAt = time.Time{}
 	for i := range s.orphans {
 		if o := &s.orphans[i]; !o.wildcard && !o.settled && o.from == p.id {
-			p.enqueueRawLocked(o.data, o.msgs)
+			p.out.appendRaw(o.data)
+			p.outMsgs += o.msgs
 			s.orphanMsgs.Add(-int64(o.msgs))
-			s.orphans = append(s.orphans[:i], s.orphans[i+1:]...)
+			s.orphans = slices.Delete(s.orphans, i, i+1)
 			s.keptQueues.Store(int64(len(s.orphans)))
-			return
+			break
 		}
 	}
+	p.unlockWake()
+	s.keptWake.broadcast()
 }
 
 // keepForHeirLocked adds messages to what is kept for p's heir: older
 // ones (its queue, at detach) in front of newer ones (sent while it was
-// going away). Holds mu.
-func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool, seq uint64) {
+// going away). Newer ones past HandoverBytes are not kept: it returns
+// false (the caller waits), unless the subscriber stalled or its kept
+// queue has expired, when they are dropped and counted. Holds mu.
+func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool, seq uint64) bool {
 	for i := range s.orphans {
 		if o := &s.orphans[i]; !o.wildcard && o.from == p.id {
-			if !older && len(o.data)+len(data) > s.cfg.HandoverBytes {
-				// Sent to a subscriber going away (or paused) past the
-				// bound of what is kept for it.
-				s.ctr.dropDisconnected.Add(uint64(msgs))
-				return
+			if !older && o.msgs > 0 && len(o.data)+len(data) > s.cfg.HandoverBytes {
+				switch {
+				case o.stalled || p.probation.Load():
+					s.ctr.dropStalled.Add(uint64(msgs))
+					return true
+				case time.Now().After(s.keptUntilLocked(o, p)):
+					s.ctr.dropDisconnected.Add(uint64(msgs))
+					return true
+				}
+				return false
 			}
 			s.orphanMsgs.Add(int64(msgs))
 			o.lastSend = max(o.lastSend, seq)
@@ -160,7 +213,7 @@ func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool, s
 				o.data = append(o.data, data...)
 			}
 			o.msgs += msgs
-			return
+			return true
 		}
 	}
 	s.orphanMsgs.Add(int64(msgs))
@@ -169,12 +222,34 @@ func (s *Socket) keepForHeirLocked(p *peer, data []byte, msgs int, older bool, s
 	if p.ho.detached { // a send that found it gone after its detach
 		s.settleLocked(&s.orphans[len(s.orphans)-1], p)
 	}
+	return true
+}
+
+// keptUntilLocked is when what is kept for p (o) expires: Handover after
+// its detach, or after its pause; a subscriber still detaching has it
+// from now. Holds mu.
+func (s *Socket) keptUntilLocked(o *orphan, p *peer) time.Time {
+	switch {
+	case o.settled:
+		return o.until
+	case !p.ho.pausedAt.IsZero():
+		return p.ho.pausedAt.Add(s.cfg.Handover)
+	}
+	return time.Now().Add(s.cfg.Handover)
 }
 
 // detachedLocked records p's detach and settles what is kept for it:
 // messages sent from now on are kept for its heir, within Handover.
 // Holds mu.
 func (s *Socket) detachedLocked(p *peer) {
+	p.mu.Lock()
+	last := max(p.enqSeq, p.ho.sideSeq)
+	p.mu.Unlock()
+	for i := range s.orphans {
+		if o := &s.orphans[i]; !o.wildcard && o.from == p.id {
+			o.lastSend = max(o.lastSend, last)
+		}
+	}
 	p.ho = handoverState{detached: true, detachedAt: time.Now(), lastSubs: p.subs.Load()}
 	found := false
 	for i := range s.orphans {
@@ -184,7 +259,7 @@ func (s *Socket) detachedLocked(p *peer) {
 		}
 	}
 	if !found { // it left with an empty queue: keep what follows for it
-		s.orphans = append(s.orphans, orphan{from: p.id, owner: p, heir: p.dl.heir})
+		s.orphans = append(s.orphans, orphan{from: p.id, owner: p, heir: p.dl.heir, lastSend: last})
 		s.settleLocked(&s.orphans[len(s.orphans)-1], p)
 		s.keptQueues.Store(int64(len(s.orphans)))
 	}
@@ -216,13 +291,16 @@ func (s *Socket) adoptLocked(p *peer) {
 		p.out.appendRaw(o.data)
 		p.outMsgs += o.msgs
 		p.mu.Unlock()
-		subs := o.subs
+		// Until its own subscriptions arrive it has those of the
+		// subscriber it succeeds (a copy: its own are added to them), so
+		// nothing sent meanwhile passes it by. An XPUB application is not
+		// told of these inherited subscriptions.
+		subs := o.subs.clone()
 		if o.wildcard {
 			subs, _ = (*subSet)(nil).with(nil, true)
 		}
 		if subs.size() > 0 {
 			p.subs.Store(subs)
-			p.seeded = true
 		}
 		p.ho.adopted = true
 		p.ho.sideSeq = o.lastSend
@@ -235,7 +313,7 @@ func (s *Socket) adoptLocked(p *peer) {
 		s.ctr.handedOver.Add(uint64(o.msgs))
 		s.orphanMsgs.Add(-int64(o.msgs))
 		// keptQueues is updated by attach once p is in the peer list.
-		s.orphans = append(s.orphans[:i], s.orphans[i+1:]...)
+		s.orphans = slices.Delete(s.orphans, i, i+1)
 		return
 	}
 }
@@ -245,7 +323,8 @@ func (s *Socket) adoptLocked(p *peer) {
 func (s *Socket) expireLocked(now time.Time) {
 	keep := s.orphans[:0]
 	for _, o := range s.orphans {
-		if o.settled && now.After(o.until) {
+		if o.settled && now.After(o.until) || o.owner != nil && !o.settled && !o.owner.ho.pausedAt.IsZero() &&
+			now.After(o.owner.ho.pausedAt.Add(s.cfg.Handover)) {
 			s.ctr.dropDisconnected.Add(uint64(o.msgs))
 			s.orphanMsgs.Add(-int64(o.msgs))
 			continue
@@ -268,7 +347,7 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 	for {
 		// Taken before looking, so that an heir attaching after the look
 		// wakes the wait below.
-		c := s.sendWake.acquire()
+		c := s.keptWake.acquire()
 		s.mu.Lock()
 		now := time.Now()
 		s.expireLocked(now)
@@ -280,7 +359,7 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 		var wait time.Time
 		for i := range s.orphans {
 			o := &s.orphans[i]
-			if !o.settled || !o.wants(m[0]) || containsID(done, o.from) || wasServed(served, o.from) {
+			if !o.settled || !o.wants(m[0]) || containsID(done, o.from) || o.lastSend >= sn.seq || wasServed(served, o.from) {
 				continue
 			}
 			if len(o.data)+size > s.cfg.HandoverBytes && o.msgs > 0 {
@@ -303,11 +382,11 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 		}
 		s.mu.Unlock()
 		if wait.IsZero() {
-			s.sendWake.release()
+			s.keptWake.release()
 			return kept, nil
 		}
 		err := s.waitUntil(ctx, c, wait)
-		s.sendWake.release()
+		s.keptWake.release()
 		if err != nil {
 			return kept, err
 		}
@@ -353,13 +432,14 @@ func containsID(ids []uint64, id uint64) bool {
 
 // enqueueRawLocked queues whole encoded data messages past the queue's
 // bounds (they were accepted once already). The caller holds s.mu.
-func (p *peer) enqueueRawLocked(data []byte, msgs int) {
+func (p *peer) enqueueRawLocked(data []byte, msgs int) bool {
 	p.mu.Lock()
 	if p.dead {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	p.out.appendRaw(data)
 	p.outMsgs += msgs
 	p.unlockWake()
+	return true
 }

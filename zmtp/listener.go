@@ -43,6 +43,13 @@ func (l *listener) acceptLoop() {
 			continue
 		}
 		l.active.Add(1)
+		// Registered before its goroutine runs, so that the next accept
+		// at the cap can evict it rather than an established peer.
+		if !s.trackHandshake(conn, l, true) {
+			l.active.Add(-1)
+			s.closeConn(conn, l.ep, "")
+			return
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()

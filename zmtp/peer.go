@@ -45,11 +45,8 @@ type peer struct {
 	once sync.Once
 	err  error // first error; set before done is closed
 
-	subs atomic.Pointer[subSet] // PUB/XPUB: this subscriber's prefixes
-	// seeded: subs came from the kept queue it took over (Handover) and
-	// stand until its own first subscription arrives. Reader-owned.
-	seeded  bool
-	dropped atomic.Uint64 // PUB/XPUB: queue-full drops
+	subs    atomic.Pointer[subSet] // PUB/XPUB: this subscriber's prefixes
+	dropped atomic.Uint64          // PUB/XPUB: queue-full drops
 	// probation: it took over the queue of a subscriber cut off for
 	// stalling, and is not waited for until it has emptied its queue once.
 	probation atomic.Bool
@@ -309,6 +306,25 @@ func (p *peer) write(cs []*[]byte, vec net.Buffers) (int64, net.Buffers, error) 
 	}
 	var total int64
 	for len(cs) > 0 {
+		if big := *cs[0]; len(big) > stallWrite {
+			// One message larger than a write: in pieces, each in time.
+			for off := 0; off < len(big); {
+				if err := p.conn.SetWriteDeadline(p.stallDeadline()); err != nil {
+					return total, vec, err
+				}
+				n, err := p.conn.Write(big[off:min(off+stallWrite, len(big))])
+				total += int64(n)
+				off += n
+				if err != nil {
+					if isTimeout(err) {
+						err = errorf(ErrStalled, "no write progress for %v", p.s.cfg.StallTimeout)
+					}
+					return total, vec, err
+				}
+			}
+			cs = cs[1:]
+			continue
+		}
 		k, size := 0, 0
 		for k < len(cs) && (k == 0 || size+len(*cs[k]) <= stallWrite) {
 			size += len(*cs[k])

@@ -272,10 +272,6 @@ func (p *peer) applySubscription(prefix []byte, add bool) error {
 		p.resume()
 	}
 	cur := p.subs.Load()
-	if p.seeded {
-		// Its own subscriptions replace those it inherited.
-		cur, p.seeded = nil, false
-	}
 	if add && (cur == nil || cur.counts[string(prefix)] == 0) {
 		if cur.size() >= maxPeerSubscriptions {
 			return errorf(ErrTooLarge, "more than %d subscriptions", maxPeerSubscriptions)

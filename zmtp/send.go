@@ -173,13 +173,33 @@ func (s *Socket) drainPendingTo(p *peer) bool {
 	return true
 }
 
+// keptAndPeers reads whether queues are kept for absent subscribers, and
+// the peer list, consistently: attach publishes the peer list before the
+// kept count (an heir that took the last kept queue is listed), detach
+// the other way round (a departed subscriber's kept queue is counted
+// before it leaves the list). Reading the list on both sides of the count
+// and again until it did not change covers both.
+func (s *Socket) keptAndPeers() (bool, []*peer) {
+	list := s.peers.Load()
+	for {
+		kept := s.keptQueues.Load() > 0
+		again := s.peers.Load()
+		if again == list {
+			return kept, *list
+		}
+		list = again
+	}
+}
+
 func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) error {
-	// Kept queues are read before the peer list: a Send that finds none
-	// left also finds the heir that took the last (attach publishes them
-	// in the other order).
-	kept := s.keptQueues.Load() > 0
-	peers := *s.peers.Load()
 	var sn sendNo
+	if s.handover() {
+		// Handover numbers Sends and gives each heir each message once:
+		// that takes one Send at a time.
+		s.sendMu.Lock()
+		defer s.sendMu.Unlock()
+	}
+	kept, peers := s.keptAndPeers()
 	if s.handover() {
 		sn = sendNo{seq: s.sendSeq.Add(1)}
 		if n := len(peers); n > 0 {
@@ -195,7 +215,11 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 		switch p.tryEnqueue(m, size, sn.seq) {
 		case enqOK:
 		case enqDead:
-			s.lostPeer(p, m, sn)
+			if !s.lostPeer(p, m, sn) {
+				if err := s.waitKept(ctx, p, m, sn); err != nil {
+					return err
+				}
+			}
 		case enqFull:
 			if !p.dl.noDrop {
 				p.dropped.Add(1)
@@ -237,7 +261,9 @@ func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int, sn send
 			return nil
 		case enqDead:
 			s.sendWake.release()
-			s.lostPeer(p, m, sn)
+			if !s.lostPeer(p, m, sn) {
+				return s.waitKept(ctx, p, m, sn)
+			}
 			return nil
 		}
 		select {

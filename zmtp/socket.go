@@ -46,6 +46,8 @@ type Socket struct {
 	closing      atomic.Bool
 
 	sendWake notifier      // room appeared in a queue, or a peer attached
+	keptWake notifier      // a kept queue was taken, settled or emptied (Handover)
+	sendMu   sync.Mutex    // one Send at a time, with Handover (see sendNo)
 	inbox    inbox         // received batches waiting for Recv
 	recvLock chan struct{} // serializes receivers; a channel so waits honour ctx
 
@@ -316,6 +318,7 @@ func (s *Socket) attach(p *peer) bool {
 	// Published after the peer list: a Send that sees no kept queue left
 	// then also sees the heir that took it (see sendFanOut).
 	s.keptQueues.Store(int64(len(s.orphans)))
+	s.keptWake.broadcast()
 	s.ctr.connects.Add(1)
 	if s.pendMsgs > 0 {
 		kick(p.wake)
@@ -370,6 +373,7 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 	s.ctr.disconnects.Add(1)
 	close(p.gone)
 	s.sendWake.broadcast()
+	s.keptWake.broadcast()
 }
 
 // cancelSubscriptions hands the application of an XPUB one cancel

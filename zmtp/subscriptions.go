@@ -77,6 +77,18 @@ func (s *subSet) with(prefix []byte, add bool) (*subSet, bool) {
 	return n, true
 }
 
+// clone returns a copy with counts of its own, or nil.
+func (s *subSet) clone() *subSet {
+	if s == nil {
+		return nil
+	}
+	c := &subSet{all: s.all, prefixes: s.prefixes, bytes: s.bytes, counts: make(map[string]int, len(s.counts))}
+	for k, v := range s.counts {
+		c.counts[k] = v
+	}
+	return c
+}
+
 // byteSize returns the distinct prefixes' total length.
 func (s *subSet) byteSize() int {
 	if s == nil {

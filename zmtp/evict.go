@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// evictMinAge is how long a connection in its handshake is safe from
+// eviction.
+const evictMinAge = 250 * time.Millisecond
+
 // handshaking is a connection still in its handshake: which listener
 // accepted it (nil when dialled) and since when.
 type handshaking struct {
@@ -21,11 +25,16 @@ type handshaking struct {
 // ends on its own goroutine, so l serves MaxPeers plus those evictions
 // in flight for a moment.
 func (s *Socket) evictFor(l *listener) bool {
+	// A handshake younger than evictMinAge is not evicted: a legitimate
+	// peer gets the time to finish it however fast strangers reconnect;
+	// once attached it is the youngest of the silent, and the first to
+	// send leaves them behind.
+	old := time.Now().Add(-evictMinAge)
 	s.mu.Lock()
 	var oldest net.Conn
 	var since time.Time
 	for c, h := range s.hsConns {
-		if h.l == l && (oldest == nil || h.since.Before(since)) {
+		if h.l == l && h.since.Before(old) && (oldest == nil || h.since.Before(since)) {
 			oldest, since = c, h.since
 		}
 	}

@@ -114,8 +114,9 @@ type Options struct {
 	ReconnectIntervalMax time.Duration
 	// MaxPeers caps the connections served by each Bind endpoint. A new
 	// connection at the cap makes room by evicting one (reason Evicted):
-	// the oldest still in its handshake; else the oldest of the peers
-	// that have sent nothing since theirs; else the one silent longest.
+	// the oldest still in its handshake after 250 ms; else the oldest of
+	// the peers that have sent nothing since theirs; else the one silent
+	// longest.
 	// NoDrop subscribers are never evicted. Idleness alone is no fault
 	// (libzmq sends no heartbeats by default), so nothing is evicted
 	// below the cap. Only when no connection can be evicted is the new

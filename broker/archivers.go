@@ -45,8 +45,9 @@ func archivers(st zmtp.Stats) int {
 // NotReady returns why the broker is not ready to take records without
 // loss, one reason per entry, or nothing: with the archive enabled, no
 // named archiver connected (records are only kept for one, for
-// ArchiveGrace); an archiver's queue or what is kept for an absent one at
-// ArchiveHold (publishers are being held back).
+// ArchiveGrace); forwarding waiting for an archiver, its queue or what is
+// kept for it being at ArchiveHold (publishers are held back, dashboards
+// with them).
 func (b *Broker) NotReady() []string {
 	if b.archive == nil {
 		return nil
@@ -56,12 +57,8 @@ func (b *Broker) NotReady() []string {
 	if archivers(st) == 0 {
 		r = append(r, "no archiver connected to the archive endpoint")
 	}
-	full := st.KeptBytes >= b.cfg.ArchiveHold
-	for _, p := range st.Peers {
-		full = full || p.NoDrop && p.QueuedBytes >= b.cfg.ArchiveHold
-	}
-	if full {
-		r = append(r, "archive backlog at --archive-hold: publishers are held back")
+	if st.Waiting {
+		r = append(r, "forwarding waits for an archiver (its queue, or what is kept for it, is at --archive-hold): publishers and dashboards are held back")
 	}
 	return r
 }

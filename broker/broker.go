@@ -101,6 +101,9 @@ func New(cfg *Config) (*Broker, error) {
 		// restarted sink misses only what was in the network.
 		ar.Handover = c.ArchiveGrace
 		ar.HandoverBytes = c.ArchiveHold
+		// An archiver whose host died leaves no FIN: PINGs find it, so
+		// that its name is free for it when it comes back.
+		ar.HeartbeatInterval, ar.HeartbeatTimeout = archiveHeartbeat, 2*archiveHeartbeat
 		if len(c.ArchiveUsers) > 0 {
 			ar.PlainAuth = plainUsers(c.ArchiveUsers)
 		}
@@ -121,6 +124,11 @@ func New(cfg *Config) (*Broker, error) {
 	}
 	return b, nil
 }
+
+// archiveHeartbeat is how often the archive PINGs its subscribers
+// (ZMTP 3.1; libzmq and our subscriber answer): a dead archiver
+// connection is found within three times that.
+const archiveHeartbeat = 5 * time.Second
 
 // queueBytes bounds each subscriber's queue in bytes (besides its bound
 // in messages). Kept small enough that the transport reuses its buffers

@@ -134,7 +134,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			{"socket_type", r.SocketType}, {"auth", r.Auth}, {"protocol", r.Protocol},
 			{"too_large", r.TooLarge}, {"handshake_timeout", r.HandshakeTimeout},
 			{"heartbeat", r.Heartbeat}, {"peer_error", r.PeerError}, {"peer_limit", r.PeerLimit},
-			{"stalled", r.Stalled}, {"evicted", r.Evicted},
+			{"stalled", r.Stalled}, {"evicted", r.Evicted}, {"name_in_use", r.HeirInUse},
 		} {
 			counter(dConnRej, kv.n, e.name, kv.reason)
 		}

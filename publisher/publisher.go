@@ -436,9 +436,10 @@ func (p *Publisher) report(ctx context.Context, frames zmtp.Msg) {
 	}
 	n := full - p.reported
 	r := logbus.Record{
-		Level:   logbus.LevelWarn,
-		Logger:  "logbus.publisher",
-		Message: fmt.Sprintf("publisher queue full: dropped %d records", n),
+		Envelope: logbus.Envelope{Time: time.Now()},
+		Level:    logbus.LevelWarn,
+		Logger:   "logbus.publisher",
+		Message:  fmt.Sprintf("publisher queue full: dropped %d records", n),
 		Attrs: []logbus.Attr{
 			{Key: "dropped", Value: logbus.Uint64Value(n)},
 			{Key: "reason", Value: logbus.StringValue("queue_full")},

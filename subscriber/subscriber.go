@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -47,6 +48,10 @@ type Options struct {
 	Resume []Position
 	// PlainUsername and PlainPassword authenticate with ZMTP PLAIN.
 	PlainUsername, PlainPassword string
+	// Logger, when set, receives the connection's problems: a refused
+	// login or archiver name, a lost broker (once per outage). Default:
+	// nothing is logged.
+	Logger *slog.Logger
 	// Archiver, when set, declares this subscriber an archiver of that
 	// name to the broker's archive endpoint (the X-Archiver handshake
 	// property, broker.ArchiverProperty): it is then served without loss,
@@ -150,6 +155,7 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	}
 	sock, err := zmtp.NewSocket(zmtp.XSUB, &zmtp.Options{
 		Properties:           props,
+		Logger:               o.Logger,
 		RecvHWM:              o.QueueMessages,
 		PlainUsername:        o.PlainUsername,
 		PlainPassword:        o.PlainPassword,

@@ -40,7 +40,16 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint, l *listener) bool {
 	p := newPeer(s, conn, rd, r, info, remote)
 	p.l = l
 	s.wantDelivery(p)
-	s.replacePrevious(p)
+	if err := s.claimHeir(p); err != nil {
+		// The ERROR tells the peer why; the refusal stands either way.
+		if werr := writeAll(conn, appendError(nil, err.Error())); werr != nil {
+			err = errors.Join(err, werr)
+		}
+		s.ctr.reject(err)
+		s.logConn("zmtp: connection refused", ep, remote, err)
+		s.closeConn(conn, ep, remote)
+		return true
+	}
 	if !s.attach(p) {
 		s.closeConn(conn, ep, remote)
 		return true
@@ -59,7 +68,7 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint, l *listener) bool {
 	case s.ctr.reject(cause):
 		s.logConn("zmtp: peer dropped for misbehaviour", ep, remote, cause)
 	case errors.Is(cause, io.EOF):
-		s.logConnLevel(slog.LevelInfo, "zmtp: peer disconnected", ep, remote, cause)
+		s.logConnLevel(slog.LevelDebug, "zmtp: peer disconnected", ep, remote, cause)
 	default:
 		s.logConn("zmtp: connection lost", ep, remote, cause)
 	}

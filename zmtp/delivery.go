@@ -67,27 +67,37 @@ func (s *Socket) wantDelivery(p *peer) {
 	}
 }
 
-// replacePrevious closes a connected NoDrop subscriber with the same
-// Heir as p and waits, up to HandshakeTimeout, for it to be detached:
-// p is the same archiver come back (a restarted process whose old
-// connection the socket has not yet seen die), and must take over what
-// was queued for it, in order, rather than receive alongside it.
-func (s *Socket) replacePrevious(p *peer) {
+// claimHeir lets p, a NoDrop newcomer, take the name (Heir) of a
+// connected subscriber only when that one is leaving (it paused, as an
+// archiver stopping gracefully does, or its connection has ended): it
+// waits, up to HandshakeTimeout, for it to be detached, so that p takes
+// over what was kept for it, in order. While that one is alive, two
+// subscribers would share one name, and p is refused (ErrHeirInUse). A
+// connection whose host died is found dead by heartbeats or
+// StallTimeout; its successor's reconnects then get in.
+func (s *Socket) claimHeir(p *peer) error {
 	if p.want == nil || !p.want.NoDrop || p.want.Heir == "" {
-		return
+		return nil
 	}
 	for _, q := range *s.peers.Load() {
-		if q.dl.noDrop && q.dl.heir == p.want.Heir {
-			q.shutdown(errorf(ErrReplaced, "a new connection of %q took over", p.want.Heir))
-			t := time.NewTimer(s.cfg.HandshakeTimeout)
-			select {
-			case <-q.gone:
-			case <-t.C:
-			case <-s.stop:
-			}
-			t.Stop()
+		if !q.dl.noDrop || q.dl.heir != p.want.Heir {
+			continue
 		}
+		q.mu.Lock()
+		leaving := q.paused || q.dead
+		q.mu.Unlock()
+		if !leaving {
+			return errorf(ErrHeirInUse, "%q is connected from %s", p.want.Heir, q.remote)
+		}
+		t := time.NewTimer(s.cfg.HandshakeTimeout)
+		select {
+		case <-q.gone:
+		case <-t.C:
+		case <-s.stop:
+		}
+		t.Stop()
 	}
+	return nil
 }
 
 // deliveryForLocked decides how p is served. It holds mu: the count of
@@ -125,6 +135,10 @@ func (s *Socket) deliveryForLocked(p *peer) delivery {
 		// More no-drop subscribers would raise the memory bound the
 		// operator set: serve this one like any other, and say so.
 		s.ctr.noDropRefused.Add(1)
+		if s.cfg.Logger != nil {
+			s.cfg.Logger.Warn("zmtp: served without NoDrop: MaxNoDrop reached", "socket", s.typ.String(),
+				"remote", p.remote, "heir", d.heir, "max", s.cfg.MaxNoDrop)
+		}
 		return delivery{queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes}
 	}
 	return d

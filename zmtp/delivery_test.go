@@ -348,3 +348,67 @@ func TestDeliveryGracefulStopLosesNothing(t *testing.T) {
 		t.Errorf("dropped %+v", st.Dropped)
 	}
 }
+
+// TestDeliveryNameInUse: a second subscriber under the name of one that
+// is connected and reading is refused (counted, told why), and the first
+// is not disturbed: two archivers sharing a name do not take turns.
+func TestDeliveryNameInUse(t *testing.T) {
+	pub, ep := namedPub(t, Options{})
+	a := namedSub(t, ep, "sink-a", false)
+	waitSubscribed(t, pub, 1)
+	namedSub(t, ep, "sink-a", false)
+	testsupport.WaitFor(t, 10*time.Second, "the second refused", func() bool { return pub.Stats().Rejected.HeirInUse > 0 })
+	for i := range 10 {
+		if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recvThrough(t, a, 9)
+	if st := pub.Stats(); st.Disconnects != 0 || len(st.Peers) != 1 {
+		t.Errorf("the first was disturbed: %d disconnects, %d peers", st.Disconnects, len(st.Peers))
+	}
+}
+
+// TestDeliveryFirstHoldDoesNotBlock: what is kept for a first archiver
+// that has never connected is dropped, counted, once full: it never holds
+// Send back.
+func TestDeliveryFirstHoldDoesNotBlock(t *testing.T) {
+	pub, _ := namedPub(t, Options{HandoverBytes: 10 << 10})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 100 {
+		if err := pub.Send(ctx, numbered(i)); err != nil {
+			t.Fatalf("Send %d waited: %v", i, err)
+		}
+	}
+	if st := pub.Stats(); st.Dropped.Disconnected == 0 || st.KeptBytes > 11<<10 || st.Waiting {
+		t.Errorf("dropped %d, kept %d bytes, waiting %v", st.Dropped.Disconnected, st.KeptBytes, st.Waiting)
+	}
+}
+
+// TestStatsWaitingAndExpiry: Stats says when a Send waits for a NoDrop
+// subscriber, and a kept queue whose Handover has passed is gone from
+// Stats (and memory) without another Send.
+func TestStatsWaitingAndExpiry(t *testing.T) {
+	pub, ep := namedPub(t, Options{SendHWM: 5, Handover: 300 * time.Millisecond})
+	stalled := namedSub(t, ep, "sink-a", true)
+	waitSubscribed(t, pub, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; pub.Send(ctx, numbered(i)) == nil; i++ {
+		}
+	}()
+	testsupport.WaitFor(t, 10*time.Second, "Send waiting", func() bool { return pub.Stats().Waiting })
+	cancel()
+	<-done
+	if err := stalled.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testsupport.WaitFor(t, 10*time.Second, "a kept queue", func() bool { return pub.Stats().KeptBytes > 0 })
+	testsupport.WaitFor(t, 10*time.Second, "the kept queue expired", func() bool { st := pub.Stats(); return st.KeptBytes == 0 && st.Kept == 0 })
+	if st := pub.Stats(); st.Waiting || st.Dropped.Disconnected == 0 {
+		t.Errorf("waiting %v, dropped %+v", st.Waiting, st.Dropped)
+	}
+}

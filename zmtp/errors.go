@@ -45,9 +45,9 @@ var (
 	// ErrStalled reports a NoDrop subscriber closed because its writes
 	// made no progress for Options.StallTimeout.
 	ErrStalled = errors.New("zmtp: subscriber stalled")
-	// ErrReplaced reports a NoDrop subscriber closed because a new
-	// connection with the same Delivery.Heir took its place.
-	ErrReplaced = errors.New("zmtp: replaced by a new connection")
+	// ErrHeirInUse reports a NoDrop subscriber refused because another
+	// connected one has the same Delivery.Heir (see Options.Delivery).
+	ErrHeirInUse = errors.New("zmtp: name in use by a connected subscriber")
 	// ErrEvicted reports a connection closed to make room for a new one
 	// when its listener was at Options.MaxPeers (see there).
 	ErrEvicted = errors.New("zmtp: evicted for a new connection")

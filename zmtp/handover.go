@@ -127,6 +127,8 @@ func (s *Socket) lostPeer(p *peer, m Msg, sn sendNo) bool {
 // waitKept waits until lostPeer can settle m: p's heir arrives, its kept
 // queue expires, or ctx ends.
 func (s *Socket) waitKept(ctx context.Context, p *peer, m Msg, sn sendNo) error {
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
 	for {
 		c := s.keptWake.acquire()
 		if s.lostPeer(p, m, sn) {
@@ -325,6 +327,10 @@ func (s *Socket) expireLocked(now time.Time) {
 	for _, o := range s.orphans {
 		if o.settled && now.After(o.until) || o.owner != nil && !o.settled && !o.owner.ho.pausedAt.IsZero() &&
 			now.After(o.owner.ho.pausedAt.Add(s.cfg.Handover)) {
+			if o.msgs > 0 && s.cfg.Logger != nil {
+				s.cfg.Logger.Warn("zmtp: kept queue dropped: its subscriber did not come back within Handover",
+					"socket", s.typ.String(), "heir", o.heir, "messages", o.msgs, "bytes", len(o.data), "handover", s.cfg.Handover)
+			}
 			s.ctr.dropDisconnected.Add(uint64(o.msgs))
 			s.orphanMsgs.Add(-int64(o.msgs))
 			continue
@@ -368,6 +374,13 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 					done = append(done, o.from)
 					continue
 				}
+				if o.wildcard {
+					// Kept for a first subscriber nobody has promised:
+					// full, it costs what does not fit, not the bus.
+					s.ctr.dropDisconnected.Add(1)
+					done = append(done, o.from)
+					continue
+				}
 				if wait.IsZero() || o.until.Before(wait) {
 					wait = o.until
 				}
@@ -385,7 +398,9 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 			s.keptWake.release()
 			return kept, nil
 		}
+		s.waiting.Add(1)
 		err := s.waitUntil(ctx, c, wait)
+		s.waiting.Add(-1)
 		s.keptWake.release()
 		if err != nil {
 			return kept, err

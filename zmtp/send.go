@@ -253,6 +253,8 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 
 // waitPeer waits for room in one subscriber's queue (NoDrop mode).
 func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int, sn sendNo) error {
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
 	for {
 		c := s.sendWake.acquire()
 		switch p.tryEnqueue(m, size, sn.seq) {

@@ -48,6 +48,7 @@ type Socket struct {
 	sendWake notifier      // room appeared in a queue, or a peer attached
 	keptWake notifier      // a kept queue was taken, settled or emptied (Handover)
 	sendMu   sync.Mutex    // one Send at a time, with Handover (see sendNo)
+	waiting  atomic.Int32  // Sends waiting for room (Stats.Waiting)
 	inbox    inbox         // received batches waiting for Recv
 	recvLock chan struct{} // serializes receivers; a channel so waits honour ctx
 
@@ -257,15 +258,19 @@ func (s *Socket) Stats() Stats {
 		return Stats{}
 	}
 	st := s.ctr.snapshot()
-	st.Queued = s.queued() + int(s.orphanMsgs.Load())
+	st.Waiting = s.waiting.Load() > 0
 	if s.keptQueues.Load() > 0 {
 		s.mu.Lock()
+		// Expired kept queues go now, not at the next Send: a quiet
+		// socket frees them and reports them as they are.
+		s.expireLocked(time.Now())
 		for i := range s.orphans {
 			st.Kept += s.orphans[i].msgs
 			st.KeptBytes += len(s.orphans[i].data)
 		}
 		s.mu.Unlock()
 	}
+	st.Queued = s.queued() + int(s.orphanMsgs.Load())
 	for _, p := range *s.peers.Load() {
 		st.Peers = append(st.Peers, PeerStats{
 			Remote:      p.remote,

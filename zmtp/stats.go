@@ -41,6 +41,9 @@ type Stats struct {
 	DialFailures uint64
 	// Rejected counts connections closed because of the peer, by reason.
 	Rejected RejectStats
+	// Waiting is true while a Send waits for room (NoDrop): the sender is
+	// held back.
+	Waiting bool
 	// Kept and KeptBytes are the messages, and their encoded bytes, kept
 	// for absent NoDrop subscribers (Options.Handover); Kept is also in
 	// Queued.
@@ -90,12 +93,13 @@ type RejectStats struct {
 	PeerLimit        uint64 // listener already at MaxPeers
 	Stalled          uint64 // NoDrop subscriber made no progress for StallTimeout
 	Evicted          uint64 // closed to make room at MaxPeers (see Options.MaxPeers)
+	HeirInUse        uint64 // NoDrop subscriber under the name of a connected one
 }
 
 // Total returns the sum of all reject reasons.
 func (r RejectStats) Total() uint64 {
 	return r.Greeting + r.Version + r.Mechanism + r.SocketType + r.Auth + r.Protocol +
-		r.TooLarge + r.HandshakeTimeout + r.Heartbeat + r.PeerError + r.PeerLimit + r.Stalled + r.Evicted
+		r.TooLarge + r.HandshakeTimeout + r.Heartbeat + r.PeerError + r.PeerLimit + r.Stalled + r.Evicted + r.HeirInUse
 }
 
 // PeerStats describes one connected peer.
@@ -120,7 +124,7 @@ type counters struct {
 	rejGreeting, rejVersion, rejMechanism, rejSocketType atomic.Uint64
 	rejAuth, rejProtocol, rejTooLarge, rejTimeout        atomic.Uint64
 	rejHeartbeat, rejPeerError, rejPeerLimit, rejStalled atomic.Uint64
-	rejEvicted                                           atomic.Uint64
+	rejEvicted, rejHeirInUse                             atomic.Uint64
 	noDropRefused                                        atomic.Uint64
 }
 
@@ -155,6 +159,8 @@ func (c *counters) reject(err error) bool {
 		ctr = &c.rejStalled
 	case errors.Is(err, ErrEvicted):
 		ctr = &c.rejEvicted
+	case errors.Is(err, ErrHeirInUse):
+		ctr = &c.rejHeirInUse
 	default:
 		return false
 	}
@@ -194,6 +200,7 @@ func (c *counters) snapshot() Stats {
 			PeerLimit:        c.rejPeerLimit.Load(),
 			Stalled:          c.rejStalled.Load(),
 			Evicted:          c.rejEvicted.Load(),
+			HeirInUse:        c.rejHeirInUse.Load(),
 		},
 		NoDropRefused: c.noDropRefused.Load(),
 	}

@@ -34,7 +34,7 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.String("single-frame-topic", d.SingleFrameTopic, "topic given to single-frame JSON messages (logbook)")
 	fs.Int("fanout-queue", d.FanoutQueue, "per-dashboard queue, messages")
 	fs.Int("archive-queue", d.ArchiveQueue, "per-archiver queue, messages; beyond it (or --archive-hold) the broker waits")
-	fs.Int("archive-hold", d.ArchiveHold, "bytes held per archiver, connected or absent within --archive-grace; only beyond it does the broker stop reading publishers")
+	fs.Int("archive-hold", d.ArchiveHold, "bytes held per named archiver, connected or absent within --archive-grace; when one is full the broker stops reading publishers, and dashboards wait with them")
 	fs.Duration("archive-stall-timeout", d.ArchiveStallTimeout, "disconnect an archiver that takes nothing for this long while messages wait for it (its queue is kept for its return)")
 	fs.Int("max-archivers", d.MaxArchivers, "named archivers served without loss; more are served like dashboards")
 	fs.String("archive-users-file", "", `file of "user:password" lines: archive subscribers must log in with ZMTP PLAIN, and an archiver's name is its user`)
@@ -43,7 +43,7 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.Int64("max-message-size", d.MaxMessageSize, "largest message accepted, bytes")
 	fs.Int("max-peers", d.MaxPeers, "connections per endpoint")
 	fs.Duration("drain-timeout", d.DrainTimeout, "shutdown: how long to drain publishers and flush subscribers")
-	fs.Duration("archive-grace", d.ArchiveGrace, "keep messages this long for an absent archiver: the first after start-up, and each named one that went away (a restarting file sink)")
+	fs.Duration("archive-grace", d.ArchiveGrace, "keep messages this long for a named archiver that went away (a restarting file sink); also, after start-up, for the first archiver to connect")
 }
 
 // BrokerFlagSet is the broker command's complete flag set.

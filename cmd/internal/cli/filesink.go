@@ -63,7 +63,7 @@ func FilesinkConnectFlag(fs *pflag.FlagSet) {
 	fs.String("connect", broker.DefaultArchive, "broker endpoint to read: the no-drop archive fan-out")
 	fs.String("archiver-name", "", `name declared to the broker, which keeps what arrives while the sink is away under it; default "filesink:<host>:<root>"`)
 	fs.String("archive-user", "", "PLAIN user for a broker whose archive requires a login (its name as archiver)")
-	fs.String("archive-password", "", "PLAIN password for it (better: LOGBUS_ARCHIVE_PASSWORD)")
+	fs.String("archive-password", "", "PLAIN password of --archive-user (better: LOGBUS_ARCHIVE_PASSWORD)")
 }
 
 // ArchiverName is the name a file sink declares to the broker when none
@@ -170,7 +170,7 @@ func (d *Filesink) Open(ctx context.Context) (err error) {
 	// down (a crash) show up as gaps.
 	name := d.archiverName()
 	if d.sub, err = subscriber.Dial(ctx, d.Connect, &subscriber.Options{Resume: d.sink.Positions(), QueueMessages: SinkReadAhead,
-		Archiver: name, PlainUsername: d.User, PlainPassword: d.Password}); err != nil {
+		Archiver: name, PlainUsername: d.User, PlainPassword: d.Password, Logger: d.logger()}); err != nil {
 		return err
 	}
 	if d.web, err = StartHTTP(d.HTTP, WithProfiler(d.sink.Handler(), d.Pprof), d.logger()); err != nil {

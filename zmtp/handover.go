@@ -55,9 +55,8 @@ type handoverState struct {
 // each message once though a message may reach it three ways (the kept
 // queue it takes, a Send that still finds its predecessor, a Send that
 // read the peer list before it attached): seq numbers the Sends of a
-// socket (one sending goroutine, as a broker has, keeps them in order);
-// newest is the newest peer in the list the Send read. Zero without
-// Handover.
+// socket (serialized by sendMu under Handover, so in order); newest is
+// the newest peer in the list the Send read. Zero without Handover.
 type sendNo struct {
 	seq, newest uint64
 }

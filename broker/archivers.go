@@ -58,7 +58,7 @@ func (b *Broker) NotReady() []string {
 		r = append(r, "no archiver connected to the archive endpoint")
 	}
 	if st.Waiting {
-		r = append(r, "forwarding waits for an archiver (its queue, or what is kept for it, is at --archive-hold): publishers and dashboards are held back")
+		r = append(r, "forwarding waits for an archiver (its queue is full, or what is kept for it is at --archive-hold): publishers and dashboards are held back")
 	}
 	return r
 }

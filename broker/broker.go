@@ -93,7 +93,10 @@ func New(cfg *Config) (*Broker, error) {
 		// Subscribers that are not archivers are served like dashboards.
 		ar.SendHWM = c.FanoutQueue
 		ar.SendHWMBytes = queueBytes
-		ar.Delivery = archiverDelivery(c.ArchiveQueue, c.ArchiveHold, len(c.ArchiveUsers) > 0)
+		// A connected archiver's queue stays small (a few MiB): a slow one
+		// pushes back soon, and the queue's memory stays hot. Only what is
+		// kept for an absent one grows to ArchiveHold.
+		ar.Delivery = archiverDelivery(c.ArchiveQueue, queueBytes, len(c.ArchiveUsers) > 0)
 		ar.MaxNoDrop = c.MaxArchivers
 		ar.StallTimeout = c.ArchiveStallTimeout
 		// What is queued for an archiver that went away (a crash), and what

@@ -37,14 +37,14 @@ type Config struct {
 	// FanoutQueue bounds each dashboard's queue, in messages.
 	// Default 10000.
 	FanoutQueue int
-	// ArchiveQueue bounds each archiver's queue, in messages; beyond it,
-	// or beyond ArchiveHold, the broker waits. Default 1000000.
+	// ArchiveQueue bounds each connected archiver's queue, in messages
+	// (and 4 MiB); beyond it the broker waits for it (back-pressure).
+	// Default 10000.
 	ArchiveQueue int
-	// ArchiveHold bounds, in bytes, each archiver's queue and each queue
-	// kept for an absent archiver (ArchiveGrace). Only when one is full
-	// does the broker stop reading publishers (back-pressure); the
-	// fan-out never waits otherwise. Memory: at most MaxArchivers × 2 ×
-	// ArchiveHold. Default 64 MiB.
+	// ArchiveHold bounds, in bytes, what is kept for each absent archiver
+	// (ArchiveGrace). When it is full the broker waits, as for a full
+	// queue; the fan-out never waits otherwise. Memory: at most
+	// MaxArchivers × (ArchiveHold + 4 MiB). Default 64 MiB.
 	ArchiveHold int
 	// ArchiveGrace is how long the broker keeps messages for an archiver
 	// that is absent: the first one, after the broker starts, and each
@@ -106,7 +106,7 @@ func DefaultConfig() Config {
 		Archive:             DefaultArchive,
 		SingleFrameTopic:    "PLJ",
 		FanoutQueue:         10000,
-		ArchiveQueue:        1000000,
+		ArchiveQueue:        10000,
 		ArchiveHold:         64 << 20,
 		UpstreamQueue:       100000,
 		IngestQueue:         1000,

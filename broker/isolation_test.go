@@ -351,3 +351,12 @@ func TestArchiveOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiverPropertyAgrees: the property the broker looks for is the
+// one the subscriber declares (each package names it; neither imports
+// the other).
+func TestArchiverPropertyAgrees(t *testing.T) {
+	if broker.ArchiverProperty != subscriber.ArchiverProperty {
+		t.Errorf("broker %q, subscriber %q", broker.ArchiverProperty, subscriber.ArchiverProperty)
+	}
+}

@@ -119,7 +119,6 @@ func (s *Socket) deliveryForLocked(p *peer) delivery {
 	if !d.noDrop {
 		return d
 	}
-	s.expireLocked(time.Now())
 	held := 0
 	for _, q := range *s.peers.Load() {
 		if q.dl.noDrop {

@@ -2,7 +2,6 @@ package zmtp
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -227,16 +226,7 @@ func TestDeliveryRestartUnderLoad(t *testing.T) {
 	a := namedSub(t, ep, "sink-a", false)
 	waitSubscribed(t, pub, 1)
 	const n = 20000
-	sent := make(chan error, 1)
-	go func() {
-		for i := range n {
-			if err := pub.Send(testCtx(t), numbered(i)); err != nil {
-				sent <- err
-				return
-			}
-		}
-		sent <- nil
-	}()
+	sent := sendNumbered(t, pub, n)
 	recvThrough(t, a, 0)
 	got := 1
 	for ; got < 5000; got++ { // read a while, then leave mid-stream
@@ -252,10 +242,7 @@ func TestDeliveryRestartUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first int
-	if _, err := fmt.Sscanf(string(m[1][:8]), "%d", &first); err != nil {
-		t.Fatal(err)
-	}
+	first := msgNo(t, m)
 	// What a's socket had received and not yet returned is lost with it,
 	// as with any subscriber that closes mid-stream; the rest was kept.
 	t.Logf("back at %d after %d read", first, got)
@@ -265,10 +252,7 @@ func TestDeliveryRestartUnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after %d: %v; %+v", prev, err, pub.Stats())
 		}
-		var i int
-		if _, err := fmt.Sscanf(string(m[1][:8]), "%d", &i); err != nil {
-			t.Fatal(err)
-		}
+		i := msgNo(t, m)
 		if i != prev+1 {
 			t.Fatalf("message %d after %d; %+v", i, prev, pub.Stats())
 		}
@@ -291,26 +275,14 @@ func TestDeliveryGracefulStopLosesNothing(t *testing.T) {
 	a := namedSubOf(t, XSUB, ep, "sink-a", false)
 	waitSubscribed(t, pub, 1)
 	const n = 20000
-	sent := make(chan error, 1)
-	go func() {
-		for i := range n {
-			if err := pub.Send(testCtx(t), numbered(i)); err != nil {
-				sent <- err
-				return
-			}
-		}
-		sent <- nil
-	}()
+	sent := sendNumbered(t, pub, n)
 	last := -1
 	readOne := func(s *Socket, ctx context.Context) bool {
 		m, err := s.Recv(ctx)
 		if err != nil {
 			return false
 		}
-		var i int
-		if _, err := fmt.Sscanf(string(m[1][:8]), "%d", &i); err != nil {
-			t.Fatal(err)
-		}
+		i := msgNo(t, m)
 		if i != last+1 {
 			t.Fatalf("message %d after %d", i, last)
 		}

@@ -282,7 +282,6 @@ func (s *Socket) adoptLocked(p *peer) {
 	if !s.handover() || !p.dl.noDrop {
 		return
 	}
-	s.expireLocked(time.Now())
 	for i := range s.orphans {
 		o := &s.orphans[i]
 		if !o.takenBy(p) {
@@ -347,15 +346,13 @@ func (s *Socket) expireLocked(now time.Time) {
 // HandoverBytes makes Send wait until its heir arrives (which takes the
 // queue and then the message) or Handover ends. It reports whether anyone kept m.
 func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*peer, sn sendNo) (bool, error) {
-	var done []uint64 // the kept queues (by owner) m already went to, when waiting
 	kept := false
 	for {
 		// Taken before looking, so that an heir attaching after the look
 		// wakes the wait below.
 		c := s.keptWake.acquire()
 		s.mu.Lock()
-		now := time.Now()
-		s.expireLocked(now)
+		s.expireLocked(time.Now())
 		for _, p := range *s.peers.Load() {
 			if p.ho.adopted && p.subs.Load().match(m[0]) && s.giveLocked(p, m, sn) {
 				kept = true
@@ -364,20 +361,22 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 		var wait time.Time
 		for i := range s.orphans {
 			o := &s.orphans[i]
-			if !o.settled || !o.wants(m[0]) || containsID(done, o.from) || o.lastSend >= sn.seq || wasServed(served, o.from) {
+			// lastSend marks the queues this Send has settled already,
+			// across the waits below.
+			if !o.settled || !o.wants(m[0]) || o.lastSend >= sn.seq || wasServed(served, o.from) {
 				continue
 			}
 			if len(o.data)+size > s.cfg.HandoverBytes && o.msgs > 0 {
-				if o.stalled { // not waited for: it has stopped reading
+				switch {
+				case o.stalled: // not waited for: it has stopped reading
 					s.ctr.dropStalled.Add(1)
-					done = append(done, o.from)
+					o.lastSend = sn.seq
 					continue
-				}
-				if o.wildcard {
+				case o.wildcard:
 					// Kept for a first subscriber nobody has promised:
 					// full, it costs what does not fit, not the bus.
 					s.ctr.dropDisconnected.Add(1)
-					done = append(done, o.from)
+					o.lastSend = sn.seq
 					continue
 				}
 				if wait.IsZero() || o.until.Before(wait) {
@@ -387,9 +386,8 @@ func (s *Socket) keepForAbsent(ctx context.Context, m Msg, size int, served []*p
 			}
 			o.data = appendMsg(o.data, m)
 			o.msgs++
-			o.lastSend = max(o.lastSend, sn.seq)
+			o.lastSend = sn.seq
 			s.orphanMsgs.Add(1)
-			done = append(done, o.from)
 			kept = true
 		}
 		s.mu.Unlock()
@@ -429,15 +427,6 @@ func (s *Socket) waitUntil(ctx context.Context, c <-chan struct{}, t time.Time) 
 func wasServed(served []*peer, id uint64) bool {
 	for _, p := range served {
 		if p.id == id {
-			return true
-		}
-	}
-	return false
-}
-
-func containsID(ids []uint64, id uint64) bool {
-	for _, x := range ids {
-		if x == id {
 			return true
 		}
 	}

@@ -4,21 +4,12 @@ import (
 	"context"
 	"io"
 	"net"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/logbus/logbus/internal/testsupport"
 )
-
-func msgNo(t *testing.T, m Msg) int {
-	i, err := strconv.Atoi(string(m[1][:8]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return i
-}
 
 // an heir that adopted a kept queue, received message m and left with
 // an empty queue gets a fresh kept queue with lastSend 0 (detachedLocked
@@ -91,16 +82,7 @@ func TestHandoverPausedOverflowWaits(t *testing.T) {
 	a := namedSubOf(t, XSUB, ep, "sink-a", false)
 	waitSubscribed(t, pub, 1)
 	const n = 5000
-	sent := make(chan error, 1)
-	go func() {
-		for i := range n {
-			if err := pub.Send(testCtx(t), numbered(i)); err != nil {
-				sent <- err
-				return
-			}
-		}
-		sent <- nil
-	}()
+	sent := sendNumbered(t, pub, n)
 	last := -1
 	for last < 500 {
 		m, err := a.Recv(testCtx(t))

@@ -37,6 +37,31 @@ func numbered(i int) Msg {
 	return Msg{[]byte("T"), body}
 }
 
+// msgNo is the number of a numbered message.
+func msgNo(t *testing.T, m Msg) int {
+	i, err := strconv.Atoi(string(m[1][:8]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+// sendNumbered sends numbered messages 0..n-1 from a goroutine of its
+// own; the channel gives the first error, or nil once all are sent.
+func sendNumbered(t *testing.T, pub *Socket, n int) <-chan error {
+	sent := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := pub.Send(testCtx(t), numbered(i)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	return sent
+}
+
 // fill starts a sender of numbered messages that blocks once the stalled
 // subscribers' queues are full; stop ends it and returns how many
 // messages were accepted (0..n-1).
@@ -89,10 +114,7 @@ func recvThrough(t *testing.T, s *Socket, n int) int {
 		if err != nil {
 			t.Fatalf("after %d: %v", prev, err)
 		}
-		i, err := strconv.Atoi(string(m[1][:8]))
-		if err != nil {
-			t.Fatal(err)
-		}
+		i := msgNo(t, m)
 		if first < 0 {
 			first = i
 		} else if i != prev+1 {

@@ -124,11 +124,12 @@ func (p *peer) queued() int {
 	return p.outMsgs + p.writing
 }
 
-// queuedBytes returns the encoded bytes waiting for the writer.
-func (p *peer) queuedBytes() int {
+// depth returns the data messages waiting for or in the writer, and the
+// encoded bytes still waiting for it.
+func (p *peer) depth() (msgs, bytes int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.out.bytes
+	return p.outMsgs + p.writing, p.out.bytes
 }
 
 // enqueue result codes.

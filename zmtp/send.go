@@ -193,14 +193,15 @@ func (s *Socket) keptAndPeers() (bool, []*peer) {
 
 func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) error {
 	var sn sendNo
-	if s.handover() {
+	handover := s.handover()
+	if handover {
 		// Handover numbers Sends and gives each heir each message once:
 		// that takes one Send at a time.
 		s.sendMu.Lock()
 		defer s.sendMu.Unlock()
 	}
 	kept, peers := s.keptAndPeers()
-	if s.handover() {
+	if handover {
 		sn = sendNo{seq: s.sendSeq.Add(1)}
 		if n := len(peers); n > 0 {
 			sn.newest = peers[n-1].id

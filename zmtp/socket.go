@@ -272,12 +272,13 @@ func (s *Socket) Stats() Stats {
 	}
 	st.Queued = s.queued() + int(s.orphanMsgs.Load())
 	for _, p := range *s.peers.Load() {
+		msgs, bytes := p.depth()
 		st.Peers = append(st.Peers, PeerStats{
 			Remote:      p.remote,
 			SocketType:  p.info.socketType,
 			Identity:    append([]byte(nil), p.info.identity...),
-			Queued:      p.queued(),
-			QueuedBytes: p.queuedBytes(),
+			Queued:      msgs,
+			QueuedBytes: bytes,
 			Dropped:     p.dropped.Load(),
 			NoDrop:      p.dl.noDrop,
 			Heir:        p.dl.heir,
@@ -312,6 +313,11 @@ func (s *Socket) attach(p *peer) bool {
 	s.peerSeq++
 	p.id, p.attached = s.peerSeq, time.Now()
 	if s.typ.publisher() {
+		if s.handover() {
+			// Expired kept queues neither count against MaxNoDrop nor
+			// go to p.
+			s.expireLocked(p.attached)
+		}
 		p.dl = s.deliveryForLocked(p)
 		s.adoptLocked(p)
 	}

@@ -44,6 +44,11 @@ func (s *Socket) dialLoop(e endpoint) {
 			s.logConn("zmtp: dial failed, will retry", e, "", err)
 			logged = true
 		}
+		if s.isDraining() {
+			// Draining: no new connection; wait for Close.
+			<-s.stop
+			return
+		}
 		wait := delay/2 + rand.N(delay/2+1)
 		t := time.NewTimer(wait)
 		select {

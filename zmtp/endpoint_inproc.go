@@ -100,6 +100,10 @@ type inprocConn struct {
 	localDone  chan struct{}
 	remoteDone chan struct{}
 	once       *sync.Once
+	// txShut and rxShut are the two directions' half-closes (CloseWrite):
+	// our txShut is the other end's rxShut.
+	txShut, rxShut chan struct{}
+	shutOnce       *sync.Once
 	pending    []byte // reader-owned rest of the last chunk
 
 	mu       sync.Mutex
@@ -112,8 +116,11 @@ const inprocChunks = 64
 func newInprocPair(name string) (*inprocConn, *inprocConn) {
 	ab, ba := make(chan []byte, inprocChunks), make(chan []byte, inprocChunks)
 	da, db := make(chan struct{}), make(chan struct{})
-	a := &inprocConn{name: name, rx: ba, tx: ab, localDone: da, remoteDone: db, once: new(sync.Once)}
-	b := &inprocConn{name: name, rx: ab, tx: ba, localDone: db, remoteDone: da, once: new(sync.Once)}
+	sa, sb := make(chan struct{}), make(chan struct{})
+	a := &inprocConn{name: name, rx: ba, tx: ab, localDone: da, remoteDone: db, once: new(sync.Once),
+		txShut: sa, rxShut: sb, shutOnce: new(sync.Once)}
+	b := &inprocConn{name: name, rx: ab, tx: ba, localDone: db, remoteDone: da, once: new(sync.Once),
+		txShut: sb, rxShut: sa, shutOnce: new(sync.Once)}
 	return a, b
 }
 
@@ -158,6 +165,15 @@ func (c *inprocConn) Read(b []byte) (int, error) {
 				default:
 					return 0, io.EOF
 				}
+			case <-c.rxShut:
+				// The other end wrote everything it will: what it wrote
+				// before is read first.
+				select {
+				case p := <-c.rx:
+					c.pending = p
+				default:
+					return 0, io.EOF
+				}
 			case <-tc:
 				return 0, os.ErrDeadlineExceeded
 			}
@@ -171,6 +187,8 @@ func (c *inprocConn) Read(b []byte) (int, error) {
 func (c *inprocConn) Write(b []byte) (int, error) {
 	select {
 	case <-c.localDone:
+		return 0, net.ErrClosed
+	case <-c.txShut:
 		return 0, net.ErrClosed
 	case <-c.remoteDone:
 		return 0, io.ErrClosedPipe
@@ -201,6 +219,13 @@ func (c *inprocConn) Write(b []byte) (int, error) {
 
 func (c *inprocConn) Close() error {
 	c.closeLocal()
+	return nil
+}
+
+// CloseWrite shuts down the writing direction, like TCP's half-close:
+// the other end reads what was written, then io.EOF.
+func (c *inprocConn) CloseWrite() error {
+	c.shutOnce.Do(func() { close(c.txShut) })
 	return nil
 }
 

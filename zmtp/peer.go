@@ -60,6 +60,10 @@ type peer struct {
 	partial int64  // reader-owned: bytes charged to the socket's PartialMsgBytes
 
 	pingsIn atomic.Uint64 // PINGs received (observed by tests)
+
+	// quiet: the socket is draining (Socket.Drain): the writer shuts the
+	// connection's writing half and writes nothing more.
+	quiet atomic.Bool
 }
 
 func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info peerInfo, remote string) *peer {
@@ -242,9 +246,12 @@ func (p *peer) writeLoop() error {
 		default:
 		}
 		p.mu.Lock()
-		for p.out.bytes == 0 {
+		for p.out.bytes == 0 || p.quiet.Load() {
 			p.idle = true
 			p.mu.Unlock()
+			if p.quiet.Load() {
+				return p.halfClose()
+			}
 			if push && p.s.pendingCount.Load() > 0 && p.s.drainPendingTo(p) {
 				p.mu.Lock()
 				continue
@@ -291,6 +298,20 @@ func (p *peer) writeLoop() error {
 		p.mu.Unlock()
 		p.s.ctr.sent.Add(uint64(msgs))
 	}
+}
+
+// halfClose ends the writing half of the connection for Socket.Drain
+// and waits, writing nothing more, until the reader has read the peer's
+// last bytes and the connection is shut down. A connection without a
+// writing half to close (none of the transports here) only stops writing.
+func (p *peer) halfClose() error {
+	if cw, ok := p.conn.(interface{ CloseWrite() error }); ok {
+		if err := cw.CloseWrite(); err != nil {
+			return err
+		}
+	}
+	<-p.done
+	return nil
 }
 
 // stallWrite is the most a write may carry when StallTimeout applies:

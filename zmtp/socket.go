@@ -29,6 +29,7 @@ type Socket struct {
 	mu        sync.Mutex
 	closed    bool
 	stopped   bool
+	draining  bool // Drain started: no new connections, peers told to stop
 	pending   []byte // PUSH: encoded messages while no peer can take them
 	pendMsgs  int
 	orphans   []orphan // PUB/XPUB with Handover: queues of departed subscribers
@@ -312,6 +313,11 @@ func (s *Socket) attach(p *peer) bool {
 	}
 	s.peerSeq++
 	p.id, p.attached = s.peerSeq, time.Now()
+	if s.draining {
+		// Its handshake ended as Drain began: it stops sending too.
+		p.quiet.Store(true)
+		kick(p.wake)
+	}
 	if s.typ.publisher() {
 		if s.handover() {
 			// Expired kept queues neither count against MaxNoDrop nor

@@ -104,7 +104,7 @@ type inprocConn struct {
 	// our txShut is the other end's rxShut.
 	txShut, rxShut chan struct{}
 	shutOnce       *sync.Once
-	pending    []byte // reader-owned rest of the last chunk
+	pending        []byte // reader-owned rest of the last chunk
 
 	mu       sync.Mutex
 	rdl, wdl time.Time

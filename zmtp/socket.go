@@ -29,7 +29,7 @@ type Socket struct {
 	mu        sync.Mutex
 	closed    bool
 	stopped   bool
-	draining  bool // Drain started: no new connections, peers told to stop
+	draining  bool   // Drain started: no new connections, peers told to stop
 	pending   []byte // PUSH: encoded messages while no peer can take them
 	pendMsgs  int
 	orphans   []orphan // PUB/XPUB with Handover: queues of departed subscribers

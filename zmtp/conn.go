@@ -61,7 +61,7 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint, l *listener) bool {
 	}()
 	p.shutdown(p.readLoop())
 	<-done
-	s.detach(p, p.leftover())
+	s.detach(p)
 	cause := p.err
 	switch {
 	case s.isStopped() || errors.Is(cause, ErrClosed):

@@ -39,6 +39,9 @@ type peer struct {
 	paused  bool      // NoDrop subscriber stopping: what it wants is kept for its heir
 	enqSeq  uint64    // PUB/XPUB with Handover: the Send that queued the newest message
 	tail    []byte    // unwritten bytes after a failed write
+	// replay: PUSH with Options.ReplayBytes, what was written last; the
+	// writer's until both loops end, then leftover's.
+	replay *replayWindow
 
 	wake chan struct{} // capacity 1: work for the writer
 	done chan struct{} // closed by shutdown
@@ -80,7 +83,15 @@ func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info pee
 		gone:    make(chan struct{}),
 		inSpace: make(chan struct{}, 1),
 		dl:      delivery{noDrop: s.cfg.NoDrop, queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes},
+		replay:  newReplay(s),
 	}
+}
+
+func newReplay(s *Socket) *replayWindow {
+	if s.typ != PUSH || s.cfg.ReplayBytes <= 0 {
+		return nil
+	}
+	return &replayWindow{limit: s.cfg.ReplayBytes}
 }
 
 // peerInfo returns what the handshake established, for Options.Delivery
@@ -284,9 +295,16 @@ func (p *peer) writeLoop() error {
 			p.tail = unsentTail(buf, int(n))
 			p.mu.Unlock()
 			if n > 0 {
-				p.s.ctr.sent.Add(uint64(countData(buf[:len(buf)-len(p.tail)])))
+				written := buf[:len(buf)-len(p.tail)]
+				p.s.ctr.sent.Add(uint64(countData(written)))
+				if p.replay != nil {
+					p.replay.add(written)
+				}
 			}
 			return err
+		}
+		if p.replay != nil {
+			p.replay.addChunks(cs)
 		}
 		releaseChunks(cs)
 		p.mu.Lock()
@@ -369,15 +387,19 @@ func (p *peer) write(cs []*[]byte, vec net.Buffers) (int64, net.Buffers, error) 
 }
 
 // leftover returns, after both loops ended, every byte that was queued but
-// not written.
-func (p *peer) leftover() []byte {
+// not written, and the replay window (PUSH with Options.ReplayBytes):
+// the messages last written.
+func (p *peer) leftover() (unwritten, written []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cs := p.out.take(nil)
 	out := append(p.tail, flatten(cs)...)
 	releaseChunks(cs)
 	p.tail, p.outMsgs = nil, 0
-	return out
+	if p.replay != nil {
+		written = p.replay.take()
+	}
+	return out, written
 }
 
 // unsentTail returns the messages of buf not completely written in its

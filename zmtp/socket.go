@@ -345,9 +345,12 @@ func (s *Socket) attach(p *peer) bool {
 }
 
 // detach removes a finished peer and settles its unsent messages: PUSH
-// puts them back at the front of the socket queue for the next peer,
+// puts them back at the front of the socket queue for the next peer
+// (after the replay window of the messages it wrote last, with
+// Options.ReplayBytes),
 // fan-out types count them as dropped for a disconnected subscriber.
-func (s *Socket) detach(p *peer, leftover []byte) {
+func (s *Socket) detach(p *peer) {
+	leftover, written := p.leftover()
 	s.mu.Lock()
 	old := *s.peers.Load()
 	n := make([]*peer, 0, len(old))
@@ -357,12 +360,22 @@ func (s *Socket) detach(p *peer, leftover []byte) {
 		}
 	}
 	data, msgs := dataMessages(leftover, s.typ.subscriber())
+	unwritten := msgs
+	if s.typ == PUSH && len(written) > 0 && !s.isStopped() {
+		// Options.ReplayBytes: what was written last goes again, first.
+		again, n := dataMessages(written, false)
+		if n > 0 {
+			data = append(again, data...)
+			msgs += n
+			s.ctr.replayed.Add(uint64(n))
+		}
+	}
 	if msgs > 0 {
 		if s.typ == PUSH {
 			s.pending = append(data, s.pending...)
 			s.pendMsgs += msgs
 			s.pendingCount.Store(int64(s.pendMsgs))
-			s.ctr.requeued.Add(uint64(msgs))
+			s.ctr.requeued.Add(uint64(unwritten))
 			for _, q := range n {
 				kick(q.wake)
 			}

@@ -26,6 +26,10 @@ type Stats struct {
 	// their peer went away before they were written; they are sent again
 	// to the next peer and are not lost.
 	Requeued uint64
+	// Replayed counts PUSH messages sent again to the next peer after
+	// their peer went away, from its replay window (Options.ReplayBytes):
+	// they had been written, and may arrive twice.
+	Replayed uint64
 	// NoSubscriber counts PUB/XPUB messages that matched no subscriber.
 	// This is publish-subscribe semantics, not loss: nobody asked for them.
 	NoSubscriber uint64
@@ -117,6 +121,7 @@ type PeerStats struct {
 // counters holds the atomic counters behind Stats.
 type counters struct {
 	sent, received, requeued, noSubscriber, filtered     atomic.Uint64
+	replayed                                             atomic.Uint64
 	handedOver                                           atomic.Uint64
 	dropFull, dropDisconnected, dropLinger, dropUnread   atomic.Uint64
 	dropStalled                                          atomic.Uint64
@@ -173,6 +178,7 @@ func (c *counters) snapshot() Stats {
 		Sent:         c.sent.Load(),
 		Received:     c.received.Load(),
 		Requeued:     c.requeued.Load(),
+		Replayed:     c.replayed.Load(),
 		HandedOver:   c.handedOver.Load(),
 		NoSubscriber: c.noSubscriber.Load(),
 		Filtered:     c.filtered.Load(),

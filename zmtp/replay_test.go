@@ -1,0 +1,125 @@
+package zmtp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/logbus/logbus/internal/testsupport"
+)
+
+// TestReplayWindowBounds: the window keeps the newest whole writes, at
+// least its limit of them and at most the limit plus one write, however
+// the writes are sized.
+func TestReplayWindowBounds(t *testing.T) {
+	for _, limit := range []int{1, 100, 4096} {
+		w := &replayWindow{limit: limit}
+		var all []byte
+		var ends []int // end offset of each write in all
+		for i := range 3000 {
+			seg := bytes.Repeat([]byte{byte(i)}, 1+i%300)
+			a, b := seg[:len(seg)/2], seg[len(seg)/2:]
+			w.addChunks([]*[]byte{&a, &b})
+			all = append(all, seg...)
+			ends = append(ends, len(all))
+		}
+		got := w.take()
+		if !bytes.HasSuffix(all, got) {
+			t.Fatalf("limit %d: window is not the newest bytes", limit)
+		}
+		start := len(all) - len(got)
+		aligned := start == 0
+		for _, e := range ends {
+			aligned = aligned || e == start
+		}
+		if !aligned {
+			t.Fatalf("limit %d: window starts inside a write", limit)
+		}
+		last := 1 + 2999%300
+		if len(got) < limit || len(got) > limit+last+300 {
+			t.Fatalf("limit %d: window holds %d bytes", limit, len(got))
+		}
+		if cap(w.buf) > 4*(limit+600) {
+			t.Fatalf("limit %d: buffer grew to %d", limit, cap(w.buf))
+		}
+		if w.take() != nil {
+			t.Fatal("take did not empty the window")
+		}
+	}
+}
+
+// TestPushReplaysAfterLoss: a PULL that closes with messages it never
+// read (a broker killed) loses none of them with ReplayBytes: the PUSH
+// sends its window again to the next PULL on the endpoint, oldest first,
+// ahead of newer messages.
+func TestPushReplaysAfterLoss(t *testing.T) {
+	for _, tc := range []struct {
+		replay, n int
+	}{{1 << 20, 1000}, {10 << 10, 1000}} {
+		t.Run(fmt.Sprint(tc.replay), func(t *testing.T) {
+			ctx := testCtx(t)
+			pull := newSock(t, PULL, &Options{RecvHWM: 100000})
+			ep := bindLocal(t, pull)
+			push := newSock(t, PUSH, &Options{ReplayBytes: tc.replay, ReconnectInterval: 5 * time.Millisecond, ReconnectIntervalMax: 20 * time.Millisecond})
+			if err := push.Connect(ep); err != nil {
+				t.Fatal(err)
+			}
+			body := make([]byte, 100)
+			send := func(i int) {
+				binary.BigEndian.PutUint64(body, uint64(i))
+				if err := push.SendFrames(ctx, []byte("T"), body); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range tc.n {
+				send(i)
+				if i%10 == 9 {
+					// Many writes, so that a small window forgets some.
+					testsupport.WaitFor(t, 10*time.Second, "a write", func() bool { return push.Stats().Sent == uint64(i+1) })
+				}
+			}
+			testsupport.WaitFor(t, 10*time.Second, "every message written", func() bool { return push.Stats().Sent == uint64(tc.n) })
+			// Killed with everything unread.
+			if err := pull.Close(); err != nil {
+				t.Fatal(err)
+			}
+			testsupport.WaitFor(t, 10*time.Second, "the loss noticed", func() bool { return push.Stats().Disconnects == 1 })
+			next := newSock(t, PULL, nil)
+			if err := next.Bind(ep); err != nil {
+				t.Fatal(err)
+			}
+			send(tc.n) // a newer message: after the replayed ones
+			var got []int
+			for {
+				m, err := next.Recv(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(m) != 2 {
+					t.Fatalf("message %d after the loss: %q", len(got), m)
+				}
+				i := int(binary.BigEndian.Uint64(m[1]))
+				got = append(got, i)
+				if i == tc.n {
+					break
+				}
+			}
+			for k := range got {
+				if got[k] != got[0]+k {
+					t.Fatalf("replayed out of order: %v", got)
+				}
+			}
+			replayed := len(got) - 1
+			msgBytes := 2 + 1 + 2 + 100 // two short frames
+			if st := push.Stats(); st.Replayed != uint64(replayed) {
+				t.Fatalf("Stats.Replayed %d, received %d again", st.Replayed, replayed)
+			}
+			if replayed*msgBytes < min(tc.replay, tc.n*msgBytes) || replayed*msgBytes > tc.replay+10*msgBytes {
+				t.Fatalf("replayed %d messages (%d bytes), window %d", replayed, replayed*msgBytes, tc.replay)
+			}
+			t.Logf("window %d bytes: %d of %d messages sent again", tc.replay, replayed, tc.n)
+		})
+	}
+}

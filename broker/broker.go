@@ -191,9 +191,13 @@ func (b *Broker) ArchiveAddr() net.Addr {
 	return b.archive.Addr()
 }
 
-// Run forwards messages until ctx ends, then drains: it keeps reading
-// what publishers already sent until ingest is quiet (or DrainTimeout
-// passes) and returns. Close then flushes the subscriber queues.
+// Run forwards messages until ctx ends, then drains and returns: the
+// ingest stops accepting connections and asks every publisher to hang up
+// (zmtp.Socket.Drain: a TCP half-close, which logbus and libzmq
+// publishers answer by sending the rest of their queue to their next
+// connection, the restarted broker), and Run forwards everything they
+// had already sent until the last one has hung up or DrainTimeout
+// passes. Close then flushes the subscriber queues.
 func (b *Broker) Run(ctx context.Context) error {
 	if !b.running.CompareAndSwap(false, true) {
 		return errors.New("broker: Run called twice")
@@ -213,21 +217,64 @@ func (b *Broker) Run(ctx context.Context) error {
 		}
 		b.forward(sendCtx, m, from)
 	}
-	b.cfg.Logger.Info("broker draining", "timeout", b.cfg.DrainTimeout)
-	deadline := time.Now().Add(b.cfg.DrainTimeout)
-	time.AfterFunc(b.cfg.DrainTimeout, cancelSends)
-	const quiet = 200 * time.Millisecond
-	for time.Now().Before(deadline) {
-		rctx, cancel := context.WithTimeout(context.Background(), min(quiet, time.Until(deadline)))
-		from, err := b.ingest.RecvFrom(rctx, &m)
-		cancel()
+	return b.drain(sendCtx, cancelSends, &m)
+}
+
+// drain is Run's end: see Run.
+func (b *Broker) drain(sendCtx context.Context, cancelSends context.CancelFunc, m *zmtp.Msg) error {
+	start := time.Now()
+	peers := b.ingest.PeerCount()
+	b.cfg.Logger.Info("broker draining", "publishers", peers, "timeout", b.cfg.DrainTimeout)
+	dctx, cancel := context.WithTimeout(context.Background(), b.cfg.DrainTimeout)
+	defer cancel()
+	// Past the deadline, forwarding no longer waits for an archiver.
+	stop := context.AfterFunc(dctx, cancelSends)
+	defer stop()
+	// Read while publishers hang up: a full ingest queue would keep them
+	// from reading the goodbye.
+	rctx, stopReading := context.WithCancel(dctx)
+	drained := make(chan error, 1)
+	go func() {
+		err := b.ingest.Drain(dctx)
+		stopReading()
+		drained <- err
+	}()
+	forwarded := b.c.in.Load()
+	for {
+		from, err := b.ingest.RecvFrom(rctx, m)
 		if err != nil {
-			break // quiet for a while, or closed: drained
+			break
 		}
-		b.forward(sendCtx, m, from)
+		b.forward(sendCtx, *m, from)
 	}
+	err := <-drained
+	// What the last publishers wrote before hanging up is queued: forward
+	// it without waiting for more.
+	for {
+		from, err := b.ingest.RecvFrom(doneCtx, m)
+		if err != nil {
+			break
+		}
+		b.forward(sendCtx, *m, from)
+	}
+	left := b.ingest.PeerCount()
+	forwarded = b.c.in.Load() - forwarded
+	if err != nil && left > 0 {
+		b.cfg.Logger.Warn("broker drain timed out: publishers still connected are cut off (what they sent since is lost, and reported by subscribers as gaps for numbered streams)",
+			"publishers", left, "messages", forwarded, "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	b.cfg.Logger.Info("broker drained", "messages", forwarded, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
+
+// doneCtx is already cancelled: receiving with it takes only what is
+// queued.
+var doneCtx = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
 
 // forward validates one message and hands it to every path.
 func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {

@@ -86,6 +86,8 @@ var (
 	fRerouted = fdesc("rerouted_total", "Records of failing destinations sent to the central log.")
 	fGaps     = fdesc("gaps_total", "Gaps reported by the subscriber.")
 	fMissing  = fdesc("missing_records_total", "Records missing in reported gaps.")
+	fDup      = fdesc("duplicate_records_total", "Records received again (a publisher's replay after a reconnect) and dropped.")
+	fLate     = fdesc("late_records_total", "Records that arrived after a later one, filling part of a gap already reported.")
 	fDecode   = fdesc("decode_errors_total", "Messages that could not be decoded.")
 	fErrors   = fdesc("write_errors_total", "Failed opens, writes, syncs and closes.")
 	fOpens    = fdesc("opens_total", "Files opened.")
@@ -99,7 +101,7 @@ var (
 )
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDecode, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog, fConn} {
+	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDup, fLate, fDecode, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog, fConn} {
 		ch <- d
 	}
 }
@@ -108,7 +110,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	st := c.s.Stats()
 	for d, v := range map[*prometheus.Desc]uint64{
 		fRecords: st.Records, fWrites: st.Writes, fBytes: st.Bytes, fFsyncs: st.Fsyncs, fCentral: st.Central,
-		fRefused: st.Refused, fRerouted: st.Rerouted, fGaps: st.Gaps, fMissing: st.Missing, fDecode: st.DecodeErrors,
+		fRefused: st.Refused, fRerouted: st.Rerouted, fGaps: st.Gaps, fMissing: st.Missing, fDup: st.Duplicates, fLate: st.Late, fDecode: st.DecodeErrors,
 		fErrors: st.WriteErrors, fOpens: st.Opens, fEvicted: st.Evicted, fReopened: st.Reopened, fRotated: st.Rotations,
 	} {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))

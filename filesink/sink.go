@@ -145,6 +145,7 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
+			s.noteSource(src)
 			s.savePositions(false)
 			s.housekeeping()
 			// While positions wait to be saved, wake up when they are due.
@@ -157,6 +158,9 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 			}
 		}
 		s.Add(ev)
+		if s.added%4096 == 0 {
+			s.noteSource(src)
+		}
 		// The clock is read every 64 events: under sustained input that
 		// is well within the flush interval, and idle input flushes anyway.
 		if s.added++; s.pendingBytes >= maxBatch || s.added%64 == 0 && s.now().Sub(s.firstPending) >= s.cfg.FlushInterval {
@@ -166,6 +170,20 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 	s.drain(src)
 	s.flush()
 	return nil
+}
+
+// sourceStats is what a Source may tell of its input's sequencing; a
+// *subscriber.Subscriber does.
+type sourceStats interface{ Stats() subscriber.Stats }
+
+// noteSource copies the source's duplicate and late counts for Stats
+// (the source's own counters belong to Run's goroutine).
+func (s *Sink) noteSource(src Source) {
+	if ss, ok := src.(sourceStats); ok {
+		st := ss.Stats()
+		s.c.duplicates.Store(st.Duplicates)
+		s.c.late.Store(st.Late)
+	}
 }
 
 // Stopping gracefully: a source that can stop the flow (a subscriber

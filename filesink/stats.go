@@ -6,6 +6,7 @@ type counters struct {
 	records, writes, bytes, fsyncs       atomic.Uint64
 	central, refused, rerouted           atomic.Uint64
 	gaps, missing, decodeErrors          atomic.Uint64
+	duplicates, late                     atomic.Uint64
 	writeErrors, opens, created, evicted atomic.Uint64
 	reopened, rotations                  atomic.Uint64
 	openFiles, failing, backlog          atomic.Int64
@@ -22,6 +23,10 @@ type Stats struct {
 	Rerouted uint64 // records of failing destinations sent to the central log
 	Gaps     uint64 // gaps reported by the subscriber
 	Missing  uint64 // records those gaps miss
+	// Duplicates counts records received again (a publisher's replay
+	// window after a reconnect) and dropped; Late, records that arrived
+	// after a later one and fill part of a gap already reported.
+	Duplicates, Late uint64
 	// DecodeErrors counts messages the subscriber could not decode.
 	DecodeErrors uint64
 	WriteErrors  uint64
@@ -41,7 +46,8 @@ func (s *Sink) Stats() Stats {
 	return Stats{
 		Records: c.records.Load(), Writes: c.writes.Load(), Bytes: c.bytes.Load(), Fsyncs: c.fsyncs.Load(),
 		Central: c.central.Load(), Refused: c.refused.Load(), Rerouted: c.rerouted.Load(),
-		Gaps: c.gaps.Load(), Missing: c.missing.Load(), DecodeErrors: c.decodeErrors.Load(),
+		Gaps: c.gaps.Load(), Missing: c.missing.Load(),
+		Duplicates: c.duplicates.Load(), Late: c.late.Load(), DecodeErrors: c.decodeErrors.Load(),
 		WriteErrors: c.writeErrors.Load(), Opens: c.opens.Load(), Created: c.created.Load(), Evicted: c.evicted.Load(),
 		Reopened: c.reopened.Load(), Rotations: c.rotations.Load(),
 		OpenFiles: c.openFiles.Load(), Failing: c.failing.Load(), Backlog: c.backlog.Load(),

@@ -105,6 +105,7 @@ func New(endpoint string, opts *Options) (*Publisher, error) {
 		// a transmit buffer, and a small one stays reused instead of
 		// being regrown for every write.
 		SendHWMBytes:         1 << 20,
+		ReplayBytes:          max(o.ReplayBytes, 0),
 		Linger:               -1, // Close waits itself, bounded by its context
 		PlainUsername:        o.PlainUsername,
 		PlainPassword:        o.PlainPassword,
@@ -410,13 +411,19 @@ gather:
 func (p *Publisher) track(n uint64) {
 	p.inflight = append(p.inflight, uint32(n))
 	if len(p.inflight)%256 == 0 {
-		p.trimInflight(p.sock.Stats().Sent)
+		p.trimInflight(p.sock.Stats())
 	}
 }
 
 // trimInflight forgets the messages among the first written that the
-// socket has written.
-func (p *Publisher) trimInflight(written uint64) {
+// socket has written. Messages written twice (the replay window, sent
+// again after a reconnect) count once: until the copy is written, the
+// count is low, and the newest messages stay tracked a little longer.
+func (p *Publisher) trimInflight(st zmtp.Stats) {
+	if st.Sent < st.Replayed || st.Sent-st.Replayed <= p.trimmed {
+		return
+	}
+	written := st.Sent - st.Replayed
 	k := min(written-p.trimmed, uint64(len(p.inflight)))
 	p.inflight = p.inflight[k:]
 	p.trimmed += k
@@ -501,7 +508,7 @@ func (p *Publisher) Close(ctx context.Context) error {
 		p.closeErr = p.sock.Close()
 		// Messages the socket had not written when it closed held these
 		// records.
-		p.trimInflight(p.sock.Stats().Sent)
+		p.trimInflight(p.sock.Stats())
 		var lost uint64
 		for _, n := range p.inflight {
 			lost += uint64(n)

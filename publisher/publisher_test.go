@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -209,10 +210,18 @@ func TestCloseDeadlineCountsRest(t *testing.T) {
 }
 
 // TestBrokerRestart: records published while the broker is away are
-// queued and arrive once it is back, none lost or duplicated.
+// queued and arrive once it is back, none lost; the newest records
+// written to the broker that left are sent again first (the replay
+// window), in order, unless the window is off.
 func TestBrokerRestart(t *testing.T) {
+	for _, replay := range []int{0, -1} {
+		t.Run(fmt.Sprint("replay", replay), func(t *testing.T) { testBrokerRestart(t, replay) })
+	}
+}
+
+func testBrokerRestart(t *testing.T, replay int) {
 	pl1, ep := startPull(t, "")
-	p := newPublisher(t, ep, &Options{ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 50 * time.Millisecond})
+	p := newPublisher(t, ep, &Options{ReplayBytes: replay, ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 50 * time.Millisecond})
 	for i := range 100 {
 		p.Publish(&logbus.Record{Message: "before", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 	}
@@ -225,8 +234,17 @@ func TestBrokerRestart(t *testing.T) {
 		p.Publish(&logbus.Record{Message: "during", Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(int64(i))}}})
 	}
 	pl2, _ := startPull(t, ep)
-	recs := pl2.records(500, 10*time.Second)
-	for j, r := range recs {
+	again := 0
+	if replay >= 0 {
+		again = 100 // the whole window: 100 small records
+	}
+	recs := pl2.records(again+500, 10*time.Second)
+	for j, r := range recs[:again] {
+		if v, _ := r.Attr("i"); v.Int64() != int64(j) || r.Seq != uint64(1+j) {
+			t.Fatalf("replayed record %d: i=%v seq=%d", j, v, r.Seq)
+		}
+	}
+	for j, r := range recs[again:] {
 		if v, _ := r.Attr("i"); v.Int64() != int64(100+j) || r.Seq != uint64(101+j) {
 			t.Fatalf("record %d: i=%v seq=%d", j, v, r.Seq)
 		}

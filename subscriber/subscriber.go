@@ -104,7 +104,7 @@ type slot struct {
 	msg    codec.Message
 	events []Event
 	next   int   // index of the next event Next returns
-	delta  Stats // counts of this message; Gaps, Missing, Reordered are totals
+	delta  Stats // counts of this message; Gaps, Missing, Late, Duplicates are totals
 }
 
 // slots bounds how many messages are decoded ahead of Next.
@@ -115,7 +115,12 @@ type Stats struct {
 	Messages, Records, Samples uint64
 	Filtered                   uint64 // records dropped by MinLevel or equipment
 	DecodeErrors               uint64
-	Gaps, Missing, Reordered   uint64
+	// Gaps and Missing count the gaps found and the records they miss.
+	// Late counts records that arrived after a later one and fill part
+	// of a gap already reported (Missing is not corrected: the report
+	// stands); Duplicates counts records received before (a publisher
+	// resending its newest records after a reconnect), dropped.
+	Gaps, Missing, Late, Duplicates uint64
 }
 
 // Dial connects to endpoint (DefaultEndpoint when empty). The broker need
@@ -264,7 +269,7 @@ func (s *Subscriber) take(sl *slot) {
 	s.stats.Samples += d.Samples
 	s.stats.Filtered += d.Filtered
 	s.stats.DecodeErrors += d.DecodeErrors
-	s.stats.Gaps, s.stats.Missing, s.stats.Reordered = d.Gaps, d.Missing, d.Reordered
+	s.stats.Gaps, s.stats.Missing, s.stats.Late, s.stats.Duplicates = d.Gaps, d.Missing, d.Late, d.Duplicates
 	s.cur = sl
 }
 
@@ -329,7 +334,9 @@ func (s *Subscriber) process(sl *slot) {
 	for i := range sl.msg.Records {
 		r := &sl.msg.Records[i]
 		d.Records++
-		s.gap(sl, topicFrame, &r.Envelope, t)
+		if !s.sequence(sl, topicFrame, &r.Envelope, t) {
+			continue
+		}
 		if s.filtered(r) {
 			d.Filtered++
 			continue
@@ -339,23 +346,33 @@ func (s *Subscriber) process(sl *slot) {
 	for i := range sl.msg.Samples {
 		sm := &sl.msg.Samples[i]
 		d.Samples++
-		s.gap(sl, topicFrame, &sm.Envelope, t)
+		if !s.sequence(sl, topicFrame, &sm.Envelope, t) {
+			continue
+		}
 		if len(s.opts.Filter.Equipments) > 0 && !slices.Contains(s.opts.Filter.Equipments, sm.Equipment) {
 			d.Filtered++
 			continue
 		}
 		sl.events = append(sl.events, Event{Kind: KindSample, Topic: t, Sample: sm, Origin: o})
 	}
-	d.Gaps, d.Missing, d.Reordered = s.seq.Gaps, s.seq.Missing, s.seq.Reordered
+	d.Gaps, d.Missing, d.Late, d.Duplicates = s.seq.Gaps, s.seq.Missing, s.seq.Late, s.seq.Duplicates
 }
 
-func (s *Subscriber) gap(sl *slot, topicFrame []byte, env *logbus.Envelope, t topic.Topic) {
+// sequence checks a payload's number: it adds a gap event before it when
+// numbers were skipped, and returns false for a duplicate, which is
+// dropped (counted in Stats.Duplicates).
+func (s *Subscriber) sequence(sl *slot, topicFrame []byte, env *logbus.Envelope, t topic.Topic) bool {
 	if topicFrame == nil {
-		return
+		return true
 	}
-	if g, ok := s.seq.check(topicFrame, env); ok {
+	g, v := s.seq.check(topicFrame, env)
+	switch v {
+	case afterGap:
 		sl.events = append(sl.events, Event{Kind: KindGap, Topic: t, Gap: g})
+	case duplicate:
+		return false
 	}
+	return true
 }
 
 func (s *Subscriber) filtered(r *logbus.Record) bool {

@@ -185,7 +185,10 @@ func TestDrainStopsAccepting(t *testing.T) {
 // TestDrainLibzmqPush: a libzmq PUSH (pyzmq; what distlog and logbook
 // clients use) takes the half-close as the end of its connection and
 // sends what it had not written to the socket bound next on the same
-// endpoint: nothing is lost and nothing repeated.
+// endpoint. Nothing is repeated; at most one message is lost: the one
+// libzmq was writing when it saw the end, whose rest it discards (its
+// encoder's message is gone from its queue by then). Our PUSH sends such
+// a message again whole.
 func TestDrainLibzmqPush(t *testing.T) {
 	ctx := testCtx(t)
 	pull := newSock(t, PULL, &Options{RecvHWM: 100})
@@ -222,7 +225,8 @@ func TestDrainLibzmqPush(t *testing.T) {
 		}
 		dup += max(c-1, 0)
 	}
-	if lost != 0 || dup != 0 {
+	if lost > 1 || dup != 0 {
 		t.Fatalf("%d of %d messages lost, %d duplicated", lost, n, dup)
 	}
+	t.Logf("%d of %d lost", lost, n)
 }

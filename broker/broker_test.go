@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"errors"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -339,6 +340,10 @@ func TestIngestAuthentication(t *testing.T) {
 	good := testbus.Publisher(t, b.Ingest(), &publisher.Options{PlainUsername: "lab7", PlainPassword: "s3cret"})
 	testbus.Joined(t, good, dash)
 	refusedPub := func(opts *publisher.Options) *publisher.Publisher {
+		if opts == nil {
+			opts = &publisher.Options{}
+		}
+		opts.Fallback = new(testsupport.LockedBuffer)
 		p, err := publisher.New(b.Ingest(), opts)
 		if err != nil {
 			t.Fatal(err)
@@ -346,8 +351,8 @@ func TestIngestAuthentication(t *testing.T) {
 		t.Cleanup(func() { // its records can never leave: do not wait for them
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
-			if err := p.Close(ctx); err != nil {
-				t.Error(err)
+			if err := p.Close(ctx); !errors.Is(err, publisher.ErrDropped) {
+				t.Errorf("Close of a refused publisher: %v, want ErrDropped", err)
 			}
 		})
 		return p

@@ -96,11 +96,33 @@ func (p *pull) topicRecords(n int, d time.Duration) []topicRecord {
 	return out
 }
 
+// poll returns the records that arrive within d.
+func (p *pull) poll(d time.Duration) []logbus.Record {
+	deadline := time.Now().Add(d)
+	var out []logbus.Record
+	for {
+		m, err := p.next(time.Until(deadline))
+		if err != nil {
+			return out
+		}
+		for _, r := range m.Records {
+			r.Attrs = append([]logbus.Attr(nil), r.Attrs...)
+			out = append(out, r)
+		}
+	}
+}
+
 // freePort returns a loopback endpoint nobody listens on (yet).
 func freePort(t *testing.T) string { return "tcp://" + testsupport.FreeAddr(t) }
 
 func newPublisher(t *testing.T, endpoint string, opts *Options) *Publisher {
 	t.Helper()
+	if opts == nil {
+		opts = &Options{}
+	}
+	if opts.Fallback == nil {
+		opts.Fallback = new(testsupport.LockedBuffer) // not the test's stderr
+	}
 	p, err := New(endpoint, opts)
 	if err != nil {
 		t.Fatal(err)

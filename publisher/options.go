@@ -1,6 +1,8 @@
 package publisher
 
 import (
+	"io"
+	"os"
 	"time"
 
 	"github.com/logbus/logbus"
@@ -36,6 +38,11 @@ type Options struct {
 	// PlainUsername and PlainPassword authenticate with ZMTP's PLAIN
 	// mechanism when PlainUsername is set.
 	PlainUsername, PlainPassword string
+	// Fallback receives a one-line drop report whenever the bus cannot:
+	// while no broker is connected, when a report cannot be queued, and
+	// at Close for what was lost there. Default os.Stderr; set
+	// io.Discard to silence it.
+	Fallback io.Writer
 	// ReplayBytes bounds the replay window: the newest records written to
 	// the broker, kept after they were written and sent again, before
 	// anything newer, after every reconnect (a broker can go away with
@@ -72,6 +79,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.QueueBytes <= 0 {
 		r.QueueBytes = 16 << 20
+	}
+	if r.Fallback == nil {
+		r.Fallback = os.Stderr
 	}
 	if r.ReplayBytes == 0 {
 		r.ReplayBytes = DefaultReplayBytes

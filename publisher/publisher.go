@@ -48,7 +48,15 @@ type Publisher struct {
 	closeErr  error
 
 	sent, dropFull, dropClosed, dropTransport atomic.Uint64
-	reported                                  uint64 // drops already reported; sender only
+
+	// Drop reports (report.go) go on a stream of their own, so that they
+	// need no place in the full queue they report on and are numbered
+	// among themselves: a lost report shows as a gap.
+	reportStream uint64
+	dropSig      chan struct{} // capacity 1: a drop to report
+	repDone      chan struct{} // closed when the reporter ends
+	rep          reporter
+	repQueued    atomic.Uint64 // reports handed to the socket
 
 	// inflight holds the record count of each message handed to the
 	// socket and not yet known to be written (sender only; Close reads it
@@ -123,19 +131,23 @@ func New(endpoint string, opts *Options) (*Publisher, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Publisher{
-		sock:     sock,
-		opts:     o,
-		host:     host,
-		pid:      int64(os.Getpid()),
-		stream:   newStreamID(),
-		maxBytes: int64(o.QueueBytes),
-		seqs:     make(map[string]*uint64),
-		q:        make(chan *item, o.QueueRecords),
-		space:    make(chan struct{}, 1),
-		cancel:   cancel,
-		done:     make(chan struct{}),
+		sock:         sock,
+		opts:         o,
+		host:         host,
+		pid:          int64(os.Getpid()),
+		stream:       newStreamID(),
+		reportStream: newStreamID(),
+		dropSig:      make(chan struct{}, 1),
+		repDone:      make(chan struct{}),
+		maxBytes:     int64(o.QueueBytes),
+		seqs:         make(map[string]*uint64),
+		q:            make(chan *item, o.QueueRecords),
+		space:        make(chan struct{}, 1),
+		cancel:       cancel,
+		done:         make(chan struct{}),
 	}
 	go p.run(ctx)
+	go p.reportLoop(ctx)
 	return p, nil
 }
 
@@ -275,6 +287,10 @@ func (p *Publisher) submit(ctx context.Context, pl payload, wait time.Duration) 
 		if wait == 0 {
 			putItem(it)
 			p.dropFull.Add(1)
+			select {
+			case p.dropSig <- struct{}{}:
+			default:
+			}
 			return false
 		}
 		if timer == nil && wait > 0 {
@@ -294,50 +310,20 @@ func (p *Publisher) submit(ctx context.Context, pl payload, wait time.Duration) 
 	}
 }
 
-// reportQuiet is how long drops must pause before they are reported:
-// the end of an episode. A burst that overflows the queue many times is
-// one report, not one per overflow.
-const reportQuiet = 200 * time.Millisecond
-
 // run is the sender goroutine: it hands queued items to the socket in
-// order, and reports drops once an episode is over.
+// order.
 func (p *Publisher) run(ctx context.Context) {
 	defer close(p.done)
 	b := batcher{frames: make(zmtp.Msg, 0, 1+p.opts.Batch), items: make([]*item, 0, p.opts.Batch)}
-	quiet := time.NewTimer(reportQuiet)
-	defer quiet.Stop()
-	armed := true
-	seen := uint64(0) // drop count when the timer was armed
 	open := true
 	for open || b.carry != nil {
 		var it *item
 		if b.carry != nil {
 			it, b.carry = b.carry, nil
-		} else {
-			var tick <-chan time.Time
-			if armed {
-				tick = quiet.C
-			}
-			select {
-			case it, open = <-p.q:
-			case <-tick:
-				armed = false
-				full := p.dropFull.Load()
-				if full != seen || len(p.q) > 0 {
-					seen = full // still dropping, or still draining: wait on
-				} else {
-					p.report(ctx, b.frames[:2])
-				}
-			}
+		} else if it, open = <-p.q; !open {
+			break
 		}
-		if it != nil {
-			open = p.sendBatch(ctx, &b, it) && open
-		}
-		if !armed && p.dropFull.Load() != p.reported {
-			seen = p.dropFull.Load()
-			quiet.Reset(reportQuiet)
-			armed = true
-		}
+		open = p.sendBatch(ctx, &b, it) && open
 	}
 }
 
@@ -416,14 +402,16 @@ func (p *Publisher) track(n uint64) {
 }
 
 // trimInflight forgets the messages among the first written that the
-// socket has written. Messages written twice (the replay window, sent
-// again after a reconnect) count once: until the copy is written, the
-// count is low, and the newest messages stay tracked a little longer.
+// socket has written. The socket counts each message once, however often
+// the replay window sends it; drop reports are not in inflight and are
+// subtracted once queued (until one is written the count is low, and the
+// newest messages stay tracked a little longer).
 func (p *Publisher) trimInflight(st zmtp.Stats) {
-	if st.Sent < st.Replayed || st.Sent-st.Replayed <= p.trimmed {
+	reports := p.repQueued.Load() // drop reports are not in inflight
+	if st.Sent < reports || st.Sent-reports <= p.trimmed {
 		return
 	}
-	written := st.Sent - st.Replayed
+	written := st.Sent - reports
 	k := min(written-p.trimmed, uint64(len(p.inflight)))
 	p.inflight = p.inflight[k:]
 	p.trimmed += k
@@ -432,54 +420,12 @@ func (p *Publisher) trimInflight(st zmtp.Stats) {
 	}
 }
 
-// report sends one WARN record about drops not yet reported. It runs on
-// the sender goroutine, and only when the queue is empty, so its sequence
-// number is in order with the queue.
-func (p *Publisher) report(ctx context.Context, frames zmtp.Msg) {
-	frames = frames[:2]
-	full := p.dropFull.Load()
-	if full == p.reported {
-		return
-	}
-	n := full - p.reported
-	r := logbus.Record{
-		Envelope: logbus.Envelope{Time: time.Now()},
-		Level:    logbus.LevelWarn,
-		Logger:   "logbus.publisher",
-		Message:  fmt.Sprintf("publisher queue full: dropped %d records", n),
-		Attrs: []logbus.Attr{
-			{Key: "dropped", Value: logbus.Uint64Value(n)},
-			{Key: "reason", Value: logbus.StringValue("queue_full")},
-			{Key: "dropped_total", Value: logbus.Uint64Value(full)},
-		},
-	}
-	pl := (*recordPayload)(&r)
-	t := p.fill(pl)
-	it := getItem()
-	defer putItem(it)
-	it.buf = t.AppendTo(it.buf[:0])
-	it.topicLen = len(it.buf)
-	p.mu.Lock()
-	if len(p.q) > 0 || p.closed {
-		p.mu.Unlock()
-		return // records arrived meanwhile: report after them
-	}
-	seq := p.encodeLocked(it, pl)
-	*seq++
-	p.mu.Unlock()
-	frames[0], frames[1] = it.buf[:it.topicLen], it.buf[it.topicLen:]
-	if err := p.sock.Send(ctx, frames); err != nil {
-		p.dropClosed.Add(1)
-		return
-	}
-	p.sent.Add(1)
-	p.track(1)
-	p.reported = full
-}
-
 // Close stops accepting records, sends what is queued until ctx ends, and
 // closes the connection. Records still queued when ctx ends are counted
-// as dropped (Closed, or Transport for those the socket held). Close is
+// as dropped (Closed, or Transport for those the socket held). A last
+// drop report covers drops not yet reported; whatever the bus could not
+// be told (those records, a report that could not be sent) is written to
+// Options.Fallback and returned as ErrDropped with the counts. Close is
 // idempotent and safe on a nil *Publisher.
 func (p *Publisher) Close(ctx context.Context) error {
 	if p == nil {
@@ -502,10 +448,34 @@ func (p *Publisher) Close(ctx context.Context) error {
 			case <-ctx.Done():
 			}
 		}
-		tick.Stop()
 		p.cancel()
 		<-p.done
-		p.closeErr = p.sock.Close()
+		<-p.repDone
+		// The last drop report, while there is time to write it.
+		p.rep.mu.Lock()
+		before := p.rep.onBus
+		p.rep.mu.Unlock()
+		if ctx.Err() == nil && p.sock.PeerCount() > 0 {
+			p.reportDrops(true)
+		}
+		for p.sock.Stats().Queued > 0 && ctx.Err() == nil {
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+			}
+		}
+		tick.Stop()
+		if p.sock.Stats().Queued > 0 {
+			// Not written before the deadline: the report (if any) is
+			// lost with the rest.
+			p.rep.mu.Lock()
+			if p.rep.onBus != before {
+				p.rep.onBus = before
+				p.rep.unsent++
+			}
+			p.rep.mu.Unlock()
+		}
+		closeErr := p.sock.Close()
 		// Messages the socket had not written when it closed held these
 		// records.
 		p.trimInflight(p.sock.Stats())
@@ -514,6 +484,7 @@ func (p *Publisher) Close(ctx context.Context) error {
 			lost += uint64(n)
 		}
 		p.dropTransport.Store(lost)
+		p.closeErr = errors.Join(closeErr, p.closeReport())
 	})
 	return p.closeErr
 }

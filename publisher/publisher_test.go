@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -141,9 +142,20 @@ func TestDropAccounting(t *testing.T) {
 	if reports > 3 {
 		t.Errorf("%d drop reports for one burst", reports)
 	}
+	data, rep := uint64(0), uint64(0)
 	for i, r := range recs {
-		if r.Seq != uint64(i+1) {
-			t.Fatalf("record %d has seq %d: dropped records must not leave gaps", i, r.Seq)
+		switch {
+		case r.Logger == "logbus.publisher":
+			// Reports are numbered on a stream of their own.
+			if rep++; r.Stream == p.Stream() || r.Seq != rep {
+				t.Fatalf("report %d: stream %x seq %d", rep, r.Stream, r.Seq)
+			}
+		case r.Stream != p.Stream():
+			t.Fatalf("record %d of stream %x", i, r.Stream)
+		default:
+			if data++; r.Seq != data {
+				t.Fatalf("record %d has seq %d: dropped records must not leave gaps", i, r.Seq)
+			}
 		}
 	}
 	// One report per episode: a second look finds nothing more.
@@ -188,9 +200,11 @@ func TestCloseFlushes(t *testing.T) {
 }
 
 // TestCloseDeadlineCountsRest: with no broker, Close returns when its
-// context ends and counts every record it could not send.
+// context ends, counts every record it could not send, says so on the
+// fallback writer and returns ErrDropped.
 func TestCloseDeadlineCountsRest(t *testing.T) {
-	p, err := New(freePort(t), &Options{QueueRecords: 100})
+	fallback := new(testsupport.LockedBuffer)
+	p, err := New(freePort(t), &Options{QueueRecords: 100, Fallback: fallback})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,12 +214,16 @@ func TestCloseDeadlineCountsRest(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if err := p.Close(ctx); err != nil {
-		t.Fatal(err)
+	err = p.Close(ctx)
+	if !errors.Is(err, ErrDropped) || !strings.Contains(err.Error(), "50 handed to the connection") {
+		t.Errorf("Close: %v, want ErrDropped naming the 50 records", err)
 	}
 	st := p.Stats()
 	if got := st.Dropped.Closed + st.Dropped.Transport; got != n || st.Dropped.QueueFull != 0 {
 		t.Errorf("published %d, dropped at close %d: %+v", n, got, st)
+	}
+	if out := fallback.String(); !strings.Contains(out, "dropped 50 records (50 in all); at Close") {
+		t.Errorf("fallback report: %q", out)
 	}
 }
 

@@ -42,6 +42,9 @@ type peer struct {
 	// replay: PUSH with Options.ReplayBytes, what was written last; the
 	// writer's until both loops end, then leftover's.
 	replay *replayWindow
+	// replayFront: the first replayFront data messages of out are replay
+	// copies (written to an earlier peer); under mu.
+	replayFront int
 
 	wake chan struct{} // capacity 1: work for the writer
 	done chan struct{} // closed by shutdown
@@ -296,7 +299,7 @@ func (p *peer) writeLoop() error {
 			p.mu.Unlock()
 			if n > 0 {
 				written := buf[:len(buf)-len(p.tail)]
-				p.s.ctr.sent.Add(uint64(countData(written)))
+				p.countSent(countData(written))
 				if p.replay != nil {
 					p.replay.add(written)
 				}
@@ -314,8 +317,21 @@ func (p *peer) writeLoop() error {
 			p.probation.Store(false) // it reads again
 		}
 		p.mu.Unlock()
-		p.s.ctr.sent.Add(uint64(msgs))
+		p.countSent(msgs)
 	}
+}
+
+// countSent counts msgs data messages written, each once: replay copies
+// were counted when first written.
+func (p *peer) countSent(msgs int) {
+	if p.replay != nil {
+		p.mu.Lock()
+		again := min(p.replayFront, msgs)
+		p.replayFront -= again
+		p.mu.Unlock()
+		msgs -= again
+	}
+	p.s.ctr.sent.Add(uint64(msgs))
 }
 
 // halfClose ends the writing half of the connection for Socket.Drain

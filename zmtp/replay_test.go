@@ -113,13 +113,50 @@ func TestPushReplaysAfterLoss(t *testing.T) {
 			}
 			replayed := len(got) - 1
 			msgBytes := 2 + 1 + 2 + 100 // two short frames
-			if st := push.Stats(); st.Replayed != uint64(replayed) {
-				t.Fatalf("Stats.Replayed %d, received %d again", st.Replayed, replayed)
+			testsupport.WaitFor(t, 5*time.Second, "the newer message counted", func() bool { return push.Stats().Sent == uint64(tc.n+1) })
+			if st := push.Stats(); st.Replayed != uint64(replayed) || st.Sent != uint64(tc.n+1) {
+				t.Fatalf("Stats.Replayed %d, Sent %d; received %d again, %d sent", st.Replayed, st.Sent, replayed, tc.n+1)
 			}
 			if replayed*msgBytes < min(tc.replay, tc.n*msgBytes) || replayed*msgBytes > tc.replay+10*msgBytes {
 				t.Fatalf("replayed %d messages (%d bytes), window %d", replayed, replayed*msgBytes, tc.replay)
 			}
 			t.Logf("window %d bytes: %d of %d messages sent again", tc.replay, replayed, tc.n)
 		})
+	}
+}
+
+// TestReplayUnconfirmedAtClose: replay copies that cannot be written
+// again before Close (no peer came back) are counted as unconfirmed, and
+// Sent counts each message once.
+func TestReplayUnconfirmedAtClose(t *testing.T) {
+	ctx := testCtx(t)
+	pull := newSock(t, PULL, nil)
+	ep := bindLocal(t, pull)
+	push, err := NewSocket(PUSH, &Options{ReplayBytes: 1 << 20, Linger: -1, ReconnectInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if err := push.SendFrames(ctx, []byte("T"), []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testsupport.WaitFor(t, 5*time.Second, "written", func() bool { return push.Stats().Sent == 10 })
+	if err := pull.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testsupport.WaitFor(t, 5*time.Second, "the loss noticed", func() bool { return push.Stats().Disconnects == 1 })
+	if err := push.SendFrames(ctx, []byte("T"), []byte("never written")); err != nil {
+		t.Fatal(err)
+	}
+	if err := push.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := push.Stats()
+	if st.Sent != 10 || st.Replayed != 10 || st.Unconfirmed != 10 || st.Dropped.Linger != 11 {
+		t.Fatalf("sent %d replayed %d unconfirmed %d linger %d; want 10 10 10 11", st.Sent, st.Replayed, st.Unconfirmed, st.Dropped.Linger)
 	}
 }

@@ -161,7 +161,9 @@ func (s *Socket) drainPendingTo(p *peer) bool {
 	}
 	p.out.appendRaw(s.pending)
 	p.outMsgs += s.pendMsgs
+	p.replayFront += s.pendReplay // its data queue was empty: they lead it
 	p.mu.Unlock()
+	s.pendReplay = 0
 	if cap(s.pending) > maxRetainedBuf {
 		s.pending = nil
 	} else {

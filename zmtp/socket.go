@@ -26,17 +26,20 @@ type Socket struct {
 	// Connect) and closing (atomic; Send refuses) are set and queues get
 	// the linger time to drain. Then stopped (under mu) and the stop
 	// channel end every connection, listener and dialler.
-	mu        sync.Mutex
-	closed    bool
-	stopped   bool
-	draining  bool   // Drain started: no new connections, peers told to stop
-	pending   []byte // PUSH: encoded messages while no peer can take them
-	pendMsgs  int
-	orphans   []orphan // PUB/XPUB with Handover: queues of departed subscribers
-	peerSeq   uint64   // peers attached so far; each peer's id
-	listeners []*listener
-	bound     []string
-	hsConns   map[net.Conn]handshaking // connections still in their handshake
+	mu       sync.Mutex
+	closed   bool
+	stopped  bool
+	draining bool   // Drain started: no new connections, peers told to stop
+	pending  []byte // PUSH: encoded messages while no peer can take them
+	pendMsgs int
+	// pendReplay: the first pendReplay messages of pending are replay
+	// copies (Options.ReplayBytes), written once already.
+	pendReplay int
+	orphans    []orphan // PUB/XPUB with Handover: queues of departed subscribers
+	peerSeq    uint64   // peers attached so far; each peer's id
+	listeners  []*listener
+	bound      []string
+	hsConns    map[net.Conn]handshaking // connections still in their handshake
 
 	ownSubs      atomic.Pointer[subSet] // SUB/XSUB: our subscriptions; writers hold mu
 	pendingCount atomic.Int64           // pendMsgs, readable without mu by the fast path
@@ -202,6 +205,8 @@ func (s *Socket) close() error {
 
 	s.mu.Lock()
 	s.ctr.dropLinger.Add(uint64(s.pendMsgs) + uint64(s.orphanMsgs.Load()))
+	s.ctr.unconfirmed.Add(uint64(s.pendReplay))
+	s.pendReplay = 0
 	s.orphans = nil
 	s.orphanMsgs.Store(0)
 	s.pending, s.pendMsgs = nil, 0
@@ -361,14 +366,27 @@ func (s *Socket) detach(p *peer) {
 	}
 	data, msgs := dataMessages(leftover, s.typ.subscriber())
 	unwritten := msgs
-	if s.typ == PUSH && len(written) > 0 && !s.isStopped() {
-		// Options.ReplayBytes: what was written last goes again, first.
-		again, n := dataMessages(written, false)
-		if n > 0 {
-			data = append(again, data...)
+	if s.typ == PUSH && s.cfg.ReplayBytes > 0 {
+		// Options.ReplayBytes: what was written last goes again, first;
+		// the replay copies it had not written yet lead what it leaves.
+		again, n := 0, 0
+		if len(written) > 0 && !s.isStopped() {
+			var b []byte
+			b, n = dataMessages(written, false)
+			data = append(b, data...)
 			msgs += n
 			s.ctr.replayed.Add(uint64(n))
+			again = n
 		}
+		p.mu.Lock()
+		front := p.replayFront
+		p.replayFront = 0
+		p.mu.Unlock()
+		if front == unwritten {
+			// Nothing else left: the socket queue's own copies still lead.
+			front += s.pendReplay
+		}
+		s.pendReplay = again + front
 	}
 	if msgs > 0 {
 		if s.typ == PUSH {

@@ -10,7 +10,8 @@ import (
 // Stats is a snapshot of a socket's counters. Counters only grow.
 type Stats struct {
 	// Sent counts data messages handed to a connection's kernel buffer
-	// (for PUB, once per subscriber).
+	// (for PUB, once per subscriber); a replay copy (PUSH,
+	// Options.ReplayBytes) written again is not counted again.
 	Sent uint64
 	// Received counts messages returned by Recv/RecvInto.
 	Received uint64
@@ -30,6 +31,10 @@ type Stats struct {
 	// their peer went away, from its replay window (Options.ReplayBytes):
 	// they had been written, and may arrive twice.
 	Replayed uint64
+	// Unconfirmed counts replay copies discarded at Close before they
+	// were written again: each was written once, to a peer that went
+	// away and may or may not have read it. Included in Dropped.Linger.
+	Unconfirmed uint64
 	// NoSubscriber counts PUB/XPUB messages that matched no subscriber.
 	// This is publish-subscribe semantics, not loss: nobody asked for them.
 	NoSubscriber uint64
@@ -121,7 +126,7 @@ type PeerStats struct {
 // counters holds the atomic counters behind Stats.
 type counters struct {
 	sent, received, requeued, noSubscriber, filtered     atomic.Uint64
-	replayed                                             atomic.Uint64
+	replayed, unconfirmed                                atomic.Uint64
 	handedOver                                           atomic.Uint64
 	dropFull, dropDisconnected, dropLinger, dropUnread   atomic.Uint64
 	dropStalled                                          atomic.Uint64
@@ -179,6 +184,7 @@ func (c *counters) snapshot() Stats {
 		Received:     c.received.Load(),
 		Requeued:     c.requeued.Load(),
 		Replayed:     c.replayed.Load(),
+		Unconfirmed:  c.unconfirmed.Load(),
 		HandedOver:   c.handedOver.Load(),
 		NoSubscriber: c.noSubscriber.Load(),
 		Filtered:     c.filtered.Load(),

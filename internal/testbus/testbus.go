@@ -99,6 +99,13 @@ func (r *Broker) Archive() string { return r.Endpoints().Archive }
 // the test if Close cannot flush within 10 s.
 func Publisher(t testing.TB, ep string, opts *publisher.Options) *publisher.Publisher {
 	t.Helper()
+	if opts == nil {
+		opts = &publisher.Options{}
+	}
+	if opts.Fallback == nil {
+		// Drop reports go to the test log, not the test binary's stderr.
+		opts.Fallback = testsupport.LogWriter(t)
+	}
 	p, err := publisher.New(ep, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,9 @@ package testsupport
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,4 +82,31 @@ func Probe(t testing.TB, d time.Duration, what string, send func(), received fun
 		defer cancel()
 		return received(ctx)
 	})
+}
+
+// LogWriter returns a writer that logs each write on t (until the test
+// ends; later writes are dropped, since t.Log must not be called then).
+func LogWriter(t testing.TB) io.Writer {
+	w := &logWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return w
+}
+
+type logWriter struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
 }

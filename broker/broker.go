@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,13 +30,21 @@ type Broker struct {
 	singleTopic []byte
 	upPrefixes  [][]byte
 
-	// The origin frame of archived messages (package origin): this
-	// broker's instance, the archive's sequence, and scratch reused by
-	// the forwarding loop, which alone touches them.
-	instance  uint64
-	archSeq   uint64
+	// The links this broker numbers (package origin: the archive, and
+	// the upstream connection), and scratch reused by the forwarding
+	// loop, which alone touches them.
+	arch, up  link
 	originBuf []byte
 	archMsg   zmtp.Msg
+	chainBuf  []origin.Origin
+	// hops: for messages from a broker downstream of us (a site's
+	// --upstream), the last number seen on its link, to drop the copies
+	// its replay window sends again after a reconnect.
+	hops map[uint64]uint64
+	// The last sender seen, and whether it numbers its records
+	// (origin.StreamProperty): consecutive messages mostly share one.
+	lastFrom     *zmtp.PeerInfo
+	lastNumbered bool
 
 	running   atomic.Bool
 	closeOnce sync.Once
@@ -48,6 +57,7 @@ type Broker struct {
 type counters struct {
 	in, forwarded, singleFrame    atomic.Uint64
 	badTopic, noPayload, notJSON  atomic.Uint64
+	forgedOrigin, hopDuplicates   atomic.Uint64
 	upSent, upDropped, upFiltered atomic.Uint64
 	archiveTimeout                atomic.Uint64
 	topics                        [topicSlots]atomic.Uint64
@@ -60,7 +70,7 @@ func New(cfg *Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: single-frame topic: %w", err)
 	}
-	b := &Broker{cfg: c, singleTopic: []byte(st.String()), instance: rand.Uint64()}
+	b := &Broker{cfg: c, singleTopic: []byte(st.String()), arch: newLink(), up: newLink(), hops: make(map[uint64]uint64)}
 	for _, p := range c.UpstreamPrefixes {
 		b.upPrefixes = append(b.upPrefixes, []byte(p))
 	}
@@ -117,6 +127,12 @@ func New(cfg *Config) (*Broker, error) {
 	if c.Upstream != "" {
 		up := base
 		up.SendHWM = c.UpstreamQueue
+		up.SendHWMBytes = c.UpstreamHold
+		// The upstream broker drops what it already has (by this link's
+		// numbers): after a reconnect the newest messages go again, as
+		// that broker may have died with them (kill -9).
+		up.ReplayBytes = upstreamReplay
+		up.Properties = map[string]string{origin.LinkProperty: strconv.FormatUint(b.up.id, 16)}
 		up.PlainUsername, up.PlainPassword = c.UpstreamUsername, c.UpstreamPassword
 		if b.upstream, err = zmtp.NewSocket(zmtp.PUSH, &up); err != nil {
 			return fail(fmt.Errorf("broker: upstream: %w", err))
@@ -126,6 +142,26 @@ func New(cfg *Config) (*Broker, error) {
 		}
 	}
 	return b, nil
+}
+
+// upstreamReplay is the upstream link's replay window (zmtp
+// Options.ReplayBytes).
+const upstreamReplay = 4 << 20
+
+// link is one numbered path (package origin): its id, drawn at start,
+// and its counts of messages and of records from unnumbered senders.
+type link struct {
+	id, seq, unnumbered uint64
+}
+
+func newLink() link { return link{id: rand.Uint64() | 1} }
+
+// next numbers one message of records records.
+func (l *link) next(records int, numbered bool) {
+	l.seq++
+	if !numbered {
+		l.unnumbered += uint64(records)
+	}
 }
 
 // archiveHeartbeat is how often the archive PINGs its subscribers
@@ -279,6 +315,23 @@ var doneCtx = func() context.Context {
 // forward validates one message and hands it to every path.
 func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 	b.c.in.Add(1)
+	// Origin frames are kept from a broker downstream of us (its chain,
+	// which our own frame extends) and taken off anything else: a
+	// publisher cannot pose as a hop.
+	var chain []origin.Origin
+	var chainFrames zmtp.Msg
+	if n := len(m); n >= 3 && origin.Is(m[n-1]) {
+		var frames [][]byte
+		frames, b.chainBuf = origin.Split(m, b.chainBuf)
+		chainFrames = m[len(frames):]
+		m = frames
+		if from == nil || from.Properties[origin.LinkProperty] == "" {
+			b.c.forgedOrigin.Add(1)
+			chainFrames = nil
+		} else {
+			chain = b.chainBuf
+		}
+	}
 	switch {
 	case len(m) == 1:
 		if !codec.LooksLikeJSONObject(m[0]) {
@@ -304,41 +357,80 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 			}
 		}
 	}
+	var numbered bool
+	if len(chain) > 0 {
+		last := &chain[len(chain)-1]
+		if seen, ok := b.hops[last.Link]; ok && last.Seq <= seen {
+			b.c.hopDuplicates.Add(1) // sent again after a reconnect: we have it
+			return
+		}
+		if len(b.hops) >= maxHops {
+			clear(b.hops) // a new run of links joins late: nothing is dropped
+		}
+		b.hops[last.Link] = last.Seq
+		numbered = last.Numbered
+	} else {
+		numbered = b.numbered(from)
+	}
 	b.c.topics[topicSlot(m[0])].Add(1)
 	b.c.forwarded.Add(1)
 	if err := b.fanout.Send(ctx, m); err != nil {
 		b.cfg.Logger.Warn("fan-out send failed", "err", err)
 	}
 	if b.archive != nil {
-		if err := b.archive.Send(ctx, b.withOrigin(m, from)); err != nil {
+		b.arch.next(len(m)-1, numbered)
+		if err := b.archive.Send(ctx, b.withOrigin(&b.arch, m, chainFrames, from, numbered)); err != nil {
 			b.c.archiveTimeout.Add(1)
 		}
 	}
 	if b.upstream != nil {
-		b.toUpstream(m)
+		b.toUpstream(m, chainFrames, from, numbered)
 	}
 }
 
-// withOrigin returns m with its origin frame appended (package origin):
-// what only the broker knows of it, for archivers. The message and frame
-// are scratch, valid until the next call; Send copies them.
-func (b *Broker) withOrigin(m zmtp.Msg, from *zmtp.PeerInfo) zmtp.Msg {
-	b.archSeq++
+// maxHops bounds the downstream links whose numbers the broker follows.
+const maxHops = 1024
+
+// numbered reports whether from numbers its records: a logbus publisher
+// declares its stream (origin.StreamProperty) in its handshake.
+func (b *Broker) numbered(from *zmtp.PeerInfo) bool {
+	if from == nil {
+		return false
+	}
+	if from != b.lastFrom {
+		b.lastFrom, b.lastNumbered = from, from.Properties[origin.StreamProperty] != ""
+	}
+	return b.lastNumbered
+}
+
+// withOrigin returns m followed by the chain it came with and l's frame
+// for it (package origin). l must have numbered it. The message and
+// frame are scratch, valid until the next call; Send copies them.
+func (b *Broker) withOrigin(l *link, m, chain zmtp.Msg, from *zmtp.PeerInfo, numbered bool) zmtp.Msg {
 	var peer, user string
-	if from != nil {
+	arrival := time.Now().UnixNano()
+	if len(chain) > 0 {
+		// The first broker's view of the sender stands.
+		first := &b.chainBuf[0]
+		arrival = first.Arrival
+		peer, user = string(first.Peer), string(first.User)
+	} else if from != nil {
 		peer, user = from.Remote, from.User
 	}
-	b.originBuf = origin.AppendFields(b.originBuf[:0], b.instance, b.archSeq, time.Now().UnixNano(), peer, user)
-	b.archMsg = append(append(b.archMsg[:0], m...), b.originBuf)
+	b.originBuf = origin.AppendFields(b.originBuf[:0], l.id, l.seq, l.unnumbered, arrival, numbered, peer, user)
+	b.archMsg = append(append(append(b.archMsg[:0], m...), chain...), b.originBuf)
 	return b.archMsg
 }
 
-func (b *Broker) toUpstream(m zmtp.Msg) {
+func (b *Broker) toUpstream(m, chain zmtp.Msg, from *zmtp.PeerInfo, numbered bool) {
 	if len(b.upPrefixes) > 0 && !hasAnyPrefix(m[0], b.upPrefixes) {
 		b.c.upFiltered.Add(1)
 		return
 	}
-	if err := b.upstream.TrySend(m); err != nil { // never waits: a slow upstream costs records, counted
+	// Numbered before the send: a message dropped here shows upstream as
+	// a gap in this link's numbers.
+	b.up.next(len(m)-1, numbered)
+	if err := b.upstream.TrySend(b.withOrigin(&b.up, m, chain, from, numbered)); err != nil { // never waits: counted, and seen as a gap
 		b.c.upDropped.Add(1)
 		return
 	}

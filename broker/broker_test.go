@@ -1,10 +1,10 @@
 package broker_test
 
 import (
-	"errors"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"io"
 	"log/slog"
 	"net"

@@ -66,9 +66,12 @@ type Config struct {
 	// name is then the archiver's name. Default: none, and a subscriber is
 	// an archiver when it declares a name (ArchiverProperty).
 	ArchiveUsers map[string]string
-	// UpstreamQueue bounds messages waiting for the upstream broker;
-	// beyond it they are dropped and counted. Default 100000.
+	// UpstreamQueue and UpstreamHold bound, in messages and bytes, what
+	// waits for the upstream broker (while it restarts, say); beyond
+	// them messages are dropped, counted, and reported by the upstream
+	// side as a gap in this link's numbers. Defaults 100000 and 64 MiB.
 	UpstreamQueue int
+	UpstreamHold  int
 	// IngestQueue bounds, per publisher, messages read ahead of the
 	// forwarding loop. Default 1000.
 	IngestQueue int
@@ -109,6 +112,7 @@ func DefaultConfig() Config {
 		ArchiveQueue:        10000,
 		ArchiveHold:         64 << 20,
 		UpstreamQueue:       100000,
+		UpstreamHold:        64 << 20,
 		IngestQueue:         1000,
 		MaxPeers:            1024,
 		MaxMessageSize:      16 << 20,
@@ -133,6 +137,7 @@ func (c *Config) withDefaults() Config {
 	defaults.Fill(&r.FanoutQueue, d.FanoutQueue)
 	defaults.Fill(&r.ArchiveQueue, d.ArchiveQueue)
 	defaults.Fill(&r.UpstreamQueue, d.UpstreamQueue)
+	defaults.Fill(&r.UpstreamHold, d.UpstreamHold)
 	defaults.Fill(&r.IngestQueue, d.IngestQueue)
 	defaults.Fill(&r.MaxPeers, d.MaxPeers)
 	defaults.Fill(&r.MaxMessageSize, d.MaxMessageSize)

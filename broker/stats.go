@@ -14,7 +14,12 @@ type Stats struct {
 	// ArchiveTimeouts counts messages the archive could not take before
 	// the shutdown deadline.
 	ArchiveTimeouts uint64
-	Upstream        UpstreamStats
+	// ForgedOrigin counts messages whose trailing origin frames were taken
+	// off because their sender is not a broker's upstream link;
+	// HopDuplicates, messages from a downstream broker dropped because
+	// they arrived before (its replay after a reconnect).
+	ForgedOrigin, HopDuplicates uint64
+	Upstream                    UpstreamStats
 	// The endpoints' own counters: connections, rejects by reason, queue
 	// depths and, for the fan-out, drops per dashboard.
 	Ingest, Fanout, Archive zmtp.Stats
@@ -49,6 +54,8 @@ func (b *Broker) Stats() Stats {
 			NotJSON:   b.c.notJSON.Load(),
 		},
 		ArchiveTimeouts: b.c.archiveTimeout.Load(),
+		ForgedOrigin:    b.c.forgedOrigin.Load(),
+		HopDuplicates:   b.c.hopDuplicates.Load(),
 		Upstream: UpstreamStats{
 			Sent:     b.c.upSent.Load(),
 			Dropped:  b.c.upDropped.Load(),

@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
 
 // The positions file keeps, per publisher stream and topic, the last
-// sequence number the sink has written. A sink that crashes loses what it
+// sequence number the sink has written, and the last message it wrote
+// whole of the link it reads (the broker's archive; package origin). A sink that crashes loses what it
 // held in memory and what was on its way to it; started again with its
 // positions (Sink.Positions as subscriber.Options.Resume), it sees those
 // streams continue past a hole and reports the loss as gaps, instead of
@@ -78,6 +80,33 @@ type positions struct {
 	writeCost time.Duration // smoothed duration of the file write
 	failed    bool          // the last save failed (reported once per episode)
 	loaded    []subscriber.Position
+
+	// The link the sink reads (package origin): linkCur is the message
+	// being added, linkDone the last one added whole; only linkDone is
+	// saved, as a line "L <link> <seq> <unnumbered>".
+	linkCur, linkDone, linkLoaded subscriber.LinkPosition
+}
+
+// noteLink notes the origin of an event being added: a new message
+// completes the one before.
+func (p *positions) noteLink(o *origin.Origin) {
+	if p.path == "" || o.Link == p.linkCur.Link && o.Seq == p.linkCur.Seq {
+		return
+	}
+	if p.linkCur.Link != 0 {
+		p.linkDone = p.linkCur
+	}
+	p.linkCur = subscriber.LinkPosition{Link: o.Link, Seq: o.Seq, Unnumbered: o.Unnumbered}
+	p.dirty = true
+}
+
+// settleLink completes the message being added: the input is idle, so
+// all of its events were.
+func (p *positions) settleLink() {
+	if p.linkCur.Link != 0 && p.linkDone != p.linkCur {
+		p.linkDone = p.linkCur
+		p.dirty = true
+	}
 }
 
 func (p *positions) note(t topic.Topic, env *logbus.Envelope) {
@@ -112,6 +141,9 @@ func (p *positions) save(now time.Time, force bool) error {
 	var body bytes.Buffer
 	for q := range p.pos.All() {
 		fmt.Fprintf(&body, "%016x %d %s\n", q.Stream, q.Seq, q.Topic)
+	}
+	if l := p.linkDone; l.Link != 0 {
+		fmt.Fprintf(&body, "L %016x %d %d\n", l.Link, l.Seq, l.Unnumbered)
 	}
 	out := fmt.Appendf(nil, "%s len=%d crc=%08x\n", positionsMagic, body.Len(), crc32.ChecksumIEEE(body.Bytes()))
 	out = append(out, body.Bytes()...)
@@ -216,6 +248,10 @@ func (p *positions) load() (bad int, err error) {
 		if line == "" {
 			continue
 		}
+		if l, ok := parseLink(line); ok {
+			p.linkLoaded = l
+			continue
+		}
 		q, ok := parsePosition(line)
 		if !ok || len(ps) >= maxPositions {
 			bad++
@@ -228,6 +264,21 @@ func (p *positions) load() (bad int, err error) {
 		p.loaded = append(p.loaded, q)
 	}
 	return bad, nil
+}
+
+// parseLink reads an "L <link> <seq> <unnumbered>" line.
+func parseLink(line string) (subscriber.LinkPosition, bool) {
+	f := strings.Fields(line)
+	if len(f) != 4 || f[0] != "L" {
+		return subscriber.LinkPosition{}, false
+	}
+	id, err1 := strconv.ParseUint(f[1], 16, 64)
+	seq, err2 := strconv.ParseUint(f[2], 10, 64)
+	un, err3 := strconv.ParseUint(f[3], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || id == 0 || seq == 0 {
+		return subscriber.LinkPosition{}, false
+	}
+	return subscriber.LinkPosition{Link: id, Seq: seq, Unnumbered: un}, true
 }
 
 func parsePosition(line string) (subscriber.Position, bool) {

@@ -103,6 +103,15 @@ func New(cfg *Config) (*Sink, error) {
 // (after a crash) are reported as gaps.
 func (s *Sink) Positions() []subscriber.Position { return s.pos.loaded }
 
+// LinkPositions returns where an earlier run stood on the link it read
+// (for subscriber.Options.ResumeLinks), or nothing.
+func (s *Sink) LinkPositions() []subscriber.LinkPosition {
+	if s.pos.linkLoaded.Link == 0 {
+		return nil
+	}
+	return []subscriber.LinkPosition{s.pos.linkLoaded}
+}
+
 // savePositions writes the positions file when due (or at once with
 // force), but only when nothing waits in memory: the file must not claim
 // records that are not in the files.
@@ -145,6 +154,7 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
+			s.pos.settleLink()
 			s.noteSource(src)
 			s.savePositions(false)
 			s.housekeeping()
@@ -262,6 +272,9 @@ func (s *Sink) pause(ctx context.Context, d time.Duration) {
 // Add buffers one event for its destination. Callers outside Run (tests,
 // benchmarks) follow it with Flush.
 func (s *Sink) Add(ev subscriber.Event) {
+	if ev.Origin != nil {
+		s.pos.noteLink(ev.Origin)
+	}
 	switch ev.Kind {
 	case subscriber.KindRecord:
 		s.addRecord(ev.Topic, ev.Record)
@@ -271,6 +284,11 @@ func (s *Sink) Add(ev subscriber.Event) {
 		s.c.gaps.Add(1)
 		s.c.missing.Add(ev.Gap.Missing)
 		s.notice(textline.GapNotice(ev.Gap))
+	case subscriber.KindLinkGap:
+		s.c.linkGaps.Add(1)
+		s.c.linkMessages.Add(ev.LinkGap.Messages)
+		s.c.linkUnnumbered.Add(ev.LinkGap.Unnumbered)
+		s.notice(textline.LinkGapNotice(ev.LinkGap))
 	case subscriber.KindDecodeError:
 		s.c.decodeErrors.Add(1)
 		s.notice(textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))

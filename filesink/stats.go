@@ -7,6 +7,8 @@ type counters struct {
 	central, refused, rerouted           atomic.Uint64
 	gaps, missing, decodeErrors          atomic.Uint64
 	duplicates, late                     atomic.Uint64
+	linkGaps, linkMessages               atomic.Uint64
+	linkUnnumbered                       atomic.Uint64
 	writeErrors, opens, created, evicted atomic.Uint64
 	reopened, rotations                  atomic.Uint64
 	openFiles, failing, backlog          atomic.Int64
@@ -27,6 +29,10 @@ type Stats struct {
 	// window after a reconnect) and dropped; Late, records that arrived
 	// after a later one and fill part of a gap already reported.
 	Duplicates, Late uint64
+	// LinkGaps counts gaps on the hops after a broker (package origin);
+	// LinkMessages the messages they miss, LinkUnnumbered the records
+	// from unnumbered senders (distlog, logbook) among them.
+	LinkGaps, LinkMessages, LinkUnnumbered uint64
 	// DecodeErrors counts messages the subscriber could not decode.
 	DecodeErrors uint64
 	WriteErrors  uint64
@@ -47,7 +53,8 @@ func (s *Sink) Stats() Stats {
 		Records: c.records.Load(), Writes: c.writes.Load(), Bytes: c.bytes.Load(), Fsyncs: c.fsyncs.Load(),
 		Central: c.central.Load(), Refused: c.refused.Load(), Rerouted: c.rerouted.Load(),
 		Gaps: c.gaps.Load(), Missing: c.missing.Load(),
-		Duplicates: c.duplicates.Load(), Late: c.late.Load(), DecodeErrors: c.decodeErrors.Load(),
+		Duplicates: c.duplicates.Load(), Late: c.late.Load(),
+		LinkGaps: c.linkGaps.Load(), LinkMessages: c.linkMessages.Load(), LinkUnnumbered: c.linkUnnumbered.Load(), DecodeErrors: c.decodeErrors.Load(),
 		WriteErrors: c.writeErrors.Load(), Opens: c.opens.Load(), Created: c.created.Load(), Evicted: c.evicted.Load(),
 		Reopened: c.reopened.Load(), Rotations: c.rotations.Load(),
 		OpenFiles: c.openFiles.Load(), Failing: c.failing.Load(), Backlog: c.backlog.Load(),

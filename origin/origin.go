@@ -1,25 +1,36 @@
-// Package origin encodes the origin frame: what only the broker knows
-// of a message (the connection it came from, its PLAIN login, when it
-// arrived, and its place in what the broker has archived), appended as
-// one last frame to every message on the broker's archive endpoint, and
-// only there: the fan-out stays byte-identical for third-party
-// subscribers.
+// Package origin encodes the origin frame: what only a broker knows of a
+// message (the connection it came from, its PLAIN login, when it arrived)
+// and the message's place on the link it travels (a broker's archive
+// endpoint, or its --upstream connection to another broker), so that a
+// message lost on any hop after the first broker is counted exactly,
+// whether or not its sender numbers its records.
+//
+// A broker appends one origin frame to every message it sends on a link,
+// after the frames of the hops before it: a message archived by a central
+// broker carries the site broker's frame, then the central one's (a
+// chain, oldest first). The fan-out carries none: it stays byte-identical
+// for third-party subscribers.
 //
 // The layout (docs/wire.md), all integers big-endian:
 //
-//	magic    4 bytes  0x00 'L' 'B' 'O'
-//	version  1 byte   1
-//	broker   8 bytes  random, drawn when the broker starts
-//	seq      8 bytes  1, 2, 3… per broker: messages it has archived
-//	arrival  8 bytes  Unix time in nanoseconds the broker read it
-//	peer     1 byte n, then n bytes: the sender's address ("ip:port";
-//	         empty for ipc and inproc)
-//	user     1 byte n, then n bytes: its PLAIN user ("" without login)
+//	magic      4 bytes  0x00 'L' 'B' 'O'
+//	version    1 byte   2
+//	link       8 bytes  random, drawn per link when the broker starts
+//	seq        8 bytes  1, 2, 3… messages sent on the link, this one included
+//	unnumbered 8 bytes  records sent on the link so far, this message's
+//	                    included, whose senders do not number them
+//	                    (distlog, logbook): what a gap in seq lost of them
+//	arrival    8 bytes  Unix time in nanoseconds the first broker read it
+//	flags      1 byte   bit 0: the records are numbered (a logbus
+//	                    publisher, which declares its stream on connecting)
+//	peer       1 byte n, then n bytes: the sender's address ("ip:port";
+//	           empty for ipc and inproc)
+//	user       1 byte n, then n bytes: its PLAIN user ("" without login)
 //
 // No payload starts with a NUL byte (a JSON object starts with '{', a
 // msgpack record with a map header, a pickle with 0x80), so the magic
 // tells the frame from a payload; a reader that finds none has a message
-// from a broker without origin frames and reads it unchanged.
+// without origin frames and reads it unchanged.
 package origin
 
 import (
@@ -31,21 +42,25 @@ import (
 // package documentation.
 const (
 	Magic   = "\x00LBO"
-	Version = 1
+	Version = 2
 	// fixed is the size without the two strings' bytes.
-	fixed = len(Magic) + 1 + 8 + 8 + 8 + 1 + 1
+	fixed = len(Magic) + 1 + 8 + 8 + 8 + 8 + 1 + 1 + 1
 	// MaxSize bounds a frame: both strings at most 255 bytes.
 	MaxSize = fixed + 255 + 255
+	// MaxHops bounds the chain Split takes off a message.
+	MaxHops = 8
 )
 
-// Origin is what the broker knows of one message. Peer and User point
-// into the frame they were read from.
+// Origin is one hop's frame. Peer and User point into the frame they
+// were read from.
 type Origin struct {
-	Broker  uint64 // the broker instance (changes when it restarts)
-	Seq     uint64 // its place among the messages this broker archived
-	Arrival int64  // when the broker read it, Unix nanoseconds
-	Peer    []byte // the sender's address, "ip:port"; empty for ipc and inproc
-	User    []byte // the sender's PLAIN user; empty without login
+	Link       uint64 // the link (one per broker start and path)
+	Seq        uint64 // messages sent on the link, this one included
+	Unnumbered uint64 // records from unnumbered senders sent on the link, this message's included
+	Arrival    int64  // when the first broker read it, Unix nanoseconds
+	Numbered   bool   // its records are numbered by their sender
+	Peer       []byte // the sender's address, "ip:port"; empty for ipc and inproc
+	User       []byte // the sender's PLAIN user; empty without login
 }
 
 // Time returns Arrival as a time.Time.
@@ -53,38 +68,55 @@ func (o *Origin) Time() time.Time { return time.Unix(0, o.Arrival) }
 
 // Append appends o's frame to dst. Peer and User are cut at 255 bytes.
 func Append(dst []byte, o *Origin) []byte {
-	return AppendFields(dst, o.Broker, o.Seq, o.Arrival, string(o.Peer), string(o.User))
+	dst = appendFixed(dst, o.Link, o.Seq, o.Unnumbered, o.Arrival, o.Numbered)
+	dst = appendShort(dst, o.Peer)
+	return appendShort(dst, o.User)
 }
 
-// AppendFields appends the frame of an origin given field by field (as
-// the broker has them, without building an Origin).
-func AppendFields(dst []byte, broker, seq uint64, arrival int64, peer, user string) []byte {
-	dst = append(dst, Magic...)
-	dst = append(dst, Version)
-	dst = binary.BigEndian.AppendUint64(dst, broker)
-	dst = binary.BigEndian.AppendUint64(dst, seq)
-	dst = binary.BigEndian.AppendUint64(dst, uint64(arrival))
+// AppendFields is Append for an origin given field by field, as a broker
+// has them, without building an Origin (or converting its strings).
+func AppendFields(dst []byte, link, seq, unnumbered uint64, arrival int64, numbered bool, peer, user string) []byte {
+	dst = appendFixed(dst, link, seq, unnumbered, arrival, numbered)
 	dst = appendShort(dst, peer)
 	return appendShort(dst, user)
 }
 
-func appendShort(dst []byte, s string) []byte {
+func appendFixed(dst []byte, link, seq, unnumbered uint64, arrival int64, numbered bool) []byte {
+	dst = append(dst, Magic...)
+	dst = append(dst, Version)
+	dst = binary.BigEndian.AppendUint64(dst, link)
+	dst = binary.BigEndian.AppendUint64(dst, seq)
+	dst = binary.BigEndian.AppendUint64(dst, unnumbered)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(arrival))
+	var flags byte
+	if numbered {
+		flags |= 1
+	}
+	return append(dst, flags)
+}
+
+func appendShort[S ~string | ~[]byte](dst []byte, s S) []byte {
 	s = s[:min(len(s), 255)]
 	dst = append(dst, byte(len(s)))
 	return append(dst, s...)
 }
 
 // Parse reads an origin frame. It reports false for anything else (no
-// magic, another version, a wrong length).
+// magic, another version, unknown flags, a wrong length).
 func Parse(f []byte, o *Origin) bool {
 	if len(f) < fixed || string(f[:len(Magic)]) != Magic || f[len(Magic)] != Version {
 		return false
 	}
 	b := f[len(Magic)+1:]
-	o.Broker = binary.BigEndian.Uint64(b)
+	o.Link = binary.BigEndian.Uint64(b)
 	o.Seq = binary.BigEndian.Uint64(b[8:])
-	o.Arrival = int64(binary.BigEndian.Uint64(b[16:]))
-	b = b[24:]
+	o.Unnumbered = binary.BigEndian.Uint64(b[16:])
+	o.Arrival = int64(binary.BigEndian.Uint64(b[24:]))
+	if b[32]&^1 != 0 {
+		return false
+	}
+	o.Numbered = b[32]&1 != 0
+	b = b[33:]
 	var ok bool
 	if o.Peer, b, ok = short(b); !ok {
 		return false
@@ -103,12 +135,44 @@ func short(b []byte) (s, rest []byte, ok bool) {
 	return b[1 : 1+n : 1+n], b[1+n:], true
 }
 
-// Split returns the frames of a message without its origin frame, and
-// whether it had one (then read into o). A message of one frame has
-// none: the origin follows a topic and a payload.
-func Split(frames [][]byte, o *Origin) ([][]byte, bool) {
-	if n := len(frames); n >= 3 && Parse(frames[n-1], o) {
-		return frames[:n-1], true
+// Is reports whether f starts like an origin frame (of any version):
+// never a payload.
+func Is(f []byte) bool { return len(f) >= len(Magic) && string(f[:len(Magic)]) == Magic }
+
+// Split returns the frames of a message without its trailing origin
+// frames, and the chain they held, oldest hop first, appended to
+// chain[:0] (at most MaxHops: further ones stay in the frames). The
+// topic and one payload are never taken: a message of fewer than three
+// frames has no chain. Frames that look like origin frames but do not
+// parse end the chain.
+func Split(frames [][]byte, chain []Origin) ([][]byte, []Origin) {
+	chain = chain[:0]
+	n := len(frames)
+	for n >= 3 && len(chain) < MaxHops {
+		var o Origin
+		if !Parse(frames[n-1], &o) {
+			break
+		}
+		chain = append(chain, o)
+		n--
 	}
-	return frames, false
+	// Read back to front: put the oldest hop first.
+	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
+		chain[i], chain[j] = chain[j], chain[i]
+	}
+	return frames[:n], chain
 }
+
+// Handshake properties (ZMTP metadata, RFC 37) the broker reads to fill
+// origin frames. The "X-" prefix is what libzmq requires of its own
+// ZMQ_METADATA, so Python senders can declare them too.
+const (
+	// StreamProperty is declared by a sender that numbers its records
+	// (stream id and sequence number in each): a logbus publisher, with
+	// its stream id in hex.
+	StreamProperty = "X-Logbus-Stream"
+	// LinkProperty is declared by a broker's --upstream connection, with
+	// its link id in hex: the only sender whose origin frames the
+	// receiving broker keeps (from anyone else they are taken off).
+	LinkProperty = "X-Logbus-Link"
+)

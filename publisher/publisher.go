@@ -13,6 +13,7 @@ import (
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/topic"
 	"github.com/logbus/logbus/zmtp"
 )
@@ -112,8 +113,11 @@ func New(endpoint string, opts *Options) (*Publisher, error) {
 		// The publisher's own queue absorbs bursts; the socket only needs
 		// a transmit buffer, and a small one stays reused instead of
 		// being regrown for every write.
-		SendHWMBytes:         1 << 20,
-		ReplayBytes:          max(o.ReplayBytes, 0),
+		SendHWMBytes: 1 << 20,
+		ReplayBytes:  max(o.ReplayBytes, 0),
+		// The broker counts what the link after it loses of senders that
+		// do not number their records; ours do.
+		Properties:           map[string]string{origin.StreamProperty: "1"},
 		Linger:               -1, // Close waits itself, bounded by its context
 		PlainUsername:        o.PlainUsername,
 		PlainPassword:        o.PlainPassword,

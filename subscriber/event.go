@@ -17,6 +17,7 @@ const (
 	KindSample                           // Sample is set
 	KindGap                              // Gap is set: records were lost before the next one
 	KindDecodeError                      // Err is set: a message or payload could not be decoded
+	KindLinkGap                          // LinkGap is set: messages were lost on a hop after a broker
 )
 
 func (k EventKind) String() string {
@@ -29,6 +30,8 @@ func (k EventKind) String() string {
 		return "gap"
 	case KindDecodeError:
 		return "decode-error"
+	case KindLinkGap:
+		return "link-gap"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
@@ -42,10 +45,15 @@ type Event struct {
 	Record *logbus.Record
 	Sample *logbus.Sample
 	Gap    logbus.Gap
-	Err    error
+	// LinkGap, for KindLinkGap, reports messages lost on a hop after a
+	// broker (see logbus.LinkGap), before the message carrying Origin.
+	LinkGap logbus.LinkGap
+	Err     error
 	// Origin is what the broker recorded of the message (the sender's
-	// address and login, the arrival time, the archive's sequence); only
-	// messages from a broker's archive endpoint carry it, nil otherwise.
+	// address and login, the arrival time, its number on the link it came
+	// by); only messages from a broker's archive endpoint carry it, nil
+	// otherwise. A message that came through several brokers carries one
+	// frame per hop: Origin is the last.
 	// Valid, like Record, until the next call to Next.
 	Origin *origin.Origin
 }

@@ -46,6 +46,12 @@ type Options struct {
 	// lost while nobody was reading are reported as a gap instead of the
 	// stream counting as joined late.
 	Resume []Position
+	// ResumeLinks seeds link checking (package origin) like Resume seeds
+	// gap detection: where the consumer stood on the link it reads, so
+	// that messages lost while nobody read (a crash) are reported as a
+	// link gap. Links are checked only by a subscriber that takes every
+	// message (no Filter prefixes): the file sink.
+	ResumeLinks []LinkPosition
 	// PlainUsername and PlainPassword authenticate with ZMTP PLAIN.
 	PlainUsername, PlainPassword string
 	// Logger, when set, receives the connection's problems: a refused
@@ -81,8 +87,10 @@ type Subscriber struct {
 	stats Stats
 
 	// The decoding goroutine's side.
-	seq *sequencer
-	dec codec.Decoder
+	seq      *sequencer
+	links    *linker // nil unless the subscriber takes every message
+	linkGaps []logbus.LinkGap
+	dec      codec.Decoder
 
 	// Slots carry decoded messages from the decoding goroutine (ready) to
 	// Next and back (free), so their buffers are reused.
@@ -100,7 +108,7 @@ type Subscriber struct {
 // slot is one received message and the events decoded from it.
 type slot struct {
 	frames zmtp.Msg
-	origin origin.Origin // read from the message's origin frame, if any
+	chain  []origin.Origin // read from the message's origin frames, oldest hop first
 	msg    codec.Message
 	events []Event
 	next   int   // index of the next event Next returns
@@ -121,6 +129,11 @@ type Stats struct {
 	// stands); Duplicates counts records received before (a publisher
 	// resending its newest records after a reconnect), dropped.
 	Gaps, Missing, Late, Duplicates uint64
+	// Link counters (archivers taking every message; package origin):
+	// gaps on the hops after a broker, the messages they miss and the
+	// records from unnumbered senders among them; messages received
+	// twice on a link and dropped.
+	LinkGaps, LinkMessages, LinkUnnumbered, DuplicateMessages uint64
 }
 
 // Dial connects to endpoint (DefaultEndpoint when empty). The broker need
@@ -180,7 +193,12 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	}
 	seq := newSequencer(o.MaxStreams)
 	seq.pos.Seed(o.Resume)
-	s := &Subscriber{sock: sock, opts: o, seq: seq, prefixes: prefixes,
+	var links *linker
+	if len(prefixes) == 1 && len(prefixes[0]) == 0 {
+		links = &linker{m: make(map[uint64]LinkPosition)}
+		links.seed(o.ResumeLinks)
+	}
+	s := &Subscriber{sock: sock, opts: o, seq: seq, links: links, prefixes: prefixes,
 		ready: make(chan *slot, slots), free: make(chan *slot, slots),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for range slots {
@@ -270,6 +288,7 @@ func (s *Subscriber) take(sl *slot) {
 	s.stats.Filtered += d.Filtered
 	s.stats.DecodeErrors += d.DecodeErrors
 	s.stats.Gaps, s.stats.Missing, s.stats.Late, s.stats.Duplicates = d.Gaps, d.Missing, d.Late, d.Duplicates
+	s.stats.LinkGaps, s.stats.LinkMessages, s.stats.LinkUnnumbered, s.stats.DuplicateMessages = d.LinkGaps, d.LinkMessages, d.LinkUnnumbered, d.DuplicateMessages
 	s.cur = sl
 }
 
@@ -316,10 +335,21 @@ func (s *Subscriber) process(sl *slot) {
 	sl.events, sl.next = sl.events[:0], 0
 	d := &sl.delta
 	*d = Stats{Messages: 1}
-	frames, has := origin.Split(sl.frames, &sl.origin)
+	var frames [][]byte
+	frames, sl.chain = origin.Split(sl.frames, sl.chain)
 	var o *origin.Origin
-	if has {
-		o = &sl.origin
+	if n := len(sl.chain); n > 0 {
+		o = &sl.chain[n-1]
+		if s.links != nil {
+			var ok bool
+			if s.linkGaps, ok = s.links.check(sl.chain, len(frames)-1, s.linkGaps[:0]); !ok {
+				s.totals(d)
+				return // a copy of a message already received
+			}
+			for _, g := range s.linkGaps {
+				sl.events = append(sl.events, Event{Kind: KindLinkGap, LinkGap: g, Origin: o})
+			}
+		}
 	}
 	err := s.dec.Decode(frames, &sl.msg)
 	t := sl.msg.Topic
@@ -355,7 +385,15 @@ func (s *Subscriber) process(sl *slot) {
 		}
 		sl.events = append(sl.events, Event{Kind: KindSample, Topic: t, Sample: sm, Origin: o})
 	}
+	s.totals(d)
+}
+
+// totals copies the running totals into a message's delta.
+func (s *Subscriber) totals(d *Stats) {
 	d.Gaps, d.Missing, d.Late, d.Duplicates = s.seq.Gaps, s.seq.Missing, s.seq.Late, s.seq.Duplicates
+	if l := s.links; l != nil {
+		d.LinkGaps, d.LinkMessages, d.LinkUnnumbered, d.DuplicateMessages = l.Gaps, l.Messages, l.Unnumbered, l.Duplicates
+	}
 }
 
 // sequence checks a payload's number: it adds a gap event before it when

@@ -11,6 +11,7 @@ import (
 // Notice events: what a notice reports, as its text begins with it.
 const (
 	EventGap                = "GAP"                 // records lost before the next one of a stream
+	EventLinkGap            = "LINK-GAP"            // messages lost on a hop after a broker
 	EventDecodeError        = "DECODE-ERROR"        // a message or payload could not be decoded
 	EventRefused            = "REFUSED"             // a record's path was refused (unsafe or unusable)
 	EventDestinationError   = "DESTINATION-ERROR"   // a write failed; its records went to the central log
@@ -41,6 +42,26 @@ func GapNotice(g logbus.Gap) Notice {
 			{Key: "host", Value: logbus.StringValue(g.Host)},
 			{Key: "pid", Value: logbus.IntValue(g.PID)},
 			{Key: "missing", Value: logbus.Uint64Value(g.Missing)},
+			{Key: "after", Value: logbus.Uint64Value(g.After)},
+		},
+	}
+}
+
+// LinkGapNotice reports messages lost on a hop after a broker (hop 0:
+// the broker's archive to this sink; 1: the link before it):
+//
+//	LINK-GAP link=3f1c0a9e5b7d2e11 hop=0 messages=14 unnumbered=14 after=52310
+func LinkGapNotice(g logbus.LinkGap) Notice {
+	return Notice{
+		Event: EventLinkGap,
+		Text: fmt.Sprintf("%s link=%016x hop=%d messages=%d unnumbered=%d after=%d",
+			EventLinkGap, g.Link, g.Hop, g.Messages, g.Unnumbered, g.After),
+		Attrs: []logbus.Attr{
+			{Key: "event", Value: logbus.StringValue("link-gap")},
+			{Key: "link", Value: logbus.StringValue(strconv.FormatUint(g.Link, 16))},
+			{Key: "hop", Value: logbus.IntValue(int64(g.Hop))},
+			{Key: "messages", Value: logbus.Uint64Value(g.Messages)},
+			{Key: "unnumbered", Value: logbus.Uint64Value(g.Unnumbered)},
 			{Key: "after", Value: logbus.Uint64Value(g.After)},
 		},
 	}

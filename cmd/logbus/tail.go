@@ -163,6 +163,8 @@ func follow(ctx context.Context, sub *subscriber.Subscriber, cfg tailConfig, col
 			}
 		case subscriber.KindGap:
 			buf = formatNotice(buf, cfg.Format, color, textline.GapNotice(ev.Gap))
+		case subscriber.KindLinkGap:
+			buf = formatNotice(buf, cfg.Format, color, textline.LinkGapNotice(ev.LinkGap))
 		case subscriber.KindDecodeError:
 			buf = formatNotice(buf, cfg.Format, color, textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
 		}

@@ -38,7 +38,8 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.Duration("archive-stall-timeout", d.ArchiveStallTimeout, "disconnect an archiver that takes nothing for this long while messages wait for it (its queue is kept for its return)")
 	fs.Int("max-archivers", d.MaxArchivers, "named archivers served without loss; more are served like dashboards")
 	fs.String("archive-users-file", "", `file of "user:password" lines: archive subscribers must log in with ZMTP PLAIN, and an archiver's name is its user`)
-	fs.Int("upstream-queue", d.UpstreamQueue, "messages waiting for the upstream broker; beyond it they are dropped")
+	fs.Int("upstream-queue", d.UpstreamQueue, "messages waiting for the upstream broker; beyond it they are dropped (and reported upstream as a gap)")
+	fs.Int("upstream-hold", d.UpstreamHold, "bytes waiting for the upstream broker, like --upstream-queue")
 	fs.Int("ingest-queue", d.IngestQueue, "per-publisher read-ahead, messages")
 	fs.Int64("max-message-size", d.MaxMessageSize, "largest message accepted, bytes")
 	fs.Int("max-peers", d.MaxPeers, "connections per endpoint")
@@ -75,6 +76,7 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		FanoutQueue:         v.GetInt("fanout-queue"),
 		ArchiveQueue:        v.GetInt("archive-queue"),
 		UpstreamQueue:       v.GetInt("upstream-queue"),
+		UpstreamHold:        v.GetInt("upstream-hold"),
 		IngestQueue:         v.GetInt("ingest-queue"),
 		MaxMessageSize:      v.GetInt64("max-message-size"),
 		MaxPeers:            v.GetInt("max-peers"),
@@ -85,7 +87,7 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		MaxArchivers:        v.GetInt("max-archivers"),
 	}
 	for name, n := range map[string]int64{
-		"fanout-queue": int64(c.FanoutQueue), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue),
+		"fanout-queue": int64(c.FanoutQueue), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue), "upstream-hold": int64(c.UpstreamHold),
 		"ingest-queue": int64(c.IngestQueue), "max-message-size": c.MaxMessageSize, "max-peers": int64(c.MaxPeers),
 		"drain-timeout": int64(c.DrainTimeout), "archive-grace": int64(c.ArchiveGrace),
 		"archive-hold": int64(c.ArchiveHold), "archive-stall-timeout": int64(c.ArchiveStallTimeout), "max-archivers": int64(c.MaxArchivers),

@@ -169,7 +169,7 @@ func (d *Filesink) Open(ctx context.Context) (err error) {
 	// Resuming from the positions makes records lost while the sink was
 	// down (a crash) show up as gaps.
 	name := d.archiverName()
-	if d.sub, err = subscriber.Dial(ctx, d.Connect, &subscriber.Options{Resume: d.sink.Positions(), QueueMessages: SinkReadAhead,
+	if d.sub, err = subscriber.Dial(ctx, d.Connect, &subscriber.Options{Resume: d.sink.Positions(), ResumeLinks: d.sink.LinkPositions(), QueueMessages: SinkReadAhead,
 		Archiver: name, PlainUsername: d.User, PlainPassword: d.Password, Logger: d.logger()}); err != nil {
 		return err
 	}

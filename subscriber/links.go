@@ -19,10 +19,11 @@ type LinkPosition struct {
 // after a reconnect, which an upstream broker that restarted could not
 // drop itself.
 //
-// When the link the subscriber reads has a gap, the earlier hops of the
-// same message are only resynchronised: the messages lost on the last
-// hop count there, once (a loss on both hops at once is reported as the
-// last hop's).
+// A message lost on a later hop skipped numbers on the earlier hops too:
+// an earlier hop's gap in the same message is reported less what the
+// later hop's gap already counts. Exact when one downstream broker feeds
+// the link (one site); with several, a loss on both hops at once can be
+// under-counted on the earlier hop, never counted twice.
 type linker struct {
 	m map[uint64]LinkPosition
 
@@ -45,7 +46,7 @@ func (l *linker) seed(ps []LinkPosition) {
 // records and appends its gaps to gaps. It reports false for a duplicate,
 // to be dropped.
 func (l *linker) check(chain []origin.Origin, records int, gaps []logbus.LinkGap) ([]logbus.LinkGap, bool) {
-	explained := false // a later hop had a gap: it counts the loss
+	var counted logbus.LinkGap // what a later hop's gap counted
 	for i := len(chain) - 1; i >= 0; i-- {
 		o := &chain[i]
 		own := uint64(0)
@@ -58,16 +59,23 @@ func (l *linker) check(chain []origin.Origin, records int, gaps []logbus.LinkGap
 		case o.Seq <= st.Seq:
 			l.Duplicates++
 			return gaps, false
-		case !explained:
+		default:
 			g := logbus.LinkGap{Link: o.Link, Hop: len(chain) - 1 - i, Messages: o.Seq - st.Seq - 1, After: st.Seq}
 			if before := o.Unnumbered - min(own, o.Unnumbered); before > st.Unnumbered {
 				g.Unnumbered = before - st.Unnumbered
 			}
-			gaps = append(gaps, g)
-			l.Gaps++
-			l.Messages += g.Messages
-			l.Unnumbered += g.Unnumbered
-			explained = true
+			if counted.Messages > 0 {
+				g.Messages -= min(g.Messages, counted.Messages)
+				g.Unnumbered -= min(g.Unnumbered, counted.Unnumbered)
+			} else {
+				counted = g
+			}
+			if g.Messages > 0 {
+				gaps = append(gaps, g)
+				l.Gaps++
+				l.Messages += g.Messages
+				l.Unnumbered += g.Unnumbered
+			}
 		}
 		if !known && len(l.m) >= maxLinks {
 			clear(l.m)

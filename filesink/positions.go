@@ -25,12 +25,14 @@ import (
 // streams continue past a hole and reports the loss as gaps, instead of
 // treating every stream as joined late and losing silently.
 //
-// The file is rewritten after writes that left nothing waiting in memory,
-// as often as keeps its cost to a twentieth of the time (after nearly
-// every write for a few streams; up to once a second for 100k), when
-// input goes quiet as soon as that is due, and at a stop. It can lag the
-// files by that interval: a crash then reports as missing some records
-// that did reach the files. It never runs ahead of them, so a lost record
+// The file is rewritten after writes that left nothing waiting in memory:
+// after every such write while it is small (up to about a hundred
+// streams), else as often as keeps its cost to a twentieth of the time
+// (up to once a second for 100k streams); when input goes quiet as soon
+// as that is due, and at a stop. It can lag the files by that interval: a
+// crash then reports as missing some records that did reach the files
+// (with a small file, only those of a write a kill -9 caught between the
+// log write and the save). It never runs ahead of them, so a lost record
 // is never left unreported.
 //
 // It is rewritten in place with one write from offset 0, its header
@@ -54,6 +56,9 @@ const (
 	// core and lag by up to a second.
 	positionsShare  = 20
 	positionsMinGap = 100 * time.Microsecond
+	// positionsSmall is the largest file saved after every write,
+	// whatever it costs (about a hundred streams): one small pwrite.
+	positionsSmall = 8 << 10
 	// maxPositions bounds the streams remembered, like the subscriber's
 	// MaxStreams default; the half written least recently are forgotten
 	// when a new stream would pass it.
@@ -174,6 +179,12 @@ func (p *positions) save(now time.Time, force bool) error {
 	p.size = max(p.size, len(out))
 	p.dirty, p.lastSave = false, now
 	p.every = max(positionsMinGap, positionsShare*p.cost(len(out), time.Since(start)))
+	if len(out) <= positionsSmall {
+		// A few streams: saved after every write, so that a kill -9
+		// finds the file behind the logs by at most the one write in
+		// progress, and its gaps count only what was really lost.
+		p.every = 0
+	}
 	return nil
 }
 

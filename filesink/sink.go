@@ -138,6 +138,7 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		return errClosed
 	}
 	s.source.Store(&src)
+	whole, _ := src.(buffered)
 	for ctx.Err() == nil {
 		if s.reopen.Swap(false) {
 			s.closeAll()
@@ -168,6 +169,9 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 			}
 		}
 		s.Add(ev)
+		if ev.Origin != nil && whole != nil && whole.Buffered() == 0 {
+			s.pos.settleLink() // the message's last event: it is added whole
+		}
 		if s.added%4096 == 0 {
 			s.noteSource(src)
 		}
@@ -181,6 +185,10 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 	s.flush()
 	return nil
 }
+
+// buffered is what a Source may tell of the message being read: how
+// many of its events are still to come (a *subscriber.Subscriber does).
+type buffered interface{ Buffered() int }
 
 // sourceStats is what a Source may tell of its input's sequencing; a
 // *subscriber.Subscriber does.
@@ -454,6 +462,7 @@ func (s *Sink) forgetIdle() {
 // positions.
 func (s *Sink) Flush() {
 	s.flush()
+	s.pos.settleLink()
 	s.savePositions(true)
 }
 
@@ -638,6 +647,7 @@ func (s *Sink) Close() error {
 		d.sync = true // a stop makes everything durable
 	}
 	s.flush()
+	s.pos.settleLink() // stopping: every message added was added whole
 	s.savePositions(true)
 	var errs []error
 	for d := s.open.head; d != nil; d = d.next {

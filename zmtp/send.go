@@ -107,39 +107,72 @@ func (s *Socket) sendPush(ctx context.Context, m Msg, size int) error {
 
 // tryPush queues m without waiting. Messages go straight to a peer only
 // while the socket's own queue is empty, which keeps messages queued
-// during an outage ahead of newer ones.
+// during an outage ahead of newer ones. A peer that has died but is not
+// yet detached takes nothing: the message goes to the socket's queue, as
+// when no peer is connected, rather than being refused.
 func (s *Socket) tryPush(m Msg, size int) bool {
-	if s.pendingCount.Load() == 0 {
-		peers := *s.peers.Load()
-		if n := len(peers); n == 1 {
-			return peers[0].tryEnqueue(m, size, 0) == enqOK
-		} else if n > 1 {
-			start := int(s.rr.Add(1))
-			for i := 0; i < n; i++ {
-				if peers[(start+i)%n].tryEnqueue(m, size, 0) == enqOK {
-					return true
-				}
+	for attempt := 0; ; attempt++ {
+		if s.pendingCount.Load() == 0 {
+			switch s.pushDirect(m, size) {
+			case enqOK:
+				return true
+			case enqFull:
+				return false
 			}
+		}
+		s.mu.Lock()
+		if s.pendMsgs == 0 && attempt < 2 && anyLive(*s.peers.Load()) {
+			// A peer attached meanwhile: the direct path.
+			s.mu.Unlock()
+			continue
+		}
+		if s.pendMsgs > 0 && (s.pendMsgs >= s.cfg.SendHWM || len(s.pending)+size > s.cfg.SendHWMBytes) {
+			s.mu.Unlock()
 			return false
 		}
+		s.pending = appendMsg(s.pending, m)
+		s.pendMsgs++
+		s.pendingCount.Store(int64(s.pendMsgs))
+		for _, p := range *s.peers.Load() {
+			kick(p.wake)
+		}
+		s.mu.Unlock()
+		return true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+}
+
+// pushDirect offers m to the peers in turn (round-robin): enqOK when one
+// took it, enqFull when a live one was full, enqDead when none is alive.
+func (s *Socket) pushDirect(m Msg, size int) int {
 	peers := *s.peers.Load()
-	if len(peers) > 0 && s.pendMsgs == 0 {
-		// A peer attached meanwhile: retry the direct path.
-		return false
+	n := len(peers)
+	if n == 1 {
+		return peers[0].tryEnqueue(m, size, 0)
 	}
-	if s.pendMsgs > 0 && (s.pendMsgs >= s.cfg.SendHWM || len(s.pending)+size > s.cfg.SendHWMBytes) {
-		return false
+	res := enqDead
+	start := int(s.rr.Add(1))
+	for i := 0; i < n; i++ {
+		switch peers[(start+i)%n].tryEnqueue(m, size, 0) {
+		case enqOK:
+			return enqOK
+		case enqFull:
+			res = enqFull
+		}
 	}
-	s.pending = appendMsg(s.pending, m)
-	s.pendMsgs++
-	s.pendingCount.Store(int64(s.pendMsgs))
-	for _, p := range peers {
-		kick(p.wake)
+	return res
+}
+
+// anyLive reports whether a peer of ps can still take messages.
+func anyLive(ps []*peer) bool {
+	for _, p := range ps {
+		p.mu.Lock()
+		dead := p.dead
+		p.mu.Unlock()
+		if !dead {
+			return true
+		}
 	}
-	return true
+	return false
 }
 
 // maxRetainedBuf is the largest PUSH queue buffer kept for reuse once

@@ -109,6 +109,7 @@ func New(endpoint string, opts *Options) (*Publisher, error) {
 		}
 		host = h
 	}
+	stream := newStreamID()
 	sock, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{
 		// The publisher's own queue absorbs bursts; the socket only needs
 		// a transmit buffer, and a small one stays reused instead of
@@ -117,7 +118,7 @@ func New(endpoint string, opts *Options) (*Publisher, error) {
 		ReplayBytes:  max(o.ReplayBytes, 0),
 		// The broker counts what the link after it loses of senders that
 		// do not number their records; ours do.
-		Properties:           map[string]string{origin.StreamProperty: "1"},
+		Properties:           map[string]string{origin.StreamProperty: streamHex(stream)},
 		Linger:               -1, // Close waits itself, bounded by its context
 		PlainUsername:        o.PlainUsername,
 		PlainPassword:        o.PlainPassword,
@@ -139,7 +140,7 @@ func New(endpoint string, opts *Options) (*Publisher, error) {
 		opts:         o,
 		host:         host,
 		pid:          int64(os.Getpid()),
-		stream:       newStreamID(),
+		stream:       stream,
 		reportStream: newStreamID(),
 		dropSig:      make(chan struct{}, 1),
 		repDone:      make(chan struct{}),

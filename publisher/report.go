@@ -42,28 +42,35 @@ type reporter struct {
 // reportLoop sends drop reports until ctx ends (Close sends the last).
 func (p *Publisher) reportLoop(ctx context.Context) {
 	defer close(p.repDone)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	defer t.Stop()
 	retry := false
 	for {
-		var again <-chan time.Time
 		if retry {
-			t := time.NewTimer(reportEvery)
-			defer t.Stop()
-			again = t.C
+			t.Reset(reportEvery)
+			select {
+			case <-p.dropSig:
+			case <-t.C:
+			case <-ctx.Done():
+				return
+			}
+			t.Stop()
+		} else {
+			select {
+			case <-p.dropSig:
+			case <-ctx.Done():
+				return
+			}
 		}
-		select {
-		case <-p.dropSig:
-		case <-again:
-		case <-ctx.Done():
-			return
-		}
+		// Gather the burst, and keep to one report per reportEvery.
 		p.rep.mu.Lock()
 		wait := max(reportDelay, time.Until(p.rep.last.Add(reportEvery)))
 		p.rep.mu.Unlock()
-		t := time.NewTimer(wait)
+		t.Reset(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-			t.Stop()
 			return
 		}
 		retry = !p.reportDrops(false)

@@ -21,11 +21,11 @@ func TestLinker(t *testing.T) {
 		hops     []int
 	}
 	steps := []step{
-		{chain: []origin.Origin{hop(9, 101, 41, false)}, records: 1, ok: true},             // resumed: continues
-		{chain: []origin.Origin{hop(9, 105, 44, false)}, records: 1, ok: true,             // 3 lost, 2 of them unnumbered
+		{chain: []origin.Origin{hop(9, 101, 41, false)}, records: 1, ok: true}, // resumed: continues
+		{chain: []origin.Origin{hop(9, 105, 44, false)}, records: 1, ok: true, // 3 lost, 2 of them unnumbered
 			messages: []uint64{3}, unnum: []uint64{2}, hops: []int{0}},
-		{chain: []origin.Origin{hop(9, 104, 43, false)}, records: 1, ok: false},            // a copy
-		{chain: []origin.Origin{hop(9, 106, 44, true)}, records: 64, ok: true},             // numbered: own records not unnumbered
+		{chain: []origin.Origin{hop(9, 104, 43, false)}, records: 1, ok: false},                    // a copy
+		{chain: []origin.Origin{hop(9, 106, 44, true)}, records: 64, ok: true},                     // numbered: own records not unnumbered
 		{chain: []origin.Origin{hop(7, 10, 10, false), hop(8, 1, 1, false)}, records: 1, ok: true}, // new links join
 		{chain: []origin.Origin{hop(7, 14, 14, false), hop(8, 2, 2, false)}, records: 1, ok: true, // lost on the site link
 			messages: []uint64{3}, unnum: []uint64{3}, hops: []int{1}},

@@ -112,6 +112,9 @@ func writeChunks(conn net.Conn, cs []*[]byte, vec net.Buffers) (int64, net.Buffe
 // releaseChunks returns cs to the pool and clears the list.
 func releaseChunks(cs []*[]byte) {
 	for i, c := range cs {
+		if c == nil {
+			continue // kept by a replay window
+		}
 		if cap(*c) == chunkSize {
 			*c = (*c)[:0]
 			chunkPool.Put(c)

@@ -413,7 +413,11 @@ func (p *peer) leftover() (unwritten, written []byte) {
 	releaseChunks(cs)
 	p.tail, p.outMsgs = nil, 0
 	if p.replay != nil {
-		written = p.replay.take()
+		if p.s.isStopped() {
+			p.replay.drop() // closing: nothing goes again
+		} else {
+			written = p.replay.take()
+		}
 	}
 	return out, written
 }

@@ -9,61 +9,117 @@ package zmtp
 // boundary, so the window does too. The oldest writes are forgotten once
 // the newer ones alone hold the limit; the window therefore holds at
 // least the limit's worth (when that much was written) and at most the
-// limit plus one write. The bytes are copied into one buffer that is
-// compacted as it is consumed, so a window of small writes costs its
-// bytes and no more (keeping the writer's 64 KiB chunks would cost a
-// chunk per write).
+// limit plus one write. The writer's chunks are kept when at least half
+// full (under load, nearly all of them: nothing is copied); smaller
+// pieces are copied, packed, into pooled 64 KiB chunks, so a window of
+// small writes costs its bytes, not a chunk per write. No large buffer is
+// ever regrown.
 type replayWindow struct {
-	limit int
-	buf   []byte // live bytes are buf[start:]
-	start int
-	segs  []int // lengths of the writes in buf[start:], oldest first
-	first int   // index in segs of the oldest live write
+	limit  int
+	chunks []*[]byte // packed: all full but the last
+	base   int       // offset of chunks[0]'s first byte in the stream written
+	start  int       // offset of the oldest byte kept (a write's start)
+	end    int       // offset after the newest byte
+	ends   []int     // offsets after each write kept, oldest first, from first
+	first  int
 }
 
 // add keeps one write's bytes.
 func (w *replayWindow) add(b []byte) {
-	w.buf = append(w.buf, b...)
-	w.end(len(b))
+	w.put(b)
+	w.closeWrite()
 }
 
-// addChunks keeps one write's bytes, given as the writer's chunks.
+// addChunks keeps one write's bytes, given as the writer's chunks: a
+// chunk at least half full is kept as it is (the writer must not release
+// it: its entry in cs is set to nil), the rest is copied.
 func (w *replayWindow) addChunks(cs []*[]byte) {
-	n := 0
-	for _, c := range cs {
-		w.buf = append(w.buf, *c...)
-		n += len(*c)
+	for i, c := range cs {
+		if len(*c) >= chunkSize/2 {
+			w.chunks = append(w.chunks, c)
+			w.end += len(*c)
+			cs[i] = nil
+			continue
+		}
+		w.put(*c)
 	}
-	w.end(n)
+	w.closeWrite()
 }
 
-// end closes a write of n bytes just appended, and forgets the oldest
-// writes the newer ones make unnecessary.
-func (w *replayWindow) end(n int) {
-	if n == 0 {
-		return
+// release returns a chunk to the pool, if it came from it.
+func release(c *[]byte) {
+	if cap(*c) == chunkSize {
+		*c = (*c)[:0]
+		chunkPool.Put(c)
 	}
-	w.segs = append(w.segs, n)
-	for live := len(w.buf) - w.start; w.first < len(w.segs)-1 && live-w.segs[w.first] >= w.limit; w.first++ {
-		live -= w.segs[w.first]
-		w.start += w.segs[w.first]
+}
+
+// drop empties the window without copying it out (the socket is closing).
+func (w *replayWindow) drop() {
+	for _, c := range w.chunks {
+		release(c)
 	}
-	// Compact once the dead front is as large as the live part: each byte
-	// is moved at most about once.
-	if w.start > 0 && w.start >= len(w.buf)-w.start {
-		w.buf = append(w.buf[:0], w.buf[w.start:]...)
-		w.start = 0
-		w.segs = append(w.segs[:0], w.segs[w.first:]...)
+	w.chunks, w.ends, w.first = nil, w.ends[:0], 0
+	w.base, w.start = w.end, w.end
+}
+
+// put copies b in.
+func (w *replayWindow) put(b []byte) {
+	for len(b) > 0 {
+		var c *[]byte
+		if k := len(w.chunks); k > 0 && len(*w.chunks[k-1]) < cap(*w.chunks[k-1]) {
+			c = w.chunks[k-1]
+		} else {
+			c = chunkPool.Get().(*[]byte)
+			*c = (*c)[:0]
+			w.chunks = append(w.chunks, c)
+		}
+		n := min(len(b), cap(*c)-len(*c))
+		*c = append(*c, b[:n]...)
+		b = b[n:]
+		w.end += n
+	}
+}
+
+// closeWrite ends the write just put, and forgets the oldest writes the
+// newer ones make unnecessary.
+func (w *replayWindow) closeWrite() {
+	if len(w.ends) > w.first && w.ends[len(w.ends)-1] == w.end {
+		return // an empty write
+	}
+	w.ends = append(w.ends, w.end)
+	for w.first < len(w.ends)-1 && w.end-w.ends[w.first] >= w.limit {
+		w.start = w.ends[w.first]
+		w.first++
+	}
+	if w.first > 64 && w.first >= len(w.ends)/2 {
+		w.ends = append(w.ends[:0], w.ends[w.first:]...)
 		w.first = 0
+	}
+	for len(w.chunks) > 1 && w.base+len(*w.chunks[0]) <= w.start {
+		c := w.chunks[0]
+		w.base += len(*c)
+		release(c)
+		w.chunks[0] = nil
+		w.chunks = w.chunks[1:]
 	}
 }
 
 // take returns the window's bytes (owned by the caller) and empties it.
 func (w *replayWindow) take() []byte {
-	if len(w.buf) == w.start {
-		return nil
+	var out []byte
+	if w.end > w.start {
+		out = make([]byte, 0, w.end-w.start)
+		off := w.base
+		for _, c := range w.chunks {
+			b := *c
+			if off < w.start {
+				b = b[min(w.start-off, len(b)):]
+			}
+			out = append(out, b...)
+			off += len(*c)
+		}
 	}
-	out := append([]byte(nil), w.buf[w.start:]...)
-	w.buf, w.start, w.segs, w.first = w.buf[:0], 0, w.segs[:0], 0
+	w.drop()
 	return out
 }

@@ -369,14 +369,13 @@ func (s *Socket) detach(p *peer) {
 	if s.typ == PUSH && s.cfg.ReplayBytes > 0 {
 		// Options.ReplayBytes: what was written last goes again, first;
 		// the replay copies it had not written yet lead what it leaves.
-		again, n := 0, 0
+		again := 0
 		if len(written) > 0 && !s.isStopped() {
 			var b []byte
-			b, n = dataMessages(written, false)
+			b, again = dataMessages(written, false)
 			data = append(b, data...)
-			msgs += n
-			s.ctr.replayed.Add(uint64(n))
-			again = n
+			msgs += again
+			s.ctr.replayed.Add(uint64(again))
 		}
 		p.mu.Lock()
 		front := p.replayFront

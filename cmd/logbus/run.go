@@ -94,7 +94,7 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.CloseTimeout)
 		defer cancel()
-		if err := pub.Close(ctx); err != nil {
+		if err := pub.Close(ctx); err != nil && !errors.Is(err, publisher.ErrDropped) { // drops: said below
 			fmt.Fprintf(stderr, "logbus run: closing the publisher: %v\n", err)
 		}
 		if d := pub.Stats().Dropped; d.Total() > 0 {

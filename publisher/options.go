@@ -50,7 +50,7 @@ type Options struct {
 	// acknowledgement to tell which). Subscribers and the file sink drop
 	// the copies they already have by stream, topic and sequence number.
 	// The window holds at least ReplayBytes of encoded records (whole
-	// messages) and at most ReplayBytes plus one write of at most 1 MiB;
+	// messages) and at most ReplayBytes plus 64 KiB (or one larger record);
 	// at the default, about 25,000 records of 150 bytes. Default 4 MiB;
 	// negative: off.
 	ReplayBytes int

@@ -17,8 +17,10 @@ import (
 // (ours or libzmq's) keeps the messages it had not written for its next
 // connection.
 //
-// Drain returns nil once every peer has hung up, or ctx's error when it
-// ends first (those peers are then cut off by Close). What was received
+// Connections still in their handshake are let finish and told at once
+// (their peer may already have sent messages). Drain returns nil once
+// every peer has hung up, or ctx's error when it ends first (those peers
+// are then cut off by Close), joined with a listener's close error. What was received
 // stays readable with Recv until Close. Only socket types that receive
 // (PULL, SUB, XSUB, XPUB) can drain; others get ErrNotSupported, a
 // closed socket ErrClosed.
@@ -36,47 +38,58 @@ func (s *Socket) Drain(ctx context.Context) error {
 		return ErrClosed
 	}
 	s.draining = true
-	for _, l := range s.listeners {
+	listeners := s.listeners
+	for _, l := range listeners {
 		if err := l.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
 	}
-	// Connections still in their handshake have sent nothing to keep.
-	for c := range s.hsConns {
-		if err := c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
+	// Connections still in their handshake are let finish: the peer may
+	// have had our READY and sent messages already. They are told to
+	// stop as they attach.
 	for _, p := range *s.peers.Load() {
 		p.quiet.Store(true)
 		kick(p.wake)
 	}
 	s.mu.Unlock()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	// A connection accepted just before its listener closed is in its
+	// handshake once the accept loop has ended.
+	for _, l := range listeners {
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return errors.Join(append(errs, ctx.Err())...)
+		}
 	}
 	// Detach broadcasts sendWake; the tick covers a wake-up missed
-	// between reading the count and waiting.
+	// between reading the count and waiting, and handshakes ending.
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		c := s.sendWake.acquire()
-		if s.PeerCount() == 0 {
+		if s.PeerCount() == 0 && s.handshaking() == 0 {
 			s.sendWake.release()
-			return nil
+			return errors.Join(errs...)
 		}
 		select {
 		case <-c:
 		case <-tick.C:
 		case <-ctx.Done():
 			s.sendWake.release()
-			return ctx.Err()
+			return errors.Join(append(errs, ctx.Err())...)
 		case <-s.stop:
 			s.sendWake.release()
 			return ErrClosed
 		}
 		s.sendWake.release()
 	}
+}
+
+// handshaking counts connections in their handshake.
+func (s *Socket) handshaking() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.hsConns)
 }
 
 // isDraining reports whether Drain has started.

@@ -13,11 +13,13 @@ type listener struct {
 	ln     net.Listener
 	ep     endpoint
 	active atomic.Int32
+	done   chan struct{} // closed when the accept loop has ended
 }
 
 func (l *listener) acceptLoop() {
 	s := l.s
 	defer s.wg.Done()
+	defer close(l.done)
 	for {
 		conn, err := l.ln.Accept()
 		if err != nil {

@@ -100,13 +100,16 @@ type Options struct {
 	// ZMQ_METADATA; names are 1 to 255 bytes.
 	Properties map[string]string
 	// ReplayBytes (PUSH) keeps the newest messages written to each peer,
-	// at least ReplayBytes of them (whole writes; at most ReplayBytes plus
-	// one write, itself at most SendHWMBytes), and when the peer goes
+	// at least ReplayBytes of them (whole messages; at most ReplayBytes
+	// plus 64 KiB, or plus one larger message), and when the peer goes
 	// away sends them again to the next one, ahead of the messages not
 	// yet written. A receiver that died after the kernel took them (a
 	// broker's kill -9) then still gets them; one that had read them gets
 	// them twice, so the receiver must drop duplicates (logbus numbers
-	// records for that). Counted in Stats.Replayed. Default 0: off.
+	// records for that). Counted in Stats.Replayed. Sent and Unconfirmed
+	// are exact for a PUSH with one peer at a time (a publisher, a
+	// broker's upstream link); with several, a copy can be counted in
+	// Sent twice. Default 0: off.
 	ReplayBytes int
 	// Linger is how long Close waits for queued messages to be written.
 	// Whatever is left afterwards is counted as dropped (reason Linger).

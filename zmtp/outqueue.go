@@ -62,15 +62,19 @@ func (q *outQueue) appendControl(fn func([]byte) []byte) {
 	q.bytes += len(*c) - n
 }
 
-// appendRaw queues bytes already encoded (whole messages), splitting them
-// over chunks as needed.
+// appendRaw queues bytes already encoded (whole messages), each message
+// whole in one chunk, so that every chunk starts and ends on a message
+// boundary (a replay window keeps and forgets whole chunks).
 func (q *outQueue) appendRaw(b []byte) {
-	for len(b) > 0 {
-		c := q.room(1)
-		k := min(cap(*c)-len(*c), len(b))
-		*c = append(*c, b[:k]...)
-		q.bytes += k
-		b = b[k:]
+	for off := 0; off < len(b); {
+		end, _ := nextMsgEnd(b, off)
+		if end < 0 {
+			end = len(b) // not a whole message: cannot happen, kept as is
+		}
+		c := q.room(end - off)
+		*c = append(*c, b[off:end]...)
+		q.bytes += end - off
+		off = end
 	}
 }
 

@@ -5,45 +5,62 @@ package zmtp
 // if this one goes away: what the kernel accepted, a receiver that died
 // or restarted may never have read.
 //
-// It holds whole writes: each write starts and ends on a message
-// boundary, so the window does too. The oldest writes are forgotten once
-// the newer ones alone hold the limit; the window therefore holds at
-// least the limit's worth (when that much was written) and at most the
-// limit plus one write. The writer's chunks are kept when at least half
-// full (under load, nearly all of them: nothing is copied); smaller
-// pieces are copied, packed, into pooled 64 KiB chunks, so a window of
-// small writes costs its bytes, not a chunk per write. No large buffer is
-// ever regrown.
+// It holds pieces that start and end on message boundaries: the
+// writer's chunks (a peer's queue keeps every message whole in one
+// chunk). The oldest pieces are forgotten once the newer ones alone hold
+// the limit, so the window holds at least the limit's worth (when that
+// much was written) and at most the limit plus one piece: 64 KiB, or one
+// larger message. It never grows with repeated reconnects: what was sent
+// again is kept piece by piece like anything else. The writer's chunks
+// are kept when at least half full (under load, nearly all of them:
+// nothing is copied); smaller pieces are copied, packed, into pooled
+// chunks, so a window of small writes costs its bytes, not a chunk per
+// write. No large buffer is ever regrown.
 type replayWindow struct {
 	limit  int
 	chunks []*[]byte // packed: all full but the last
 	base   int       // offset of chunks[0]'s first byte in the stream written
 	start  int       // offset of the oldest byte kept (a write's start)
 	end    int       // offset after the newest byte
-	ends   []int     // offsets after each write kept, oldest first, from first
+	ends   []int     // offsets after each piece kept, oldest first, from first
 	first  int
 }
 
-// add keeps one write's bytes.
+// add keeps written bytes (whole messages), in pieces of up to a chunk
+// at message boundaries.
 func (w *replayWindow) add(b []byte) {
-	w.put(b)
+	start := 0
+	for off := 0; off < len(b); {
+		end, _ := nextMsgEnd(b, off)
+		if end < 0 {
+			end = len(b)
+		}
+		if end-start > chunkSize && off > start {
+			w.put(b[start:off])
+			w.closeWrite()
+			start = off
+		}
+		off = end
+	}
+	w.put(b[start:])
 	w.closeWrite()
 }
 
-// addChunks keeps one write's bytes, given as the writer's chunks: a
-// chunk at least half full is kept as it is (the writer must not release
-// it: its entry in cs is set to nil), the rest is copied.
+// addChunks keeps a write's bytes, given as the writer's chunks (each a
+// piece on message boundaries): a chunk at least half full is kept as it
+// is (the writer must not release it: its entry in cs is set to nil),
+// the rest is copied.
 func (w *replayWindow) addChunks(cs []*[]byte) {
 	for i, c := range cs {
 		if len(*c) >= chunkSize/2 {
 			w.chunks = append(w.chunks, c)
 			w.end += len(*c)
 			cs[i] = nil
-			continue
+		} else {
+			w.put(*c)
 		}
-		w.put(*c)
+		w.closeWrite()
 	}
-	w.closeWrite()
 }
 
 // release returns a chunk to the pool, if it came from it.
@@ -81,7 +98,7 @@ func (w *replayWindow) put(b []byte) {
 	}
 }
 
-// closeWrite ends the write just put, and forgets the oldest writes the
+// closeWrite ends the piece just put, and forgets the oldest pieces the
 // newer ones make unnecessary.
 func (w *replayWindow) closeWrite() {
 	if len(w.ends) > w.first && w.ends[len(w.ends)-1] == w.end {

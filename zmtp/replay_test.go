@@ -21,8 +21,10 @@ func TestReplayWindowBounds(t *testing.T) {
 		for i := range 3000 {
 			seg := bytes.Repeat([]byte{byte(i)}, 1+i%300)
 			a, b := seg[:len(seg)/2], seg[len(seg)/2:]
-			w.addChunks([]*[]byte{&a, &b})
-			all = append(all, seg...)
+			w.addChunks([]*[]byte{&a, &b}) // two pieces
+			all = append(all, a...)
+			ends = append(ends, len(all))
+			all = append(all, b...)
 			ends = append(ends, len(all))
 		}
 		if held := len(w.chunks) * chunkSize; held > limit+600+2*chunkSize {
@@ -38,7 +40,7 @@ func TestReplayWindowBounds(t *testing.T) {
 			aligned = aligned || e == start
 		}
 		if !aligned {
-			t.Fatalf("limit %d: window starts inside a write", limit)
+			t.Fatalf("limit %d: window starts inside a piece", limit)
 		}
 		last := 1 + 2999%300
 		if len(got) < limit || len(got) > limit+last+300 {
@@ -189,5 +191,48 @@ func TestReplayWindowKeepsFullChunks(t *testing.T) {
 	got := w.take()
 	if !bytes.HasSuffix(all, got) || len(got) < 3*chunkSize || len(got) > 4*chunkSize+100 {
 		t.Fatalf("window of %d bytes is not the newest writes", len(got))
+	}
+}
+
+// TestReplayBoundedAcrossReconnects: a peer lost again and again, before
+// the next one was sent much, replays no more than its window each time
+// (what was sent again is kept piece by piece, not as one write).
+func TestReplayBoundedAcrossReconnects(t *testing.T) {
+	ctx := testCtx(t)
+	const window = 64 << 10
+	name := "inproc://" + t.Name()
+	push := newSock(t, PUSH, &Options{ReplayBytes: window, ReconnectInterval: time.Millisecond, ReconnectIntervalMax: 5 * time.Millisecond})
+	if err := push.Connect(name); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, 1000)
+	var last uint64
+	for round := range 30 {
+		pull := newSock(t, PULL, nil)
+		if err := pull.Bind(name); err != nil {
+			t.Fatal(err)
+		}
+		for range 20 { // 20 KB: less than the window each round
+			if err := push.SendFrames(ctx, []byte("T"), body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Read what arrives (the replay, then the new messages), then lose
+		// the peer.
+		want := push.Stats().Replayed - last + 20
+		for range want {
+			if _, err := pull.Recv(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := pull.Close(); err != nil {
+			t.Fatal(err)
+		}
+		testsupport.WaitFor(t, 5*time.Second, "the loss noticed", func() bool { return push.Stats().Disconnects == uint64(round+1) })
+		st := push.Stats()
+		if sent := (st.Replayed - last) * 1005; sent > window+chunkSize+1005 {
+			t.Fatalf("round %d: %d bytes sent again, window %d", round, sent, window)
+		}
+		last = st.Replayed
 	}
 }

@@ -100,7 +100,7 @@ func (s *Socket) Bind(ep string) error {
 	if err != nil {
 		return errorf(ErrEndpoint, "bind %s: %v", ep, err)
 	}
-	l := &listener{s: s, ln: ln, ep: e}
+	l := &listener{s: s, ln: ln, ep: e, done: make(chan struct{})}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -45,6 +45,8 @@ type Broker struct {
 	// (origin.StreamProperty): consecutive messages mostly share one.
 	lastFrom     *zmtp.PeerInfo
 	lastNumbered bool
+	linkFrom     *zmtp.PeerInfo // the last sender looked up by linkOf, and its link
+	linkID       uint64
 
 	running   atomic.Bool
 	closeOnce sync.Once
@@ -325,11 +327,11 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 		frames, b.chainBuf = origin.Split(m, b.chainBuf)
 		chainFrames = m[len(frames):]
 		m = frames
-		if from == nil || from.Properties[origin.LinkProperty] == "" {
+		if len(b.chainBuf) > 0 && b.chainBuf[len(b.chainBuf)-1].Link == b.linkOf(from) {
+			chain = b.chainBuf
+		} else {
 			b.c.forgedOrigin.Add(1)
 			chainFrames = nil
-		} else {
-			chain = b.chainBuf
 		}
 	}
 	switch {
@@ -390,6 +392,23 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 
 // maxHops bounds the downstream links whose numbers the broker follows.
 const maxHops = 1024
+
+// linkOf returns the link id from declares (origin.LinkProperty), 0 for
+// none: a downstream broker's chains are kept only when their last hop is
+// the link it declared, so a sender cannot pose as another's link.
+func (b *Broker) linkOf(from *zmtp.PeerInfo) uint64 {
+	if from == nil {
+		return 0
+	}
+	if from != b.linkFrom {
+		id, err := strconv.ParseUint(from.Properties[origin.LinkProperty], 16, 64)
+		if err != nil {
+			id = 0
+		}
+		b.linkFrom, b.linkID = from, id
+	}
+	return b.linkID
+}
 
 // numbered reports whether from numbers its records: a logbus publisher
 // declares its stream (origin.StreamProperty) in its handshake.

@@ -143,3 +143,36 @@ func TestForgedOriginTakenOff(t *testing.T) {
 		t.Errorf("forged origin frames not counted: %+v", st)
 	}
 }
+
+// TestPosingAsAnotherLinkRefused: a sender declaring a link
+// (origin.LinkProperty) has its chains kept only when their last hop is
+// that link; posing as another broker's link is taken off and counted.
+func TestPosingAsAnotherLinkRefused(t *testing.T) {
+	b := testbus.StartBroker(t, nil)
+	arch := rawSocket(t, zmtp.SUB, b.Archive(), &zmtp.Options{Properties: map[string]string{broker.ArchiverProperty: "pose-test"}})
+	push := rawSocket(t, zmtp.PUSH, b.Ingest(), &zmtp.Options{Properties: map[string]string{origin.LinkProperty: "abc"}})
+	send := func(link uint64) zmtp.Msg {
+		f := origin.Append(nil, &origin.Origin{Link: link, Seq: 1})
+		var m zmtp.Msg
+		testsupport.Probe(t, 15*time.Second, "the archiver", func() {
+			if err := push.SendFrames(context.Background(), []byte("PLJ"), []byte(`{"msg":"x"}`), f); err != nil {
+				t.Fatal(err)
+			}
+		}, func(ctx context.Context) bool {
+			got, err := arch.Recv(ctx)
+			m = got
+			return err == nil
+		})
+		return m
+	}
+	if _, chain := origin.Split(send(0xabc), nil); len(chain) != 2 || chain[0].Link != 0xabc {
+		t.Fatalf("its own link: chain %+v", chain)
+	}
+	forged := b.Stats().ForgedOrigin
+	if _, chain := origin.Split(send(0xdef), nil); len(chain) != 1 || chain[0].Link == 0xdef {
+		t.Fatalf("another link: chain %+v", chain)
+	}
+	if b.Stats().ForgedOrigin == forged {
+		t.Error("posing as another link not counted")
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
-	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
@@ -86,32 +85,19 @@ type positions struct {
 	failed    bool          // the last save failed (reported once per episode)
 	loaded    []subscriber.Position
 
-	// The link the sink reads (package origin): linkCur is the message
-	// being added, linkDone the last one added whole; only linkDone is
-	// saved, as a line "L <link> <seq> <unnumbered>".
-	linkCur, linkDone, linkLoaded subscriber.LinkPosition
+	// The link the sink reads (package origin): where it stood after
+	// the last message it added whole, saved as a line
+	// "L <link> <seq> <unnumbered>".
+	linkDone, linkLoaded subscriber.LinkPosition
 }
 
-// noteLink notes the origin of an event being added: a new message
-// completes the one before.
-func (p *positions) noteLink(o *origin.Origin) {
-	if p.path == "" || o.Link == p.linkCur.Link && o.Seq == p.linkCur.Seq {
+// setLink notes the link position after a message added whole.
+func (p *positions) setLink(l subscriber.LinkPosition, ok bool) {
+	if p.path == "" || !ok || l == p.linkDone {
 		return
 	}
-	if p.linkCur.Link != 0 {
-		p.linkDone = p.linkCur
-	}
-	p.linkCur = subscriber.LinkPosition{Link: o.Link, Seq: o.Seq, Unnumbered: o.Unnumbered}
+	p.linkDone = l
 	p.dirty = true
-}
-
-// settleLink completes the message being added: the input is idle, so
-// all of its events were.
-func (p *positions) settleLink() {
-	if p.linkCur.Link != 0 && p.linkDone != p.linkCur {
-		p.linkDone = p.linkCur
-		p.dirty = true
-	}
 }
 
 func (p *positions) note(t topic.Topic, env *logbus.Envelope) {

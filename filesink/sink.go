@@ -139,6 +139,10 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 	}
 	s.source.Store(&src)
 	whole, _ := src.(buffered)
+	links, _ := src.(linkSource)
+	if whole == nil {
+		links = nil
+	}
 	for ctx.Err() == nil {
 		if s.reopen.Swap(false) {
 			s.closeAll()
@@ -155,7 +159,9 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
-			s.pos.settleLink()
+			if links != nil {
+				s.pos.setLink(links.LinkPosition())
+			}
 			s.noteSource(src)
 			s.savePositions(false)
 			s.housekeeping()
@@ -169,8 +175,8 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 			}
 		}
 		s.Add(ev)
-		if ev.Origin != nil && whole != nil && whole.Buffered() == 0 {
-			s.pos.settleLink() // the message's last event: it is added whole
+		if links != nil && whole.Buffered() == 0 {
+			s.pos.setLink(links.LinkPosition()) // the message's last event: it is added whole
 		}
 		if s.added%4096 == 0 {
 			s.noteSource(src)
@@ -182,6 +188,9 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		}
 	}
 	s.drain(src)
+	if links != nil {
+		s.pos.setLink(links.LinkPosition()) // what was read has been added
+	}
 	s.flush()
 	return nil
 }
@@ -189,6 +198,13 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 // buffered is what a Source may tell of the message being read: how
 // many of its events are still to come (a *subscriber.Subscriber does).
 type buffered interface{ Buffered() int }
+
+// linkSource is what a Source may tell of the link it reads (package
+// origin): where it stands after the messages taken so far, including
+// those that gave no event (a *subscriber.Subscriber does).
+type linkSource interface {
+	LinkPosition() (subscriber.LinkPosition, bool)
+}
 
 // sourceStats is what a Source may tell of its input's sequencing; a
 // *subscriber.Subscriber does.
@@ -280,9 +296,6 @@ func (s *Sink) pause(ctx context.Context, d time.Duration) {
 // Add buffers one event for its destination. Callers outside Run (tests,
 // benchmarks) follow it with Flush.
 func (s *Sink) Add(ev subscriber.Event) {
-	if ev.Origin != nil {
-		s.pos.noteLink(ev.Origin)
-	}
 	switch ev.Kind {
 	case subscriber.KindRecord:
 		s.addRecord(ev.Topic, ev.Record)
@@ -462,7 +475,6 @@ func (s *Sink) forgetIdle() {
 // positions.
 func (s *Sink) Flush() {
 	s.flush()
-	s.pos.settleLink()
 	s.savePositions(true)
 }
 
@@ -647,7 +659,6 @@ func (s *Sink) Close() error {
 		d.sync = true // a stop makes everything durable
 	}
 	s.flush()
-	s.pos.settleLink() // stopping: every message added was added whole
 	s.savePositions(true)
 	var errs []error
 	for d := s.open.head; d != nil; d = d.next {

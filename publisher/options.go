@@ -22,7 +22,9 @@ type Options struct {
 	System logbus.System
 	// Encoding of payloads: topic.Msgpack (default) or topic.JSON.
 	Encoding topic.Encoding
-	// QueueRecords bounds the records waiting for the sender. Default 10000.
+	// QueueRecords bounds the records waiting for the sender: with
+	// QueueBytes, what a broker restart may take without loss (20 s at
+	// 5,000 records/s). Default 100000.
 	QueueRecords int
 	// QueueBytes bounds the encoded bytes waiting for the sender.
 	// Default 16 MiB.
@@ -55,8 +57,9 @@ type Options struct {
 	// negative: off.
 	ReplayBytes int
 	// ReconnectInterval is the first delay before redialling a lost
-	// broker; it backs off up to ReconnectIntervalMax.
-	// Defaults 100 ms and 5 s.
+	// broker; it backs off up to ReconnectIntervalMax, so that a
+	// restarted broker is found within about a second.
+	// Defaults 100 ms and 1 s.
 	ReconnectInterval, ReconnectIntervalMax time.Duration
 }
 
@@ -72,13 +75,16 @@ func (o *Options) withDefaults() Options {
 		r.Encoding = topic.Msgpack
 	}
 	if r.QueueRecords <= 0 {
-		r.QueueRecords = 10000
+		r.QueueRecords = 100000
 	}
 	if r.Batch <= 0 {
 		r.Batch = 64
 	}
 	if r.QueueBytes <= 0 {
 		r.QueueBytes = 16 << 20
+	}
+	if r.ReconnectIntervalMax <= 0 {
+		r.ReconnectIntervalMax = time.Second
 	}
 	if r.Fallback == nil {
 		r.Fallback = os.Stderr

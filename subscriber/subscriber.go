@@ -103,6 +103,9 @@ type Subscriber struct {
 	closeErr    error
 
 	prefixes [][]byte // the subscriptions made at Dial
+
+	link    LinkPosition // the last message taken by Next: its link position
+	hasLink bool
 }
 
 // slot is one received message and the events decoded from it.
@@ -288,6 +291,10 @@ func (s *Subscriber) take(sl *slot) {
 	s.stats.Filtered += d.Filtered
 	s.stats.DecodeErrors += d.DecodeErrors
 	s.stats.Gaps, s.stats.Missing, s.stats.Late, s.stats.Duplicates = d.Gaps, d.Missing, d.Late, d.Duplicates
+	if n := len(sl.chain); n > 0 {
+		o := &sl.chain[n-1]
+		s.link, s.hasLink = LinkPosition{Link: o.Link, Seq: o.Seq, Unnumbered: o.Unnumbered}, true
+	}
 	s.stats.LinkGaps, s.stats.LinkMessages, s.stats.LinkUnnumbered, s.stats.DuplicateMessages = d.LinkGaps, d.LinkMessages, d.LinkUnnumbered, d.DuplicateMessages
 	s.cur = sl
 }
@@ -423,6 +430,15 @@ func (s *Subscriber) filtered(r *logbus.Record) bool {
 // Stats returns the subscriber's counters. Call it from the goroutine
 // that calls Next.
 func (s *Subscriber) Stats() Stats { return s.stats }
+
+// LinkPosition returns where the subscriber stands on the link it reads
+// (package origin): the position of the last message Next has reached,
+// including messages that gave no event (all their records duplicates,
+// or filtered). A consumer that saves it once it has handled the events
+// before (the file sink) resumes from it with Options.ResumeLinks. It
+// reports false before any message from a broker's archive. Call it from
+// the goroutine that calls Next.
+func (s *Subscriber) LinkPosition() (LinkPosition, bool) { return s.link, s.hasLink }
 
 // Connected reports whether the subscriber has a connection to the broker
 // (its handshake done): a file sink is not ready without one. Safe to

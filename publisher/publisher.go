@@ -57,12 +57,16 @@ type Publisher struct {
 	dropSig      chan struct{} // capacity 1: a drop to report
 	repDone      chan struct{} // closed when the reporter ends
 	rep          reporter
-	repQueued    atomic.Uint64 // reports handed to the socket
+	// sendMu orders what is handed to the socket with inflight: the
+	// sender holds it for each Send, a report takes it only if free.
+	sendMu sync.Mutex
+	// confirmed is the drop total covered by drop reports known written.
+	confirmed atomic.Uint64
 
 	// inflight holds the record count of each message handed to the
 	// socket and not yet known to be written (sender only; Close reads it
 	// after the sender has ended); trimmed counts messages forgotten.
-	inflight []uint32
+	inflight []flight
 	trimmed  uint64
 }
 
@@ -374,7 +378,12 @@ gather:
 	for _, x := range b.items {
 		b.frames = append(b.frames, x.buf[x.topicLen:])
 	}
+	p.sendMu.Lock()
 	err := p.sock.Send(ctx, b.frames)
+	if err == nil {
+		p.track(flight{records: uint32(len(b.items))})
+	}
+	p.sendMu.Unlock()
 	freed := 0
 	for _, x := range b.items {
 		freed += len(x.buf)
@@ -390,38 +399,48 @@ gather:
 		p.dropClosed.Add(n)
 	} else {
 		p.sent.Add(n)
-		p.track(n)
 	}
 	return open
 }
 
-// track remembers how many records each message handed to the socket
-// holds, until the socket reports it written: if Close must abandon
-// messages, the records they held are counted exactly. The socket's
-// counters are read every 256 messages to forget the written ones.
-func (p *Publisher) track(n uint64) {
-	p.inflight = append(p.inflight, uint32(n))
+// flight is one message handed to the socket and not yet known written:
+// its records, or for a drop report (no records) the drop total it
+// covers.
+type flight struct {
+	records uint32
+	report  uint64
+}
+
+// track remembers each message handed to the socket, in order, until
+// the socket reports it written: if Close must abandon messages, the
+// records they held are counted exactly, and a drop report counts as told
+// only once written. The socket's counters are read every 256 messages
+// to forget the written ones. sendMu held.
+func (p *Publisher) track(f flight) {
+	p.inflight = append(p.inflight, f)
 	if len(p.inflight)%256 == 0 {
 		p.trimInflight(p.sock.Stats())
 	}
 }
 
 // trimInflight forgets the messages among the first written that the
-// socket has written. The socket counts each message once, however often
-// the replay window sends it; drop reports are not in inflight and are
-// subtracted once queued (until one is written the count is low, and the
-// newest messages stay tracked a little longer).
+// socket has written (it counts each message once, however often the
+// replay window sends it); a written drop report confirms its total.
+// sendMu held, or the sender and reporter ended.
 func (p *Publisher) trimInflight(st zmtp.Stats) {
-	reports := p.repQueued.Load() // drop reports are not in inflight
-	if st.Sent < reports || st.Sent-reports <= p.trimmed {
+	if st.Sent <= p.trimmed {
 		return
 	}
-	written := st.Sent - reports
-	k := min(written-p.trimmed, uint64(len(p.inflight)))
+	k := min(st.Sent-p.trimmed, uint64(len(p.inflight)))
+	for _, f := range p.inflight[:k] {
+		if f.report > p.confirmed.Load() {
+			p.confirmed.Store(f.report)
+		}
+	}
 	p.inflight = p.inflight[k:]
 	p.trimmed += k
 	if cap(p.inflight) > 4096 && len(p.inflight) < cap(p.inflight)/4 {
-		p.inflight = append([]uint32(nil), p.inflight...)
+		p.inflight = append([]flight(nil), p.inflight...)
 	}
 }
 
@@ -457,9 +476,6 @@ func (p *Publisher) Close(ctx context.Context) error {
 		<-p.done
 		<-p.repDone
 		// The last drop report, while there is time to write it.
-		p.rep.mu.Lock()
-		before := p.rep.onBus
-		p.rep.mu.Unlock()
 		if ctx.Err() == nil && p.sock.PeerCount() > 0 {
 			p.reportDrops(true)
 		}
@@ -470,23 +486,13 @@ func (p *Publisher) Close(ctx context.Context) error {
 			}
 		}
 		tick.Stop()
-		if p.sock.Stats().Queued > 0 {
-			// Not written before the deadline: the report (if any) is
-			// lost with the rest.
-			p.rep.mu.Lock()
-			if p.rep.onBus != before {
-				p.rep.onBus = before
-				p.rep.unsent++
-			}
-			p.rep.mu.Unlock()
-		}
 		closeErr := p.sock.Close()
 		// Messages the socket had not written when it closed held these
 		// records.
 		p.trimInflight(p.sock.Stats())
 		var lost uint64
-		for _, n := range p.inflight {
-			lost += uint64(n)
+		for _, f := range p.inflight {
+			lost += uint64(f.records)
 		}
 		p.dropTransport.Store(lost)
 		p.closeErr = errors.Join(closeErr, p.closeReport())

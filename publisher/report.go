@@ -19,6 +19,10 @@ import (
 // be sent. Each such loss was also written to Options.Fallback.
 var ErrDropped = errors.New("publisher: records dropped")
 
+// errSenderBusy: the sender waits for room in the socket, so a report
+// would not be taken either.
+var errSenderBusy = errors.New("the connection's queue is full")
+
 // Drop reports: the first report of an episode goes reportDelay after its
 // first drop (a burst is one report, not one per record); while drops go
 // on, at most one report per reportEvery. A report that cannot be queued
@@ -32,7 +36,7 @@ const (
 type reporter struct {
 	mu       sync.Mutex
 	seq      uint64    // reports queued on the bus: their sequence numbers
-	onBus    uint64    // drops covered by reports queued on the bus
+	onBus    uint64    // drops covered by reports queued on the bus (written: Publisher.confirmed)
 	written  uint64    // drops covered by lines written to Options.Fallback
 	unsent   uint64    // reports not queued on the bus since the last that was (its counts cover theirs)
 	last     time.Time // when the last report was queued
@@ -123,9 +127,17 @@ func (p *Publisher) reportDrops(final bool) bool {
 	it.topicLen = len(it.buf)
 	it.buf = pl.appendTo(it.buf, p.opts.Encoding)
 	reachable := p.sock.PeerCount() > 0
-	err := p.sock.TrySend(zmtp.Msg{it.buf[:it.topicLen], it.buf[it.topicLen:]})
+	err := errSenderBusy
+	// The sender holds sendMu while it waits in Send: the socket is full
+	// then, and the report would not be taken either.
+	if p.sendMu.TryLock() {
+		err = p.sock.TrySend(zmtp.Msg{it.buf[:it.topicLen], it.buf[it.topicLen:]})
+		if err == nil {
+			p.track(flight{report: total})
+		}
+		p.sendMu.Unlock()
+	}
 	if err == nil {
-		p.repQueued.Add(1)
 		r.seq++
 		r.onBus = total
 		r.unsent = 0
@@ -166,7 +178,8 @@ func (p *Publisher) closeReport() error {
 	defer r.mu.Unlock()
 	transport := p.dropTransport.Load()
 	total := p.dropFull.Load() + p.dropClosed.Load()
-	notOnBus := total - min(r.onBus, total)
+	// Told: what reports written to the connection covered.
+	notOnBus := total - min(p.confirmed.Load(), total)
 	if u := p.sock.Stats().Unconfirmed; u > 0 && p.opts.Fallback != nil {
 		// Not an error: they were written once, and may have arrived.
 		line := fmt.Sprintf("%s WARN logbus.publisher host=%s pid=%d stream=%s: %d messages written to a broker that went away could not be sent again before Close: their records may be lost\n",

@@ -481,6 +481,12 @@ func (b *Broker) Close() error {
 			}
 		}
 		b.closeErr = errors.Join(errs...)
+		if b.upstream != nil {
+			if n := b.upstream.Stats().Dropped.Linger; n > 0 {
+				b.cfg.Logger.Warn("messages for the upstream broker were never delivered (it was unreachable) and are lost: the queue is in memory",
+					"messages", n, "upstream", b.cfg.Upstream)
+			}
+		}
 	})
 	return b.closeErr
 }

@@ -176,3 +176,23 @@ func TestPosingAsAnotherLinkRefused(t *testing.T) {
 		t.Error("posing as another link not counted")
 	}
 }
+
+// TestUpstreamUnsentCounted: what waits for an unreachable upstream
+// broker is shown as queued, and what is still waiting when the broker
+// stops is counted as unsent (the queue is in memory), not lost silently.
+func TestUpstreamUnsentCounted(t *testing.T) {
+	dead := "tcp://" + testsupport.FreeAddr(t)
+	site := testbus.StartBroker(t, &broker.Config{Upstream: dead, Archive: "-", DrainTimeout: 100 * time.Millisecond})
+	push := rawSocket(t, zmtp.PUSH, site.Ingest(), nil)
+	const n = 25
+	for range n {
+		if err := push.SendFrames(context.Background(), []byte("PLJ"), []byte(`{"msg":"for the centre"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testsupport.WaitFor(t, 10*time.Second, "queued for the upstream", func() bool { return site.Stats().Upstream.Queued == n })
+	site.Stop(t)
+	if st := site.Stats().Upstream; st.Unsent != n || st.Sent != n {
+		t.Errorf("upstream %+v, want %d queued and unsent at stop", st, n)
+	}
+}

@@ -68,11 +68,12 @@ var (
 	dArchivers = desc("archivers", "Named archivers connected to the archive endpoint.")
 	dKept      = desc("archive_kept_bytes", "Bytes kept for absent archivers (archive grace).")
 	dConnRej   = desc("connections_rejected_total", "Connections closed because of the peer, per endpoint and reason.", "endpoint", "reason")
-	dUpstream  = desc("upstream_messages_total", "Messages for the upstream broker, by outcome.", "outcome")
+	dUpstream  = desc("upstream_messages_total", "Messages for the upstream broker, by outcome (sent: queued for its connection).", "outcome")
+	dUpQueued  = desc("upstream_queued_messages", "Messages waiting for the upstream broker.")
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dTopic, dSent, dDropped, dPeerDrop, dQueued, dHandover, dPeers, dArchivers, dKept, dConnRej, dUpstream} {
+	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dTopic, dSent, dDropped, dPeerDrop, dQueued, dHandover, dPeers, dArchivers, dKept, dConnRej, dUpstream, dUpQueued} {
 		ch <- d
 	}
 }
@@ -97,6 +98,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(dUpstream, s.Upstream.Sent, "sent")
 	counter(dUpstream, s.Upstream.Dropped, "dropped")
 	counter(dUpstream, s.Upstream.Filtered, "filtered")
+	counter(dUpstream, s.Upstream.Unsent, "unsent_at_stop")
+	gauge(dUpQueued, s.Upstream.Queued)
 	counter(dDropped, s.ArchiveTimeouts, "archive", "shutdown_timeout")
 	if c.b.archive != nil {
 		gauge(dArchivers, archivers(s.Archive))

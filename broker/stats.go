@@ -37,9 +37,13 @@ func (r RejectStats) Total() uint64 { return r.BadTopic + r.NoPayload + r.NotJSO
 
 // UpstreamStats counts forwarding to the upstream broker.
 type UpstreamStats struct {
-	Sent     uint64 // handed to the upstream connection
+	Sent     uint64 // handed to the upstream connection's queue (not yet known delivered)
 	Dropped  uint64 // its queue was full (upstream down or slow)
 	Filtered uint64 // not matching UpstreamPrefixes
+	// Queued is what waits in that queue now; Unsent, what was still
+	// there when the broker stopped (lost: the queue is in memory).
+	Queued int
+	Unsent uint64
 }
 
 // Stats returns the broker's counters. It is safe to call at any time.
@@ -67,6 +71,10 @@ func (b *Broker) Stats() Stats {
 	}
 	if b.archive != nil {
 		s.Archive = b.archive.Stats()
+	}
+	if b.upstream != nil {
+		up := b.upstream.Stats()
+		s.Upstream.Queued, s.Upstream.Unsent = up.Queued, up.Dropped.Linger
 	}
 	for i := range b.c.topics {
 		if n := b.c.topics[i].Load(); n > 0 {

@@ -239,10 +239,15 @@ func RunBroker(ctx context.Context, name string, args []string, stderr io.Writer
 		if archive == "" {
 			archive = "disabled"
 		}
-		log.Info("broker listening", "ingest", eps.Ingest, "fanout", eps.Fanout, "archive", archive, "http", d.HTTPAddr())
+		args := []any{"ingest", eps.Ingest, "fanout", eps.Fanout, "archive", archive, "http", d.HTTPAddr()}
+		if d.Config.Upstream != "" {
+			args = append(args, "upstream", d.Config.Upstream)
+		}
+		log.Info("broker listening", args...)
 	}, func() {
 		st := d.Stats()
 		log.Info("broker stopped", "in", st.In, "forwarded", st.Forwarded, "rejected", st.Rejected.Total(),
-			"fanout_dropped", st.Fanout.Dropped.QueueFull, "unflushed", st.Fanout.Dropped.Linger+st.Archive.Dropped.Linger)
+			"fanout_dropped", st.Fanout.Dropped.QueueFull, "unflushed", st.Fanout.Dropped.Linger+st.Archive.Dropped.Linger,
+			"upstream_unsent", st.Upstream.Unsent)
 	})
 }

@@ -327,7 +327,7 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 		frames, b.chainBuf = origin.Split(m, b.chainBuf)
 		chainFrames = m[len(frames):]
 		m = frames
-		if len(b.chainBuf) > 0 && b.chainBuf[len(b.chainBuf)-1].Link == b.linkOf(from) {
+		if id, ok := b.linkOf(from); ok && len(b.chainBuf) > 0 && b.chainBuf[len(b.chainBuf)-1].Link == id {
 			chain = b.chainBuf
 		} else {
 			b.c.forgedOrigin.Add(1)
@@ -393,12 +393,13 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 // maxHops bounds the downstream links whose numbers the broker follows.
 const maxHops = 1024
 
-// linkOf returns the link id from declares (origin.LinkProperty), 0 for
-// none: a downstream broker's chains are kept only when their last hop is
-// the link it declared, so a sender cannot pose as another's link.
-func (b *Broker) linkOf(from *zmtp.PeerInfo) uint64 {
+// linkOf returns the link id from declares (origin.LinkProperty), and
+// false for none (or one that is not a link id: never 0): a downstream
+// broker's chains are kept only when their last hop is the link it
+// declared, so a sender cannot pose as another's link.
+func (b *Broker) linkOf(from *zmtp.PeerInfo) (uint64, bool) {
 	if from == nil {
-		return 0
+		return 0, false
 	}
 	if from != b.linkFrom {
 		id, err := strconv.ParseUint(from.Properties[origin.LinkProperty], 16, 64)
@@ -407,7 +408,7 @@ func (b *Broker) linkOf(from *zmtp.PeerInfo) uint64 {
 		}
 		b.linkFrom, b.linkID = from, id
 	}
-	return b.linkID
+	return b.linkID, b.linkID != 0
 }
 
 // numbered reports whether from numbers its records: a logbus publisher
@@ -482,9 +483,9 @@ func (b *Broker) Close() error {
 		}
 		b.closeErr = errors.Join(errs...)
 		if b.upstream != nil {
-			if n := b.upstream.Stats().Dropped.Linger; n > 0 {
-				b.cfg.Logger.Warn("messages for the upstream broker were never delivered (it was unreachable) and are lost: the queue is in memory",
-					"messages", n, "upstream", b.cfg.Upstream)
+			if st := b.Stats().Upstream; st.Unsent+st.Unconfirmed > 0 {
+				b.cfg.Logger.Warn("messages for the upstream broker were not delivered (it was unreachable) and are lost: the queue is in memory",
+					"messages", st.Unsent, "maybe_delivered", st.Unconfirmed, "upstream", b.cfg.Upstream)
 			}
 		}
 	})

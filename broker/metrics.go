@@ -99,6 +99,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(dUpstream, s.Upstream.Dropped, "dropped")
 	counter(dUpstream, s.Upstream.Filtered, "filtered")
 	counter(dUpstream, s.Upstream.Unsent, "unsent_at_stop")
+	counter(dUpstream, s.Upstream.Unconfirmed, "unconfirmed_at_stop")
 	gauge(dUpQueued, s.Upstream.Queued)
 	counter(dDropped, s.ArchiveTimeouts, "archive", "shutdown_timeout")
 	if c.b.archive != nil {

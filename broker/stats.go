@@ -41,9 +41,11 @@ type UpstreamStats struct {
 	Dropped  uint64 // its queue was full (upstream down or slow)
 	Filtered uint64 // not matching UpstreamPrefixes
 	// Queued is what waits in that queue now; Unsent, what was still
-	// there when the broker stopped (lost: the queue is in memory).
-	Queued int
-	Unsent uint64
+	// there when the broker stopped, never written (lost: the queue is in
+	// memory); Unconfirmed, copies written once to an upstream broker
+	// that went away, not sent again before the stop (maybe delivered).
+	Queued              int
+	Unsent, Unconfirmed uint64
 }
 
 // Stats returns the broker's counters. It is safe to call at any time.
@@ -74,7 +76,8 @@ func (b *Broker) Stats() Stats {
 	}
 	if b.upstream != nil {
 		up := b.upstream.Stats()
-		s.Upstream.Queued, s.Upstream.Unsent = up.Queued, up.Dropped.Linger
+		s.Upstream.Queued, s.Upstream.Unconfirmed = up.Queued, up.Unconfirmed
+		s.Upstream.Unsent = up.Dropped.Linger - min(up.Unconfirmed, up.Dropped.Linger)
 	}
 	for i := range b.c.topics {
 		if n := b.c.topics[i].Load(); n > 0 {

@@ -159,7 +159,7 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
-			if links != nil {
+			if links != nil && whole.Buffered() == 0 {
 				s.pos.setLink(links.LinkPosition())
 			}
 			s.noteSource(src)
@@ -188,8 +188,8 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		}
 	}
 	s.drain(src)
-	if links != nil {
-		s.pos.setLink(links.LinkPosition()) // what was read has been added
+	if links != nil && whole.Buffered() == 0 {
+		s.pos.setLink(links.LinkPosition()) // what was read has been added, whole
 	}
 	s.flush()
 	return nil

@@ -128,9 +128,16 @@ func (p *Publisher) reportDrops(final bool) bool {
 	it.buf = pl.appendTo(it.buf, p.opts.Encoding)
 	reachable := p.sock.PeerCount() > 0
 	err := errSenderBusy
-	// The sender holds sendMu while it waits in Send: the socket is full
-	// then, and the report would not be taken either.
-	if p.sendMu.TryLock() {
+	// The sender holds sendMu for each Send: briefly while the socket
+	// takes messages, for as long as it waits when the socket is full
+	// (then the report would not be taken either). Try for a while, a
+	// report need not be immediate.
+	locked := p.sendMu.TryLock()
+	for i := 0; !locked && i < 100; i++ {
+		time.Sleep(200 * time.Microsecond)
+		locked = p.sendMu.TryLock()
+	}
+	if locked {
 		err = p.sock.TrySend(zmtp.Msg{it.buf[:it.topicLen], it.buf[it.topicLen:]})
 		if err == nil {
 			p.track(flight{report: total})

@@ -59,6 +59,7 @@ func TestLinkPositionCoversEventlessMessages(t *testing.T) {
 		l, ok := sub.LinkPosition()
 		return ok && l.Link == 42 && l.Seq == 2
 	})
+	send(1, 1) // a copy of the first message: dropped, and the position stays
 	send(2, 5) // two messages lost on the link
 	ev, err := sub.Next(ctx)
 	if err != nil || ev.Kind != KindLinkGap || ev.LinkGap.Messages != 2 || ev.LinkGap.After != 2 {
@@ -67,7 +68,10 @@ func TestLinkPositionCoversEventlessMessages(t *testing.T) {
 	if ev, err := sub.Next(ctx); err != nil || ev.Kind != KindRecord || ev.Record.Seq != 2 {
 		t.Fatalf("then the record: %v %v", ev.Kind, err)
 	}
-	if st := sub.Stats(); st.Duplicates != 1 || st.LinkGaps != 1 || st.LinkMessages != 2 {
+	if l, _ := sub.LinkPosition(); l.Seq != 5 {
+		t.Errorf("link position %+v after the record", l)
+	}
+	if st := sub.Stats(); st.Duplicates != 1 || st.DuplicateMessages != 1 || st.LinkGaps != 1 || st.LinkMessages != 2 {
 		t.Errorf("stats %+v", st)
 	}
 }

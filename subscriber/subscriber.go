@@ -292,8 +292,11 @@ func (s *Subscriber) take(sl *slot) {
 	s.stats.DecodeErrors += d.DecodeErrors
 	s.stats.Gaps, s.stats.Missing, s.stats.Late, s.stats.Duplicates = d.Gaps, d.Missing, d.Late, d.Duplicates
 	if n := len(sl.chain); n > 0 {
-		o := &sl.chain[n-1]
-		s.link, s.hasLink = LinkPosition{Link: o.Link, Seq: o.Seq, Unnumbered: o.Unnumbered}, true
+		// Forward only on one link: a copy of an older message (dropped)
+		// does not move it back.
+		if o := &sl.chain[n-1]; !s.hasLink || o.Link != s.link.Link || o.Seq > s.link.Seq {
+			s.link, s.hasLink = LinkPosition{Link: o.Link, Seq: o.Seq, Unnumbered: o.Unnumbered}, true
+		}
 	}
 	s.stats.LinkGaps, s.stats.LinkMessages, s.stats.LinkUnnumbered, s.stats.DuplicateMessages = d.LinkGaps, d.LinkMessages, d.LinkUnnumbered, d.DuplicateMessages
 	s.cur = sl

@@ -26,7 +26,10 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint, l *listener) bool {
 	rd := &connReader{conn: conn}
 	r := bufio.NewReaderSize(rd, s.cfg.ReadBufferSize)
 	info, err := s.runHandshake(conn, r)
-	s.trackHandshake(conn, l, false)
+	s.endHandshake(conn, err == nil)
+	if testHookHandshakeDone != nil {
+		testHookHandshakeDone(s)
+	}
 	if err != nil {
 		if s.isStopped() {
 			err = ErrClosed
@@ -41,6 +44,7 @@ func (s *Socket) serveConn(conn net.Conn, ep endpoint, l *listener) bool {
 	p.l = l
 	s.wantDelivery(p)
 	if err := s.claimHeir(p); err != nil {
+		s.notAttaching()
 		// The ERROR tells the peer why; the refusal stands either way.
 		if werr := writeAll(conn, appendError(nil, err.Error())); werr != nil {
 			err = errors.Join(err, werr)
@@ -104,14 +108,37 @@ func (s *Socket) trackHandshake(conn net.Conn, l *listener, add bool) bool {
 		delete(s.hsConns, conn)
 		return true
 	}
-	if s.stopped {
-		return false
+	if s.stopped || l == nil && s.draining {
+		return false // draining: no new dialled connection
 	}
 	if s.hsConns == nil {
 		s.hsConns = make(map[net.Conn]handshaking)
 	}
 	s.hsConns[conn] = handshaking{l: l, since: time.Now()}
 	return true
+}
+
+// testHookHandshakeDone, set only by tests, runs between a handshake's
+// end and the peer's attachment.
+var testHookHandshakeDone func(*Socket)
+
+// endHandshake forgets a connection whose handshake ended; one that
+// succeeded counts as attaching until attach (or a refusal) settles it,
+// so that Drain never sees it in neither state.
+func (s *Socket) endHandshake(conn net.Conn, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.hsConns, conn)
+	if ok {
+		s.attaching++
+	}
+}
+
+// notAttaching settles an attaching connection that was refused.
+func (s *Socket) notAttaching() {
+	s.mu.Lock()
+	s.attaching--
+	s.mu.Unlock()
 }
 
 func (s *Socket) isStopped() bool {

@@ -67,7 +67,7 @@ func (s *Socket) Drain(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		c := s.sendWake.acquire()
-		if s.PeerCount() == 0 && s.handshaking() == 0 {
+		if s.connections() == 0 {
 			s.sendWake.release()
 			return errors.Join(errs...)
 		}
@@ -85,11 +85,12 @@ func (s *Socket) Drain(ctx context.Context) error {
 	}
 }
 
-// handshaking counts connections in their handshake.
-func (s *Socket) handshaking() int {
+// connections counts peers, connections in their handshake and those
+// between the two, in one look.
+func (s *Socket) connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.hsConns)
+	return len(*s.peers.Load()) + len(s.hsConns) + s.attaching
 }
 
 // isDraining reports whether Drain has started.

@@ -230,3 +230,48 @@ func TestDrainLibzmqPush(t *testing.T) {
 	}
 	t.Logf("%d of %d lost", lost, n)
 }
+
+// TestDrainWaitsForAttaching: a connection whose handshake has ended but
+// that is not attached yet is waited for like a peer: Drain does not
+// return before it has hung up, and what it sent is read.
+func TestDrainWaitsForAttaching(t *testing.T) {
+	ctx := testCtx(t)
+	pull := newSock(t, PULL, nil)
+	ep := bindLocal(t, pull)
+	inGap := make(chan struct{})
+	release := make(chan struct{})
+	testHookHandshakeDone = func(s *Socket) {
+		if s != pull {
+			return
+		}
+		select {
+		case inGap <- struct{}{}:
+			<-release
+		default:
+		}
+	}
+	t.Cleanup(func() { testHookHandshakeDone = nil })
+	push := newSock(t, PUSH, nil)
+	if err := push.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	if err := push.SendFrames(ctx, []byte("T"), []byte("sent in the gap")); err != nil {
+		t.Fatal(err)
+	}
+	<-inGap // the pull's side of the connection is between handshake and attach
+	drained := make(chan error, 1)
+	go func() { drained <- pull.Drain(ctx) }()
+	select {
+	case err := <-drained:
+		t.Fatalf("Drain returned (%v) while a connection was attaching", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	m, err := pull.Recv(ctx)
+	if err != nil || string(m[1]) != "sent in the gap" {
+		t.Fatalf("the attaching peer's message: %q %v", m, err)
+	}
+	if err := <-drained; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -29,9 +29,12 @@ type Socket struct {
 	mu       sync.Mutex
 	closed   bool
 	stopped  bool
-	draining bool   // Drain started: no new connections, peers told to stop
-	pending  []byte // PUSH: encoded messages while no peer can take them
-	pendMsgs int
+	draining bool // Drain started: no new connections, peers told to stop
+	// attaching counts connections past their handshake, not yet attached
+	// or refused (see endHandshake).
+	attaching int
+	pending   []byte // PUSH: encoded messages while no peer can take them
+	pendMsgs  int
 	// pendReplay: the first pendReplay messages of pending are replay
 	// copies (Options.ReplayBytes), written once already.
 	pendReplay int
@@ -306,6 +309,7 @@ func (s *Socket) PeerCount() int {
 func (s *Socket) attach(p *peer) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.attaching-- // settled here, attached or not
 	select {
 	case <-s.stop:
 		return false

@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 )
@@ -76,8 +77,35 @@ func (e endpoint) dial(ctx context.Context) (net.Conn, error) {
 	case "inproc":
 		return dialInproc(ctx, e.addr)
 	}
-	return d.DialContext(ctx, "tcp", e.addr)
+	c, err := d.DialContext(ctx, "tcp", e.addr)
+	if err != nil {
+		return nil, err
+	}
+	return notSelf(c)
 }
+
+// notSelf refuses a connection to itself.
+func notSelf(c net.Conn) (net.Conn, error) {
+	// Dialling a local port nobody listens on can connect the socket to
+	// itself (TCP simultaneous open, when the kernel picks that very port
+	// as the source): it would hold the port the server is about to bind.
+	if c.LocalAddr().String() == c.RemoteAddr().String() {
+		// An abortive close: no TIME_WAIT to keep holding the port.
+		if tc, ok := c.(*net.TCPConn); ok {
+			if err := tc.SetLinger(0); err != nil {
+				return nil, errors.Join(errSelfConnect, err, c.Close())
+			}
+		}
+		if cerr := c.Close(); cerr != nil {
+			return nil, errors.Join(errSelfConnect, cerr)
+		}
+		return nil, errSelfConnect
+	}
+	return c, nil
+}
+
+// errSelfConnect is a dial that reached itself instead of a server.
+var errSelfConnect = errors.New("connected to itself: nothing listens there")
 
 // boundEndpoint renders a listener address back as an endpoint string.
 func boundEndpoint(e endpoint, a net.Addr) string {

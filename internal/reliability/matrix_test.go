@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -137,6 +138,7 @@ func startTopology(t *testing.T, row matrixRow) *topology {
 	tp.central = filepath.Join(tp.root, "central.log")
 	a := newBrokerAddrs(t)
 	b := startBroker(t, a)
+	waitHealthy(t, a.http)
 	site := newBrokerAddrs(t)
 	archive := a.archive
 	tp.ingest = a.ingest
@@ -155,6 +157,19 @@ func startTopology(t *testing.T, row matrixRow) *topology {
 		tp.target = b
 	}
 	return tp
+}
+
+// waitHealthy waits until a daemon's HTTP /healthz answers: its
+// endpoints are bound before its clients start dialling.
+func waitHealthy(t *testing.T, addr string) {
+	t.Helper()
+	testsupport.WaitFor(t, 15*time.Second, "the daemon at "+addr, func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		return resp.Body.Close() == nil && resp.StatusCode == http.StatusOK
+	})
 }
 
 // legacySender is an unnumbered sender: a plain PUSH writing

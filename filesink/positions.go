@@ -212,32 +212,38 @@ func (p *positions) close() error {
 
 // load reads the file left by an earlier run. A missing file is a first
 // start; lines that do not parse are skipped and counted in bad. A file
-// that is not a positions file is an error (it is not overwritten); one
-// whose contents do not match its header (cut short by a full disk) is
-// reported in bad and not resumed from.
-func (p *positions) load() (bad int, err error) {
+// that is not a positions file (zeros or garbage after a hard reset,
+// another program's file) is moved aside, never overwritten: moved names
+// where it went, and the sink starts as without one. One whose contents
+// do not match its header (cut short by a full disk) is reported in bad
+// and not resumed from.
+func (p *positions) load() (bad int, moved string, err error) {
 	p.pos = subscriber.NewPositions(maxPositions)
 	if p.path == "" {
-		return 0, nil
+		return 0, "", nil
 	}
 	b, err := os.ReadFile(p.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return 0, "", nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("filesink: positions: %w", err)
+		return 0, "", fmt.Errorf("filesink: positions: %w", err)
 	}
 	head, body, _ := bytes.Cut(b, []byte("\n"))
 	var n int
 	var sum uint32
 	if len(b) > 0 && !bytes.HasPrefix(head, []byte(positionsMagic+" ")) {
-		return 0, fmt.Errorf("filesink: positions: %s is not a positions file", p.path)
+		aside := fmt.Sprintf("%s.damaged-%d", p.path, time.Now().UnixNano())
+		if err := os.Rename(p.path, aside); err != nil {
+			return 0, "", fmt.Errorf("filesink: positions: %s is not a positions file, and cannot be moved aside: %w", p.path, err)
+		}
+		return 0, aside, nil
 	}
 	// A stop between the write and the truncation leaves the end of
 	// longer old contents after the new: the header says where to stop.
 	if _, err := fmt.Sscanf(string(head), positionsMagic+" len=%d crc=%x", &n, &sum); err != nil ||
 		n > len(body) || crc32.ChecksumIEEE(body[:n]) != sum {
-		return 1, nil
+		return 1, "", nil
 	}
 	body = body[:n]
 	var ps []subscriber.Position
@@ -260,7 +266,7 @@ func (p *positions) load() (bad int, err error) {
 	for q := range p.pos.All() {
 		p.loaded = append(p.loaded, q)
 	}
-	return bad, nil
+	return bad, "", nil
 }
 
 // parseLink reads an "L <link> <seq> <unnumbered>" line.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/crc32"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
@@ -114,12 +116,35 @@ func TestPositionsConfig(t *testing.T) {
 			t.Errorf("positions name %q accepted", name)
 		}
 	}
-	// A file of another kind under that name is not overwritten.
-	if err := os.WriteFile(filepath.Join(root, "other"), []byte("precious\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := New(&Config{Root: root, Positions: "other"}); err == nil {
-		t.Error("a file that is not a positions file was accepted")
+	// A file of another kind under that name (zeros after a hard reset,
+	// garbage, another program's file) is moved aside, not overwritten,
+	// and the sink starts without positions.
+	for _, junk := range [][]byte{make([]byte, 4096), []byte("precious\n"), {0xff, 0xfe, 0x00, 0x13}} {
+		path := filepath.Join(root, "other")
+		if err := os.WriteFile(path, junk, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var logged testsupport.LockedBuffer
+		s, err := New(&Config{Root: root, Positions: "other", Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+		if err != nil {
+			t.Fatalf("%q: %v", junk[:min(len(junk), 8)], err)
+		}
+		if len(s.Positions()) != 0 || !strings.Contains(logged.String(), "moved aside") {
+			t.Errorf("positions %v, log %q", s.Positions(), logged.String())
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		aside, _ := filepath.Glob(path + ".damaged-*")
+		if len(aside) != 1 {
+			t.Fatalf("moved aside: %v", aside)
+		}
+		if b, err := os.ReadFile(aside[0]); err != nil || string(b) != string(junk) {
+			t.Errorf("the damaged file was not kept as it was: %v", err)
+		}
+		if err := os.Remove(aside[0]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Lines that do not parse are skipped, the rest resumed.
 	body := "zz 1 PLM\n0000000000000007 9 PLM\n0000000000000008 3 NOPE\n"
@@ -240,8 +265,8 @@ func FuzzPositionsLoad(f *testing.F) {
 				t.Error(err)
 			}
 		})
-		if _, err := p.load(); err != nil {
-			if !strings.Contains(err.Error(), "not a positions file") {
+		if _, moved, err := p.load(); err != nil || moved != "" {
+			if err != nil {
 				t.Fatalf("load: %v", err)
 			}
 			return
@@ -255,7 +280,7 @@ func FuzzPositionsLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		q := positions{path: path}
-		if _, err := q.load(); err != nil {
+		if _, _, err := q.load(); err != nil {
 			t.Fatal(err)
 		}
 		if len(first) > 0 && len(q.loaded) != len(first) {

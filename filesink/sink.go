@@ -87,9 +87,13 @@ func New(cfg *Config) (*Sink, error) {
 	}
 	s.central = &dest{rel: c.Central}
 	s.pos.path = positionsPath(c.Root, c.Positions)
-	bad, err := s.pos.load()
+	bad, moved, err := s.pos.load()
 	if err != nil {
 		return nil, errors.Join(err, r.close())
+	}
+	if moved != "" {
+		c.Logger.Warn("positions file is damaged or not a positions file: moved aside, starting without positions (records lost while the sink was down are not reported this time)",
+			"path", s.pos.path, "moved_to", moved)
 	}
 	if bad > 0 {
 		c.Logger.Warn("positions file: lines skipped", "path", s.pos.path, "lines", bad)

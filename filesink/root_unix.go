@@ -81,7 +81,7 @@ func (r *root) openAppend(rel string) (handle, bool, error) {
 		}
 		if err != nil {
 			closeDir()
-			return nil, false, linkError(c, err)
+			return nil, false, linkError(dirfd, c, err)
 		}
 		closeDir()
 		dirfd = next
@@ -95,7 +95,7 @@ func (r *root) openAppend(rel string) (handle, bool, error) {
 		fd, err = openFileBeneath(dirfd, name, unix.O_WRONLY|unix.O_APPEND)
 	}
 	if err != nil {
-		return nil, false, linkError(name, err)
+		return nil, false, linkError(dirfd, name, err)
 	}
 	if created {
 		if err := unix.Fsync(dirfd); err != nil {
@@ -160,11 +160,39 @@ func (r *root) sameFile(rel string, h handle) bool {
 	return a.Dev == b.Dev && a.Ino == b.Ino
 }
 
-func linkError(name string, err error) error {
+// linkError says why name, in dirfd, could not be opened on the way: a
+// symbolic link (refused), or something that is not a directory where
+// one is needed (a regular file named like an equipment, say), named for
+// what it is.
+func linkError(dirfd int, name string, err error) error {
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.EXDEV) {
+		var st unix.Stat_t
+		if errors.Is(err, unix.ENOTDIR) && unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+			st.Mode&unix.S_IFMT != unix.S_IFLNK {
+			return fmt.Errorf("%w: %s is %s", ErrNotDirectory, name, fileKind(st.Mode))
+		}
 		return fmt.Errorf("%w: %s: %w", ErrSymlink, name, err)
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// ErrNotDirectory reports a path component that must be a directory and
+// is something else.
+var ErrNotDirectory = errors.New("filesink: not a directory in path")
+
+// fileKind names a file's type, for error messages.
+func fileKind(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return "a regular file"
+	case unix.S_IFSOCK:
+		return "a socket"
+	case unix.S_IFIFO:
+		return "a named pipe"
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return "a device"
+	}
+	return "not a directory"
 }
 
 func openDirBeneath(dirfd int, name string) (int, error) {

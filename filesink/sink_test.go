@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,28 @@ func TestJSONNotices(t *testing.T) {
 		if m.Level != "WARN" || m.Logger != "logbus.filesink" || m.Msg != want.msg || m.Attrs["event"] != want.event || m.Attrs[want.detail] == nil {
 			t.Errorf("line %d: %s", i, lines[i])
 		}
+	}
+}
+
+// TestFileWhereDirectoryShouldBe: a regular file where an equipment
+// directory should be is reported as what it is, not as a symbolic link;
+// the records go to the central log.
+func TestFileWhereDirectoryShouldBe(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the Windows root names path problems its own way")
+	}
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "scope-3"), []byte("not a directory\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t, Config{Root: root})
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "lab-7", "where does this go"))
+	s.Flush()
+	central := strings.Join(readLines(t, filepath.Join(root, "central.log")), "\n")
+	if !strings.Contains(central, "where does this go") {
+		t.Fatalf("record lost:\n%s", central)
+	}
+	if !strings.Contains(central, "scope-3 is a regular file") || strings.Contains(central, "symbolic link") {
+		t.Errorf("reason:\n%s", central)
 	}
 }

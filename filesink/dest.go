@@ -23,6 +23,9 @@ type dest struct {
 	failUntil time.Time // while failing, records go to the central log
 	backoff   time.Duration
 	lastErr   error
+	// torn: a failed write left part of a record at the end of the file
+	// and it could not be cut off: the next write starts a fresh line.
+	torn bool
 }
 
 // add buffers one whole record.
@@ -108,6 +111,7 @@ type handle interface {
 	Sync() error
 	Close() error
 	Size() (int64, error)
+	Truncate(size int64) error
 }
 
 var errClosed = errors.New("filesink: closed")

@@ -12,7 +12,8 @@ import (
 
 // TestFullDisk: a destination on a full filesystem fails, its records go
 // to the central log (on another filesystem), other destinations and the
-// records themselves are not lost. Needs root to mount a small tmpfs.
+// records themselves are not lost, and no file keeps a torn line. Needs
+// root to mount a small tmpfs.
 func TestFullDisk(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("SKIP: full-disk test needs root to mount a tmpfs")
@@ -41,11 +42,22 @@ func TestFullDisk(t *testing.T) {
 		}
 	}
 	s.Flush()
-	onTiny := 0 // whole lines only: the write that hit the limit may end torn
+	// No torn line: the write that hit the limit stopped mid-record, and
+	// that fragment was cut off.
+	tiny, err := os.ReadFile(filepath.Join(small, "lab-7.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tiny) > 0 && tiny[len(tiny)-1] != '\n' {
+		t.Errorf("the file ends inside a line: %q", tiny[max(0, len(tiny)-40):])
+	}
+	onTiny := 0
 	for _, l := range readLines(t, filepath.Join(small, "lab-7.log")) {
-		if strings.HasSuffix(l, line) {
-			onTiny++
+		if !strings.HasSuffix(l, " "+line) {
+			t.Errorf("torn line: %q", l[:min(len(l), 60)])
+			continue
 		}
+		onTiny++
 	}
 	inCentral := 0
 	for _, l := range readLines(t, filepath.Join(root, "central.log")) {

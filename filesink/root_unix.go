@@ -138,6 +138,14 @@ func (f fdFile) Sync() error {
 
 func (f fdFile) Close() error { return unix.Close(int(f)) }
 
+func (f fdFile) Truncate(size int64) error {
+	for {
+		if err := unix.Ftruncate(int(f), size); !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
 func (f fdFile) Size() (int64, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f), &st); err != nil {

@@ -519,6 +519,13 @@ func (s *Sink) write(d *dest, now time.Time) {
 	}
 	err := s.ensureOpen(d, now)
 	n := 0
+	if err == nil && d.torn {
+		// The end of the file is a fragment of a record: start a fresh
+		// line rather than append to it.
+		if _, err = d.f.Write([]byte{'\n'}); err == nil {
+			d.torn = false
+		}
+	}
 	if err == nil {
 		n, err = d.f.Write(d.buf)
 		s.c.writes.Add(1)
@@ -549,7 +556,6 @@ func (s *Sink) write(d *dest, now time.Time) {
 		s.c.failing.Add(1)
 	}
 	d.fail(now, err)
-	s.closeFile(d)
 	// Records fully written before the error are on disk; the rest move.
 	first := 0
 	for first < len(d.ends) && d.ends[first] <= n {
@@ -559,6 +565,10 @@ func (s *Sink) write(d *dest, now time.Time) {
 	if first > 0 {
 		start = d.ends[first-1]
 	}
+	if n > start {
+		s.untear(d, n-start)
+	}
+	s.closeFile(d)
 	if d == s.central {
 		// Keep the unwritten records, whole, for the next attempt.
 		rest := append([]byte(nil), d.buf[start:]...)
@@ -584,6 +594,21 @@ func (s *Sink) write(d *dest, now time.Time) {
 	}
 	s.central.pending = true
 	d.reset()
+}
+
+// untear cuts off the partial record a failed write left at the end of
+// d's file (a full disk stops a write mid-record), so that no file holds
+// a torn line; when that fails too, the next write to it starts on a
+// fresh line.
+func (s *Sink) untear(d *dest, partial int) {
+	size, err := d.f.Size()
+	if err == nil && size >= int64(partial) {
+		err = d.f.Truncate(size - int64(partial))
+	}
+	if err != nil || size < int64(partial) {
+		d.torn = true
+		s.cfg.Logger.Warn("a partial record is left at the end of a file: the next write starts a fresh line", "path", d.rel, "bytes", partial, "err", err)
+	}
 }
 
 // ensureOpen opens d's file, closing the least recently used when at

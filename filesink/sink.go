@@ -86,6 +86,14 @@ func New(cfg *Config) (*Sink, error) {
 		dests: make(map[string]*dest), now: time.Now,
 	}
 	s.central = &dest{rel: c.Central}
+	if limit := fdLimit(); limit > 0 && c.MaxOpen+fdHeadroom > limit {
+		// Files beyond the limit would fail to open, and so would the
+		// connection to the broker and the HTTP server's: fit under it.
+		fit := max(1, limit-fdHeadroom)
+		c.Logger.Warn("the open-file limit is below --max-open plus what the sink needs besides: keeping fewer files open",
+			"limit", limit, "max_open", c.MaxOpen, "using", fit, "headroom", fdHeadroom)
+		s.cfg.MaxOpen = fit
+	}
 	s.pos.path = positionsPath(c.Root, c.Positions)
 	bad, moved, err := s.pos.load()
 	if err != nil {
@@ -631,6 +639,11 @@ func (s *Sink) ensureOpen(d *dest, now time.Time) error {
 		s.c.evicted.Add(1)
 	}
 	f, created, err := s.root.openAppend(d.rel)
+	for err != nil && outOfDescriptors(err) && s.evictOne(d) {
+		// Out of descriptors (the limit was shared, or lowered): give
+		// back the least recently used file and try again.
+		f, created, err = s.root.openAppend(d.rel)
+	}
 	if err != nil {
 		return err
 	}
@@ -641,6 +654,24 @@ func (s *Sink) ensureOpen(d *dest, now time.Time) error {
 	s.open.pushFront(d)
 	s.c.opens.Add(1)
 	return nil
+}
+
+// fdHeadroom is the descriptors a sink needs besides its destination
+// files: the broker connection, the HTTP server and its clients, the
+// central log, the positions file, the root and the runtime's own.
+const fdHeadroom = 64
+
+// evictOne closes the least recently used open file other than keep and
+// the central log; it reports false when there is none.
+func (s *Sink) evictOne(keep *dest) bool {
+	for d := s.open.tail; d != nil; d = d.prev {
+		if d != keep && d != s.central {
+			s.closeFile(d)
+			s.c.evicted.Add(1)
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Sink) closeFile(d *dest) {

@@ -50,8 +50,10 @@ type Config struct {
 	// Format of log lines: "text" (default) or "json".
 	Format string
 	// MaxBacklog bounds what waits in memory when even the central log
-	// cannot be written; beyond it the sink stops reading input.
-	// Default 64 MiB.
+	// cannot be written (a full disk); beyond it lines are dropped,
+	// counted (Stats.Shed) and reported in a DROPPED notice once the
+	// central log is writable: the sink never stops reading, so the
+	// broker and other archivers do not notice. Default 64 MiB.
 	MaxBacklog int
 	// Logger receives the sink's own problems (also counted in Stats).
 	// Default: discarded.

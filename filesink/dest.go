@@ -49,13 +49,17 @@ func (d *dest) failing(now time.Time) bool { return now.Before(d.failUntil) }
 // is read only for those that did.
 func (d *dest) mayFail() bool { return !d.failUntil.IsZero() }
 
-// fail starts or lengthens the back-off: 1 s doubling to 1 min.
+// maxBackoff bounds the wait before a failing destination is tried
+// again: once a full disk has room, files resume within it.
+const maxBackoff = 5 * time.Second
+
+// fail starts or lengthens the back-off: 1 s doubling to maxBackoff.
 func (d *dest) fail(now time.Time, err error) {
 	switch {
 	case d.backoff == 0:
 		d.backoff = time.Second
-	case d.backoff < time.Minute:
-		d.backoff = min(2*d.backoff, time.Minute)
+	case d.backoff < maxBackoff:
+		d.backoff = min(2*d.backoff, maxBackoff)
 	}
 	d.failUntil = now.Add(d.backoff)
 	d.lastErr = err

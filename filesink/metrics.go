@@ -91,6 +91,7 @@ var (
 	fLinkGaps = fdesc("link_gaps_total", "Gaps on the hops after a broker (archive or upstream links).")
 	fLinkMsgs = fdesc("link_missing_messages_total", "Messages missing in link gaps.")
 	fLinkUnn  = fdesc("link_missing_unnumbered_records_total", "Records from unnumbered senders (distlog, logbook) in link gaps.")
+	fShed     = fdesc("shed_total", "Lines dropped because the central log could not be written and the backlog was full.")
 	fDecode   = fdesc("decode_errors_total", "Messages that could not be decoded.")
 	fErrors   = fdesc("write_errors_total", "Failed opens, writes, syncs and closes.")
 	fOpens    = fdesc("opens_total", "Files opened.")
@@ -104,7 +105,7 @@ var (
 )
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDup, fLate, fLinkGaps, fLinkMsgs, fLinkUnn, fDecode, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog, fConn} {
+	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDup, fLate, fLinkGaps, fLinkMsgs, fLinkUnn, fShed, fDecode, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog, fConn} {
 		ch <- d
 	}
 }
@@ -113,7 +114,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	st := c.s.Stats()
 	for d, v := range map[*prometheus.Desc]uint64{
 		fRecords: st.Records, fWrites: st.Writes, fBytes: st.Bytes, fFsyncs: st.Fsyncs, fCentral: st.Central,
-		fRefused: st.Refused, fRerouted: st.Rerouted, fGaps: st.Gaps, fMissing: st.Missing, fDup: st.Duplicates, fLate: st.Late, fLinkGaps: st.LinkGaps, fLinkMsgs: st.LinkMessages, fLinkUnn: st.LinkUnnumbered, fDecode: st.DecodeErrors,
+		fRefused: st.Refused, fRerouted: st.Rerouted, fGaps: st.Gaps, fMissing: st.Missing, fDup: st.Duplicates, fLate: st.Late, fLinkGaps: st.LinkGaps, fLinkMsgs: st.LinkMessages, fLinkUnn: st.LinkUnnumbered, fShed: st.Shed, fDecode: st.DecodeErrors,
 		fErrors: st.WriteErrors, fOpens: st.Opens, fEvicted: st.Evicted, fReopened: st.Reopened, fRotated: st.Rotations,
 	} {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))

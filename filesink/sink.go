@@ -52,6 +52,12 @@ type Sink struct {
 
 	reopen      atomic.Bool
 	backlogWarn bool // central failure reported on stderr, once per episode
+	// shed counts what the full backlog made the sink drop, this episode;
+	// reported once the central log takes writes again.
+	shed struct {
+		count       uint64
+		first, last time.Time
+	}
 	closed      bool
 
 	c counters
@@ -128,7 +134,7 @@ func (s *Sink) LinkPositions() []subscriber.LinkPosition {
 // force), but only when nothing waits in memory: the file must not claim
 // records that are not in the files.
 func (s *Sink) savePositions(force bool) {
-	if s.pendingBytes > 0 {
+	if s.pendingBytes > 0 || len(s.central.buf) > 0 {
 		return
 	}
 	if err := s.pos.save(s.now(), force); err != nil {
@@ -159,15 +165,10 @@ func (s *Sink) Run(ctx context.Context, src Source) error {
 		if s.reopen.Swap(false) {
 			s.closeAll()
 		}
-		// When even the central log cannot take records, stop reading:
-		// back-pressure to the broker instead of unbounded memory.
-		if len(s.central.buf) >= s.cfg.MaxBacklog {
-			s.flush()
-			if len(s.central.buf) >= s.cfg.MaxBacklog {
-				s.pause(ctx, time.Second)
-				continue
-			}
-		}
+		// A full disk never stops the reading: the broker and the other
+		// archivers must not notice. What the central log cannot take
+		// waits in memory up to MaxBacklog, then is shed and counted
+		// (toCentral).
 		ev, ok := s.tryNext(src)
 		if !ok {
 			s.flush() // input idle: everything to the files now
@@ -296,15 +297,6 @@ const idleYields = 4
 // records.
 const maxBatch = 4 << 20
 
-func (s *Sink) pause(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
-
 // Add buffers one event for its destination. Callers outside Run (tests,
 // benchmarks) follow it with Flush.
 func (s *Sink) Add(ev subscriber.Event) {
@@ -416,6 +408,17 @@ func (s *Sink) formatNotice(t time.Time, n *textline.Notice) []byte {
 }
 
 func (s *Sink) toCentral(line []byte, sync bool) {
+	if len(s.central.buf)+len(line) > s.cfg.MaxBacklog && s.central.lastErr != nil {
+		// The central log has not been writable for a while and the
+		// backlog is full: shed, count, and say so once it is writable.
+		s.c.shed.Add(1)
+		s.shed.count++
+		s.shed.last = s.now()
+		if s.shed.count == 1 {
+			s.shed.first = s.shed.last
+		}
+		return
+	}
 	s.c.central.Add(1)
 	s.enqueue(s.central, line, sync)
 }
@@ -491,23 +494,37 @@ func (s *Sink) Flush() {
 }
 
 func (s *Sink) flush() {
-	if s.pendingBytes == 0 {
+	now := s.now()
+	backlog := len(s.central.buf) > 0 && !s.central.failing(now)
+	if s.pendingBytes == 0 && !backlog {
 		return
 	}
-	now := s.now()
 	// Destinations first: a failing one reroutes its records to central.
 	for _, d := range s.pending {
 		if d != s.central {
 			s.write(d, now)
 		}
 	}
-	s.write(s.central, now)
+	// The central log only when it is not in its back-off: a full disk
+	// is tried again after it, not at every batch (each try copied the
+	// whole backlog).
+	if !s.central.failing(now) {
+		if s.shed.count > 0 {
+			// What the full backlog made the sink drop, said as soon as
+			// the central log may take it.
+			n := textline.DroppedNotice(s.shed.count, "central log not writable, backlog full", s.shed.first, s.shed.last)
+			s.central.add(s.formatNotice(now, &n), true)
+			s.shed.count = 0
+		}
+		s.write(s.central, now)
+	}
 	s.c.openFiles.Store(int64(s.open.n))
 	s.c.backlog.Store(int64(len(s.central.buf)))
 	s.pending = s.pending[:0]
-	s.pendingBytes = len(s.central.buf)
-	if s.pendingBytes > 0 {
+	s.pendingBytes = 0
+	if len(s.central.buf) > 0 {
 		s.pending = append(s.pending, s.central)
+		s.central.pending = true
 	} else {
 		s.central.pending = false
 	}
@@ -718,6 +735,7 @@ func (s *Sink) Close() error {
 	for _, d := range s.pending {
 		d.sync = true // a stop makes everything durable
 	}
+	s.central.failUntil = time.Time{} // a last try, back-off or not
 	s.flush()
 	s.savePositions(true)
 	var errs []error

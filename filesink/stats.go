@@ -8,7 +8,7 @@ type counters struct {
 	gaps, missing, decodeErrors          atomic.Uint64
 	duplicates, late                     atomic.Uint64
 	linkGaps, linkMessages               atomic.Uint64
-	linkUnnumbered                       atomic.Uint64
+	linkUnnumbered, shed                 atomic.Uint64
 	writeErrors, opens, created, evicted atomic.Uint64
 	reopened, rotations                  atomic.Uint64
 	openFiles, failing, backlog          atomic.Int64
@@ -33,6 +33,10 @@ type Stats struct {
 	// LinkMessages the messages they miss, LinkUnnumbered the records
 	// from unnumbered senders (distlog, logbook) among them.
 	LinkGaps, LinkMessages, LinkUnnumbered uint64
+	// Shed counts lines dropped because the central log could not be
+	// written and the backlog was at MaxBacklog (reported in a DROPPED
+	// notice once it is writable).
+	Shed uint64
 	// DecodeErrors counts messages the subscriber could not decode.
 	DecodeErrors uint64
 	WriteErrors  uint64
@@ -54,7 +58,7 @@ func (s *Sink) Stats() Stats {
 		Central: c.central.Load(), Refused: c.refused.Load(), Rerouted: c.rerouted.Load(),
 		Gaps: c.gaps.Load(), Missing: c.missing.Load(),
 		Duplicates: c.duplicates.Load(), Late: c.late.Load(),
-		LinkGaps: c.linkGaps.Load(), LinkMessages: c.linkMessages.Load(), LinkUnnumbered: c.linkUnnumbered.Load(), DecodeErrors: c.decodeErrors.Load(),
+		LinkGaps: c.linkGaps.Load(), LinkMessages: c.linkMessages.Load(), LinkUnnumbered: c.linkUnnumbered.Load(), Shed: c.shed.Load(), DecodeErrors: c.decodeErrors.Load(),
 		WriteErrors: c.writeErrors.Load(), Opens: c.opens.Load(), Created: c.created.Load(), Evicted: c.evicted.Load(),
 		Reopened: c.reopened.Load(), Rotations: c.rotations.Load(),
 		OpenFiles: c.openFiles.Load(), Failing: c.failing.Load(), Backlog: c.backlog.Load(),

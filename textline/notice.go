@@ -12,6 +12,7 @@ import (
 const (
 	EventGap                = "GAP"                 // records lost before the next one of a stream
 	EventLinkGap            = "LINK-GAP"            // messages lost on a hop after a broker
+	EventDropped            = "DROPPED"             // records the sink could not keep (its backlog was full)
 	EventDecodeError        = "DECODE-ERROR"        // a message or payload could not be decoded
 	EventRefused            = "REFUSED"             // a record's path was refused (unsafe or unusable)
 	EventDestinationError   = "DESTINATION-ERROR"   // a write failed; its records went to the central log
@@ -63,6 +64,25 @@ func LinkGapNotice(g logbus.LinkGap) Notice {
 			{Key: "messages", Value: logbus.Uint64Value(g.Messages)},
 			{Key: "unnumbered", Value: logbus.Uint64Value(g.Unnumbered)},
 			{Key: "after", Value: logbus.Uint64Value(g.After)},
+		},
+	}
+}
+
+// DroppedNotice reports records the file sink had to drop, from first to
+// last:
+//
+//	DROPPED records=120 reason="central log not writable, backlog full" first=2026-11-29T17:40:00Z last=2026-11-29T17:40:09Z
+func DroppedNotice(records uint64, reason string, first, last time.Time) Notice {
+	return Notice{
+		Event: EventDropped,
+		Text: fmt.Sprintf("%s records=%d reason=%q first=%s last=%s", EventDropped, records, reason,
+			first.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano)),
+		Attrs: []logbus.Attr{
+			{Key: "event", Value: logbus.StringValue("dropped")},
+			{Key: "records", Value: logbus.Uint64Value(records)},
+			{Key: "reason", Value: logbus.StringValue(reason)},
+			{Key: "first", Value: logbus.TimeValue(first)},
+			{Key: "last", Value: logbus.TimeValue(last)},
 		},
 	}
 }

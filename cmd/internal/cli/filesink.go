@@ -38,7 +38,7 @@ func FilesinkFlags(fs *pflag.FlagSet) {
 	fs.String("fsync-level", d.FsyncLevel.String(), "records at or above this level are fsynced before the sink waits for more input")
 	fs.Duration("flush-interval", d.FlushInterval, "longest a record waits in memory while input keeps coming")
 	fs.String("format", d.Format, "line format: text or json")
-	fs.Int("max-backlog", d.MaxBacklog, "bytes held in memory while the central log cannot be written; beyond it the sink stops reading")
+	fs.Int("max-backlog", d.MaxBacklog, "bytes held in memory while the central log cannot be written (a full disk); beyond it lines are dropped, counted and reported in a DROPPED notice: the sink never stops reading")
 }
 
 // FilesinkFlagSet is the filesink command's complete flag set.

@@ -58,7 +58,7 @@ type Sink struct {
 		count       uint64
 		first, last time.Time
 	}
-	closed      bool
+	closed bool
 
 	c counters
 }

@@ -146,6 +146,14 @@ func (f fdFile) Truncate(size int64) error {
 	}
 }
 
+func (f fdFile) Unlinked() (bool, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f), &st); err != nil {
+		return false, err
+	}
+	return st.Nlink == 0, nil
+}
+
 func (f fdFile) Size() (int64, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f), &st); err != nil {

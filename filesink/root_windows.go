@@ -87,6 +87,10 @@ func (r *root) openAppend(rel string) (handle, bool, error) {
 // winFile is an *os.File opened for appending.
 type winFile struct{ *os.File }
 
+// Unlinked: Windows does not delete a file that is open for writing
+// (without FILE_SHARE_DELETE, which the sink does not grant).
+func (f winFile) Unlinked() (bool, error) { return false, nil }
+
 func (f winFile) Size() (int64, error) {
 	st, err := f.Stat()
 	if err != nil {

@@ -552,12 +552,19 @@ func (s *Sink) write(d *dest, now time.Time) {
 		}
 	}
 	if err == nil {
-		n, err = d.f.Write(d.buf)
-		s.c.writes.Add(1)
-		s.c.bytes.Add(uint64(n))
-		if err == nil && d.sync {
-			err = d.f.Sync()
-			s.c.fsyncs.Add(1)
+		n, err = s.writeOnce(d)
+	}
+	if err == nil && d != s.central {
+		// A file deleted while open (rm, a cleanup script) takes writes
+		// that no directory shows: found after each write, and written
+		// again to the file recreated under its name.
+		if gone, gerr := d.f.Unlinked(); gerr == nil && gone {
+			s.c.reopened.Add(1)
+			s.cfg.Logger.Warn("file deleted while written: recreated, its last records written again", "path", d.rel, "records", len(d.ends))
+			s.closeFile(d)
+			if err = s.ensureOpen(d, now); err == nil {
+				n, err = s.writeOnce(d)
+			}
 		}
 	}
 	if err == nil {
@@ -619,6 +626,18 @@ func (s *Sink) write(d *dest, now time.Time) {
 	}
 	s.central.pending = true
 	d.reset()
+}
+
+// writeOnce writes d's buffer and syncs it if needed.
+func (s *Sink) writeOnce(d *dest) (int, error) {
+	n, err := d.f.Write(d.buf)
+	s.c.writes.Add(1)
+	s.c.bytes.Add(uint64(n))
+	if err == nil && d.sync {
+		err = d.f.Sync()
+		s.c.fsyncs.Add(1)
+	}
+	return n, err
 }
 
 // untear cuts off the partial record a failed write left at the end of

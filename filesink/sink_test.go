@@ -1,6 +1,7 @@
 package filesink
 
 import (
+	"fmt"
 	"bufio"
 	"encoding/json"
 	"errors"
@@ -329,5 +330,33 @@ func TestFileWhereDirectoryShouldBe(t *testing.T) {
 	}
 	if !strings.Contains(central, "scope-3 is a regular file") || strings.Contains(central, "symbolic link") {
 		t.Errorf("reason:\n%s", central)
+	}
+}
+
+// TestFileDeletedWhileWritten: a log file deleted while the sink has it
+// open (rm while records flow) is recreated at the next write, and the
+// records of that write land in it instead of the deleted file.
+func TestFileDeletedWhileWritten(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows does not delete a file open for writing")
+	}
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root})
+	path := filepath.Join(root, "scope-3", "pc1.log")
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", "before"))
+	s.Flush()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 14 {
+		s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", fmt.Sprintf("after %d", i)))
+	}
+	s.Flush()
+	lines := readLines(t, path)
+	if len(lines) != 14 || !strings.HasSuffix(lines[0], "after 0") {
+		t.Fatalf("the recreated file holds %d lines: %q", len(lines), lines)
+	}
+	if st := s.Stats(); st.Reopened == 0 {
+		t.Errorf("not counted: %+v", st)
 	}
 }

@@ -1,10 +1,10 @@
 package filesink
 
 import (
-	"fmt"
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"

@@ -116,6 +116,7 @@ type handle interface {
 	Close() error
 	Size() (int64, error)
 	Truncate(size int64) error
+	Offset() (int64, error)
 	// Unlinked reports whether the file was deleted while open (no
 	// directory names it any more).
 	Unlinked() (bool, error)

@@ -80,8 +80,9 @@ func (r *root) openAppend(rel string) (handle, bool, error) {
 			next, err = openDirBeneath(dirfd, c)
 		}
 		if err != nil {
+			lerr := linkError(dirfd, c, err) // before dirfd is closed
 			closeDir()
-			return nil, false, linkError(dirfd, c, err)
+			return nil, false, lerr
 		}
 		closeDir()
 		dirfd = next
@@ -146,6 +147,12 @@ func (f fdFile) Truncate(size int64) error {
 	}
 }
 
+// Offset returns the file offset: after a write with O_APPEND, the end of
+// what it wrote.
+func (f fdFile) Offset() (int64, error) {
+	return unix.Seek(int(f), 0, io.SeekCurrent)
+}
+
 func (f fdFile) Unlinked() (bool, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f), &st); err != nil {
@@ -185,7 +192,7 @@ func linkError(dirfd int, name string, err error) error {
 		var st unix.Stat_t
 		if errors.Is(err, unix.ENOTDIR) && unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil &&
 			st.Mode&unix.S_IFMT != unix.S_IFLNK {
-			return fmt.Errorf("%w: %s is %s", ErrNotDirectory, name, fileKind(st.Mode))
+			return fmt.Errorf("%w: %s is %s", ErrNotDirectory, name, fileKind(uint32(st.Mode)))
 		}
 		return fmt.Errorf("%w: %s: %w", ErrSymlink, name, err)
 	}

@@ -3,6 +3,7 @@ package filesink
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -87,9 +88,13 @@ func (r *root) openAppend(rel string) (handle, bool, error) {
 // winFile is an *os.File opened for appending.
 type winFile struct{ *os.File }
 
-// Unlinked: Windows does not delete a file that is open for writing
-// (without FILE_SHARE_DELETE, which the sink does not grant).
+// Unlinked is not checked on Windows: a file deleted while open (the
+// sink grants FILE_SHARE_DELETE, for log rotation) is found by the
+// once-a-second check that its path still names it.
 func (f winFile) Unlinked() (bool, error) { return false, nil }
+
+// Offset returns the file offset.
+func (f winFile) Offset() (int64, error) { return f.Seek(0, io.SeekCurrent) }
 
 func (f winFile) Size() (int64, error) {
 	st, err := f.Stat()

@@ -134,8 +134,8 @@ func (s *Sink) LinkPositions() []subscriber.LinkPosition {
 // force), but only when nothing waits in memory: the file must not claim
 // records that are not in the files.
 func (s *Sink) savePositions(force bool) {
-	if s.pendingBytes > 0 || len(s.central.buf) > 0 {
-		return
+	if s.pendingBytes > 0 || len(s.central.buf) > 0 || s.shed.count > 0 {
+		return // records only in memory, or shed and not yet reported
 	}
 	if err := s.pos.save(s.now(), force); err != nil {
 		s.c.writeErrors.Add(1)
@@ -363,12 +363,13 @@ func (s *Sink) addSample(t topic.Topic, sm *logbus.Sample) {
 
 func (s *Sink) toDest(d *dest, r *logbus.Record, sync bool) {
 	if d.mayFail() && d.failing(s.now()) {
-		s.c.rerouted.Add(1)
 		rr := *r
 		rr.Attrs = append(rr.Attrs[:len(rr.Attrs):len(rr.Attrs)], logbus.Attr{Key: "logbus.destination_error",
 			Value: logbus.StringValue(fmt.Sprintf("%s: %v", d.rel, d.lastErr))})
 		s.line = s.formatRecord(s.line[:0], &rr)
-		s.toCentral(s.line, sync)
+		if s.toCentral(s.line, sync) {
+			s.c.rerouted.Add(1)
+		}
 		return
 	}
 	s.enqueue(d, s.line, sync)
@@ -407,20 +408,32 @@ func (s *Sink) formatNotice(t time.Time, n *textline.Notice) []byte {
 	return textline.AppendNotice(nil, t, n)
 }
 
-func (s *Sink) toCentral(line []byte, sync bool) {
-	if len(s.central.buf)+len(line) > s.cfg.MaxBacklog && s.central.lastErr != nil {
-		// The central log has not been writable for a while and the
-		// backlog is full: shed, count, and say so once it is writable.
-		s.c.shed.Add(1)
-		s.shed.count++
-		s.shed.last = s.now()
-		if s.shed.count == 1 {
-			s.shed.first = s.shed.last
-		}
-		return
+// toCentral queues a line for the central log and reports whether it was
+// taken (not shed).
+func (s *Sink) toCentral(line []byte, sync bool) bool {
+	if !s.centralRoom(len(line)) {
+		return false
 	}
 	s.c.central.Add(1)
 	s.enqueue(s.central, line, sync)
+	return true
+}
+
+// centralRoom reports whether a line of n bytes may wait for the central
+// log. While the central log is failing and its backlog is at
+// MaxBacklog, it may not: the line is shed, counted, and reported in a
+// DROPPED notice once the central log is writable.
+func (s *Sink) centralRoom(n int) bool {
+	if s.central.lastErr == nil || len(s.central.buf)+n <= s.cfg.MaxBacklog {
+		return true
+	}
+	s.c.shed.Add(1)
+	s.shed.count++
+	s.shed.last = s.now()
+	if s.shed.count == 1 {
+		s.shed.first = s.shed.last
+	}
+	return false
 }
 
 func (s *Sink) enqueue(d *dest, line []byte, sync bool) {
@@ -509,14 +522,13 @@ func (s *Sink) flush() {
 	// is tried again after it, not at every batch (each try copied the
 	// whole backlog).
 	if !s.central.failing(now) {
-		if s.shed.count > 0 {
-			// What the full backlog made the sink drop, said as soon as
-			// the central log may take it.
-			n := textline.DroppedNotice(s.shed.count, "central log not writable, backlog full", s.shed.first, s.shed.last)
-			s.central.add(s.formatNotice(now, &n), true)
-			s.shed.count = 0
-		}
+		s.queueDropped(now)
 		s.write(s.central, now)
+		if s.shed.count > 0 && len(s.central.buf) == 0 {
+			// The backlog is written: now there is room for the notice.
+			s.queueDropped(now)
+			s.write(s.central, now)
+		}
 	}
 	s.c.openFiles.Store(int64(s.open.n))
 	s.c.backlog.Store(int64(len(s.central.buf)))
@@ -546,8 +558,11 @@ func (s *Sink) write(d *dest, now time.Time) {
 	n := 0
 	if err == nil && d.torn {
 		// The end of the file is a fragment of a record: start a fresh
-		// line rather than append to it.
-		if _, err = d.f.Write([]byte{'\n'}); err == nil {
+		// line rather than append to it (unless the name now holds a new,
+		// empty file: rotated).
+		if size, serr := d.f.Size(); serr == nil && size == 0 {
+			d.torn = false
+		} else if _, err = d.f.Write([]byte{'\n'}); err == nil {
 			d.torn = false
 		}
 	}
@@ -562,6 +577,7 @@ func (s *Sink) write(d *dest, now time.Time) {
 			s.c.reopened.Add(1)
 			s.cfg.Logger.Warn("file deleted while written: recreated, its last records written again", "path", d.rel, "records", len(d.ends))
 			s.closeFile(d)
+			n = 0 // nothing of this batch is in a file any more
 			if err = s.ensureOpen(d, now); err == nil {
 				n, err = s.writeOnce(d)
 			}
@@ -616,16 +632,37 @@ func (s *Sink) write(d *dest, now time.Time) {
 		}
 		return
 	}
-	s.c.rerouted.Add(uint64(len(d.ends) - first))
 	s.cfg.Logger.Warn("destination failing: records go to the central log", "path", d.rel, "err", err, "retry_in", d.backoff)
 	note := textline.DestinationErrorNotice(d.rel, len(d.ends)-first, err)
-	s.central.add(s.formatNotice(now, &note), false)
+	if line := s.formatNotice(now, &note); s.centralRoom(len(line)) {
+		s.central.add(line, false)
+		s.c.central.Add(1)
+	}
 	for _, end := range d.ends[first:] {
-		s.central.add(d.buf[start:end], d.sync)
+		if s.centralRoom(end - start) {
+			s.central.add(d.buf[start:end], d.sync)
+			s.c.central.Add(1)
+			s.c.rerouted.Add(1)
+		}
 		start = end
 	}
 	s.central.pending = true
 	d.reset()
+}
+
+// queueDropped queues the DROPPED notice for what the full backlog made
+// the sink drop so far, once there is room for it within MaxBacklog;
+// drops after it get the next.
+func (s *Sink) queueDropped(now time.Time) {
+	if s.shed.count == 0 {
+		return
+	}
+	n := textline.DroppedNotice(s.shed.count, "central log not writable, backlog full", s.shed.first, s.shed.last)
+	if line := s.formatNotice(now, &n); len(s.central.buf)+len(line) <= s.cfg.MaxBacklog {
+		s.central.add(line, true)
+		s.c.central.Add(1)
+		s.shed.count = 0
+	}
 }
 
 // writeOnce writes d's buffer and syncs it if needed.
@@ -646,10 +683,17 @@ func (s *Sink) writeOnce(d *dest) (int, error) {
 // fresh line.
 func (s *Sink) untear(d *dest, partial int) {
 	size, err := d.f.Size()
-	if err == nil && size >= int64(partial) {
+	var off int64
+	if err == nil {
+		off, err = d.f.Offset()
+	}
+	// Only when the fragment is the file's end: another writer may have
+	// appended after it.
+	ok := err == nil && off == size && size >= int64(partial)
+	if ok {
 		err = d.f.Truncate(size - int64(partial))
 	}
-	if err != nil || size < int64(partial) {
+	if !ok || err != nil {
 		d.torn = true
 		s.cfg.Logger.Warn("a partial record is left at the end of a file: the next write starts a fresh line", "path", d.rel, "bytes", partial, "err", err)
 	}

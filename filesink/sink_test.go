@@ -360,3 +360,58 @@ func TestFileDeletedWhileWritten(t *testing.T) {
 		t.Errorf("not counted: %+v", st)
 	}
 }
+
+// TestDeletedFileCannotBeRecreated: when the name of a file deleted while
+// written cannot be opened again (a directory took it), the records of
+// that write go to the central log, none is lost silently.
+func TestDeletedFileCannotBeRecreated(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows does not delete a file open for writing")
+	}
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root})
+	path := filepath.Join(root, "scope-3", "pc1.log")
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", "before"))
+	s.Flush()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", fmt.Sprintf("orphan %d", i)))
+	}
+	s.Flush()
+	central := strings.Join(readLines(t, filepath.Join(root, "central.log")), "\n")
+	for i := range 5 {
+		if !strings.Contains(central, fmt.Sprintf("orphan %d", i)) {
+			t.Errorf("record %d lost; central log:\n%s", i, central)
+		}
+	}
+	if st := s.Stats(); st.Rerouted != 5 {
+		t.Errorf("rerouted %d, want 5", st.Rerouted)
+	}
+}
+
+// TestRegularFileDeeperInPath: the component named is the one that is a
+// regular file, however deep.
+func TestRegularFileDeeperInPath(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the Windows root names path problems its own way")
+	}
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "scope-3"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "scope-3", "pc1"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t, Config{Root: root, PathTemplate: "{equipment}/{host}/x.log"})
+	s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", "deep"))
+	s.Flush()
+	central := strings.Join(readLines(t, filepath.Join(root, "central.log")), "\n")
+	if !strings.Contains(central, "pc1 is a regular file") {
+		t.Errorf("reason:\n%s", central)
+	}
+}

@@ -16,13 +16,21 @@ import (
 	"github.com/logbus/logbus/topic"
 )
 
-// MaxRelayLine bounds one relayed line. A longer line is cut at the
-// bound (on a UTF-8 boundary) and published as one record whose message
-// ends with a "…[truncated N bytes]" marker and which carries the number
-// of bytes cut in the attribute "logbus.truncated_bytes"; the rest of
-// the line is skipped. Cutting keeps one record per line, which a split
-// into several records would not.
-const MaxRelayLine = 64 << 10
+// MaxRelayLine bounds one relayed line (1 MiB): a line within it is
+// parsed whole, so a worker's long ERROR line keeps its level, equipment
+// and context. A longer line is cut at the bound (on a UTF-8 boundary)
+// and published as one INFO record whose message is the line's head (a
+// cut JSON object cannot be parsed) ending with a "…[truncated N bytes]"
+// marker, the number of bytes cut in the attribute
+// "logbus.truncated_bytes"; the rest of the line is skipped. Cutting
+// keeps one record per line, which a split into several records would
+// not.
+const MaxRelayLine = 1 << 20
+
+// MaxRelayMessage bounds a relayed record's message (64 KiB): a longer
+// one is cut like a long line (marker and "logbus.truncated_bytes"),
+// everything else of the record kept.
+const MaxRelayMessage = 64 << 10
 
 // Relay reads a child process's stderr (or any stream of JSON lines) and
 // publishes one record per line, until EOF, a read error or ctx's end
@@ -38,6 +46,11 @@ const MaxRelayLine = 64 << 10
 // integer attribute "pid" becomes the records' pid instead. Records the
 // publisher's queue cannot take are counted like any other drop.
 //
+// The equipment and run ctx carries (WithEquipment, WithRun; what
+// `logbus run --equipment` sets) go into every record that does not name
+// its own. A UTF-8 byte-order mark before the first line (Windows tools
+// write one) is skipped.
+//
 // Relay returns nil at EOF.
 func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) error {
 	br := bufio.NewReaderSize(r, MaxRelayLine)
@@ -52,13 +65,19 @@ func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) 
 		}
 		extra = append(extra, a)
 	}
+	first := true
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		line, cut, err := readLine(br)
+		if first {
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+			first = false
+		}
 		if len(line) > 0 || cut > 0 {
 			relayLine(&d, rec, line, cut)
+			applyRun(ctx, &rec.Envelope)
 			for _, a := range extra {
 				addSlogAttr(rec, a)
 			}
@@ -116,16 +135,39 @@ func readLine(br *bufio.Reader) (line []byte, cut int, err error) {
 	return line, cut, err
 }
 
+// truncUTF8 returns s cut to at most n bytes, not inside a UTF-8 sequence.
+func truncUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // relayLine decodes one line into rec.
 func relayLine(d *codec.Decoder, rec *logbus.Record, line []byte, cut int) {
 	if cut == 0 && len(line) > 0 && line[0] == '{' {
 		if _, err := d.DecodeRecord(topic.JSON, line, rec); err == nil {
+			boundMessage(rec, 0)
 			return
 		}
 	}
 	rec.Reset()
 	rec.Level = logbus.LevelInfo
 	rec.Message = string(bytes.ToValidUTF8(line, []byte("\uFFFD")))
+	boundMessage(rec, cut)
+}
+
+// boundMessage cuts rec's message to MaxRelayMessage and marks what was
+// cut from it, with cut more bytes already cut from the line.
+func boundMessage(rec *logbus.Record, cut int) {
+	if len(rec.Message) > MaxRelayMessage {
+		head := truncUTF8(rec.Message, MaxRelayMessage)
+		cut += len(rec.Message) - len(head)
+		rec.Message = head
+	}
 	if cut > 0 {
 		rec.Message += fmt.Sprintf(" …[truncated %d bytes]", cut)
 		rec.Attrs = append(rec.Attrs, logbus.Attr{Key: "logbus.truncated_bytes", Value: logbus.IntValue(int64(cut))})

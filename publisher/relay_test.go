@@ -64,10 +64,10 @@ func TestRelayMixedLines(t *testing.T) {
 	check(3, logbus.LevelInfo, "bad utf8 \uFFFD here")
 	check(4, logbus.LevelInfo, `{"level":"ERROR","message":"broken json`)
 	check(5, logbus.LevelInfo, "éé")
-	if v, _ := recs[5].Attr("logbus.truncated_bytes"); v.Int64() != int64(len(huge)-MaxRelayLine) || !strings.HasSuffix(recs[5].Message, "bytes]") {
+	if v, _ := recs[5].Attr("logbus.truncated_bytes"); v.Int64() != int64(len(huge)-MaxRelayMessage) || !strings.HasSuffix(recs[5].Message, "bytes]") {
 		t.Errorf("truncation marker: %v, message tail %q", v, recs[5].Message[len(recs[5].Message)-30:])
 	}
-	if !strings.HasPrefix(recs[5].Message, strings.Repeat("é", MaxRelayLine/2)) || strings.ContainsRune(recs[5].Message, '\uFFFD') {
+	if !strings.HasPrefix(recs[5].Message, strings.Repeat("é", MaxRelayMessage/2)) || strings.ContainsRune(recs[5].Message, '\uFFFD') {
 		t.Error("cut line lost content or split a character")
 	}
 	check(6, logbus.LevelInfo, `{"level":"CRITICAL","message":"last words"`)
@@ -134,4 +134,63 @@ func readVectorFile(name string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(f)
+}
+
+// TestRelayTakesRunContext (issue input: `logbus run --equipment scope-3
+// -- sh -c 'echo {"level":"WARN",…} >&2'`): the equipment and run of
+// Relay's context go into records that name none; a line naming its own
+// equipment keeps it.
+func TestRelayTakesRunContext(t *testing.T) {
+	pl, ep := startPull(t, "")
+	p := newPublisher(t, ep, nil)
+	ctx := WithRun(WithEquipment(context.Background(), "scope-3"), logbus.Run{Project: "p1", ID: "r7"})
+	input := `{"level":"WARN","message":"motor hot","context":{}}` + "\n" +
+		`{"level":"INFO","message":"mine","context":{"equipment_id":"stage-2"}}` + "\n" +
+		"plain text\n"
+	if err := p.Relay(ctx, strings.NewReader(input)); err != nil {
+		t.Fatal(err)
+	}
+	recs := pl.topicRecords(3, 10*time.Second)
+	for i, want := range []string{"scope-3", "stage-2", "scope-3"} {
+		r := recs[i]
+		if r.Equipment != want || r.topic != "PLM/"+want+"/" {
+			t.Errorf("record %d %q: equipment %q topic %q, want %q", i, r.Message, r.Equipment, r.topic, want)
+		}
+		if r.Run.Project != "p1" || r.Run.ID != "r7" {
+			t.Errorf("record %d: run %+v", i, r.Run)
+		}
+	}
+	if recs[0].Level != logbus.LevelWarn {
+		t.Errorf("level %v", recs[0].Level)
+	}
+}
+
+// TestRelayLongLineKeepsRecord (issue input: an ERROR worker line whose
+// message is 70 KB): the line is parsed whole; only the message is cut,
+// with the marker; level, equipment and context stay.
+func TestRelayLongLineKeepsRecord(t *testing.T) {
+	msg := strings.Repeat("m", 70_000)
+	input := `{"level":"ERROR","message":"` + msg + `","context":{"equipment_id":"scope-3","run_id":"r1","step":4}}` + "\n"
+	recs := relayAll(t, input)
+	r := recs[0]
+	if r.Level != logbus.LevelError || r.Equipment != "scope-3" || r.Run.ID != "r1" {
+		t.Fatalf("record %v %q %+v", r.Level, r.Equipment, r.Run)
+	}
+	if v, ok := r.Attr("step"); !ok || v.Int64() != 4 {
+		t.Errorf("context lost: %v", r.Attrs)
+	}
+	if v, _ := r.Attr("logbus.truncated_bytes"); v.Int64() != int64(len(msg)-MaxRelayMessage) ||
+		!strings.HasPrefix(r.Message, msg[:MaxRelayMessage]) || !strings.HasSuffix(r.Message, "bytes]") {
+		t.Errorf("message of %d bytes, truncated %v", len(r.Message), v)
+	}
+}
+
+// TestRelayBOMAndCRLF: a UTF-8 byte-order mark before the first line and
+// CRLF line ends (a Windows tool) do not spoil the records.
+func TestRelayBOMAndCRLF(t *testing.T) {
+	input := "\uFEFF" + `{"level":"WARN","message":"first"}` + "\r\n" + `{"level":"ERROR","message":"second"}` + "\r\n"
+	recs := relayAll(t, input)
+	if recs[0].Level != logbus.LevelWarn || recs[0].Message != "first" || recs[1].Level != logbus.LevelError || recs[1].Message != "second" {
+		t.Errorf("records %v %q, %v %q", recs[0].Level, recs[0].Message, recs[1].Level, recs[1].Message)
+	}
 }

@@ -10,10 +10,14 @@ import (
 	"github.com/logbus/logbus/internal/testsupport"
 )
 
-// reportsIn sums the dropped counts of drop reports among recs.
+// reportsIn sums the dropped counts of drop reports among recs. A
+// report is timed like any record (issue #16: it was written with "-").
 func reportsIn(recs []logbus.Record) (reports int, dropped uint64) {
 	for _, r := range recs {
 		if r.Logger == "logbus.publisher" {
+			if r.Time.IsZero() {
+				panic("a drop report without a time")
+			}
 			v, _ := r.Attr("dropped")
 			reports++
 			dropped += uint64(v.Int64())

@@ -136,3 +136,31 @@ func TestRunMissingCommand(t *testing.T) {
 		t.Errorf("exit %d, want 127; %s", code, errb.String())
 	}
 }
+
+// TestRunEquipmentFlagAndEnv (issue #16's input): `logbus run --equipment
+// scope-3` and LOGBUS_EQUIPMENT put the equipment into records that name
+// none (the plain line), and a worker line naming its own keeps it.
+func TestRunEquipmentFlagAndEnv(t *testing.T) {
+	bin := logbusBinary(t)
+	for _, viaEnv := range []bool{false, true} {
+		pull, ep := startPull(t)
+		args := []string{"run", "--endpoint", ep, "--tee=false", "--name", "worker"}
+		env := append(os.Environ(), childEnv+"=worker-lines")
+		if viaEnv {
+			env = append(env, "LOGBUS_EQUIPMENT=scope-3")
+		} else {
+			args = append(args, "--equipment", "scope-3")
+		}
+		cmd := exec.Command(bin, append(args, "--", os.Args[0])...)
+		cmd.Env = env
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); cmd.ProcessState.ExitCode() != 3 {
+			t.Fatalf("exit %v; stderr: %s", err, stderr.String())
+		}
+		r1, r2 := recvRecord(t, pull), recvRecord(t, pull)
+		if r1.Equipment != "stage-2" || r2.Equipment != "scope-3" {
+			t.Errorf("env %v: equipments %q (own) and %q (from the flag)", viaEnv, r1.Equipment, r2.Equipment)
+		}
+	}
+}

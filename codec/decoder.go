@@ -3,6 +3,8 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/dialect"
@@ -177,6 +179,7 @@ func (d *Decoder) DecodeRecord(enc topic.Encoding, payload []byte, r *logbus.Rec
 func recordFromDict(attrs []logbus.Attr, r *logbus.Record) dialect.Shape {
 	shape := dialect.Detect(attrs)
 	if shape == dialect.Logbus {
+		secondsTime(attrs)
 		for _, a := range attrs {
 			setRecordField(r, a)
 		}
@@ -184,6 +187,30 @@ func recordFromDict(attrs []logbus.Attr, r *logbus.Record) dialect.Shape {
 		dialect.Read(shape, attrs, r)
 	}
 	return shape
+}
+
+// secondsTime reads a number in a dictionary's "time" field as Unix
+// seconds, fractions allowed: what Python's time.time() and distlog's
+// created give, and what a worker line means. Only msgpack carries
+// integer nanoseconds (docs/wire.md).
+func secondsTime(attrs []logbus.Attr) {
+	for i := range attrs {
+		a := &attrs[i]
+		if a.Key != keyTime {
+			continue
+		}
+		switch a.Value.Kind() {
+		case logbus.KindInt:
+			a.Value = logbus.TimeValue(logbus.ClampTime(time.Unix(a.Value.Int64(), 0)))
+		case logbus.KindFloat:
+			f := a.Value.Float64()
+			if f != f || f > 1e13 || f < -1e13 { // NaN, or beyond any clock: kept as sent
+				continue
+			}
+			sec, frac := math.Modf(f)
+			a.Value = logbus.TimeValue(logbus.ClampTime(time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000)))
+		}
+	}
 }
 
 // DecodeSample decodes one sample payload (logbus schema) into s.
@@ -200,6 +227,7 @@ func (d *Decoder) DecodeSample(enc topic.Encoding, payload []byte, s *logbus.Sam
 		if dialect.Detect(attrs) != dialect.Logbus {
 			return fmt.Errorf("%w: sample payload lacks the %q field", ErrSchema, keySchema)
 		}
+		secondsTime(attrs)
 		for _, a := range attrs {
 			setSampleField(s, a)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/dialect"
@@ -146,5 +147,43 @@ func TestWorkerLine(t *testing.T) {
 	}
 	if _, err := d.DecodeRecord(topic.JSON, []byte(`{"level":"LOUD","message":"x"}`), &r); err != nil || r.Level != logbus.LevelInfo {
 		t.Errorf("unknown level: %v %v", r.Level, err)
+	}
+}
+
+// TestJSONTimeNumbersAreSeconds (issue #16: `"time": 1764417600` was read
+// as nanoseconds, 1970-01-01T00:00:01.764Z): in a JSON payload a number
+// is Unix seconds, fractions allowed (to the microsecond); msgpack's
+// integer nanoseconds are unchanged.
+func TestJSONTimeNumbersAreSeconds(t *testing.T) {
+	var d Decoder
+	var r logbus.Record
+	for _, tc := range []struct {
+		json string
+		want time.Time
+	}{
+		{`{"logbus":1,"time":1764417600,"msg":"x"}`, time.Unix(1764417600, 0).UTC()},
+		{`{"logbus":1,"time":1764417600.25,"msg":"x"}`, time.Unix(1764417600, 250_000_000).UTC()},
+		{`{"logbus":1,"time":"2025-11-29T12:00:00Z","msg":"x"}`, time.Date(2025, 11, 29, 12, 0, 0, 0, time.UTC)},
+	} {
+		if _, err := d.DecodeRecord(topic.JSON, []byte(tc.json), &r); err != nil {
+			t.Fatal(err)
+		}
+		if !r.Time.Equal(tc.want) {
+			t.Errorf("%s: time %v, want %v", tc.json, r.Time, tc.want)
+		}
+	}
+	var s logbus.Sample
+	if err := d.DecodeSample(topic.JSON, []byte(`{"logbus":1,"time":1764417600.5,"name":"t","value":1}`), &s); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Time.Equal(time.Unix(1764417600, 500_000_000)) {
+		t.Errorf("sample time %v", s.Time)
+	}
+	// msgpack: integer nanoseconds, as before.
+	r = logbus.Record{Envelope: logbus.Envelope{Time: time.Unix(0, 1764417600_123456789)}, Message: "x"}
+	b := AppendRecordMsgpack(nil, &r)
+	var back logbus.Record
+	if _, err := d.DecodeRecord(topic.Msgpack, b, &back); err != nil || !back.Time.Equal(r.Time) {
+		t.Errorf("msgpack time %v (%v)", back.Time, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
+	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/textline"
 	"github.com/logbus/logbus/topic"
@@ -302,8 +304,14 @@ const maxBatch = 4 << 20
 func (s *Sink) Add(ev subscriber.Event) {
 	switch ev.Kind {
 	case subscriber.KindRecord:
+		if ev.Record.Host == "" {
+			s.fillHost(&ev.Record.Envelope, &ev.Record.Attrs, ev.Origin)
+		}
 		s.addRecord(ev.Topic, ev.Record)
 	case subscriber.KindSample:
+		if ev.Sample.Host == "" {
+			s.fillHost(&ev.Sample.Envelope, &ev.Sample.Attrs, ev.Origin)
+		}
 		s.addSample(ev.Topic, ev.Sample)
 	case subscriber.KindGap:
 		s.c.gaps.Add(1)
@@ -318,6 +326,35 @@ func (s *Sink) Add(ev subscriber.Event) {
 		s.c.decodeErrors.Add(1)
 		s.notice(textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
 	}
+}
+
+// UnknownHost names the host of a record that carries none and came
+// without archive metadata to tell (see fillHost).
+const UnknownHost = "unknown-host"
+
+// fillHost gives a record or sample without a host (logbook's records
+// carry none) the best name there is, so that {host} in a path never
+// refuses it: the sender's PLAIN login, else its address as the broker
+// saw it (the IP, without the port, which changes per connection), else
+// UnknownHost. The attribute "logbus.host_from" says which ("login",
+// "address", "unknown").
+func (s *Sink) fillHost(env *logbus.Envelope, attrs *[]logbus.Attr, o *origin.Origin) {
+	host, from := UnknownHost, "unknown"
+	switch {
+	case o != nil && logbus.ValidName(string(o.User)):
+		host, from = string(o.User), "login"
+	case o != nil && len(o.Peer) > 0:
+		ip := string(o.Peer)
+		if h, _, err := net.SplitHostPort(ip); err == nil {
+			ip = h
+		}
+		ip = strings.NewReplacer(":", "-", "%", "-").Replace(ip) // IPv6: a name without colons
+		if logbus.ValidName(ip) {
+			host, from = ip, "address"
+		}
+	}
+	env.Host = host
+	*attrs = append(*attrs, logbus.Attr{Key: "logbus.host_from", Value: logbus.StringValue(from)})
 }
 
 func (s *Sink) addRecord(t topic.Topic, r *logbus.Record) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
 )
@@ -413,5 +414,36 @@ func TestRegularFileDeeperInPath(t *testing.T) {
 	central := strings.Join(readLines(t, filepath.Join(root, "central.log")), "\n")
 	if !strings.Contains(central, "pc1 is a regular file") {
 		t.Errorf("reason:\n%s", central)
+	}
+}
+
+// TestHostFallback (issue #16: every logbook record, which carries no
+// host, was refused to central.log by the default {equipment}/{host}.log):
+// a record without a host reaches its equipment's directory under the
+// sender's login, else its address, else "unknown-host", and says which.
+func TestHostFallback(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root})
+	for _, tc := range []struct {
+		o    *origin.Origin
+		file string
+		from string
+	}{
+		{&origin.Origin{Peer: []byte("10.1.2.3:51234"), User: []byte("lab7")}, "lab7.log", "login"},
+		{&origin.Origin{Peer: []byte("10.1.2.3:51234")}, "10.1.2.3.log", "address"},
+		{&origin.Origin{Peer: []byte("[fe80::1]:5010")}, "fe80--1.log", "address"},
+		{nil, "unknown-host.log", "unknown"},
+	} {
+		ev := recEvent(logbus.LevelInfo, "scope-3", "", "from logbook via "+tc.from)
+		ev.Origin = tc.o
+		s.Add(ev)
+		s.Flush()
+		lines := readLines(t, filepath.Join(root, "scope-3", tc.file))
+		if len(lines) == 0 || !strings.Contains(lines[len(lines)-1], "logbus.host_from="+tc.from) {
+			t.Errorf("%s: %q", tc.file, lines)
+		}
+	}
+	if st := s.Stats(); st.Refused != 0 {
+		t.Errorf("%d refused", st.Refused)
 	}
 }

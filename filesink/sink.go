@@ -307,10 +307,16 @@ func (s *Sink) Add(ev subscriber.Event) {
 		if ev.Record.Host == "" {
 			s.fillHost(&ev.Record.Envelope, &ev.Record.Attrs, ev.Origin)
 		}
+		if ev.Record.Time.IsZero() {
+			s.fillTime(&ev.Record.Envelope, &ev.Record.Attrs, ev.Origin)
+		}
 		s.addRecord(ev.Topic, ev.Record)
 	case subscriber.KindSample:
 		if ev.Sample.Host == "" {
 			s.fillHost(&ev.Sample.Envelope, &ev.Sample.Attrs, ev.Origin)
+		}
+		if ev.Sample.Time.IsZero() {
+			s.fillTime(&ev.Sample.Envelope, &ev.Sample.Attrs, ev.Origin)
 		}
 		s.addSample(ev.Topic, ev.Sample)
 	case subscriber.KindGap:
@@ -355,6 +361,20 @@ func (s *Sink) fillHost(env *logbus.Envelope, attrs *[]logbus.Attr, o *origin.Or
 	}
 	env.Host = host
 	*attrs = append(*attrs, logbus.Attr{Key: "logbus.host_from", Value: logbus.StringValue(from)})
+}
+
+// fillTime dates a record or sample sent without a time, so that files
+// stay sortable: when the broker read it (archive metadata), else when
+// the sink does; the attribute "logbus.time_from" says which
+// ("arrival", "sink").
+func (s *Sink) fillTime(env *logbus.Envelope, attrs *[]logbus.Attr, o *origin.Origin) {
+	from := "sink"
+	if o != nil && o.Arrival != 0 {
+		env.Time, from = o.Time().UTC(), "arrival"
+	} else {
+		env.Time = s.now().UTC()
+	}
+	*attrs = append(*attrs, logbus.Attr{Key: "logbus.time_from", Value: logbus.StringValue(from)})
 }
 
 func (s *Sink) addRecord(t topic.Topic, r *logbus.Record) {

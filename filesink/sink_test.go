@@ -447,3 +447,24 @@ func TestHostFallback(t *testing.T) {
 		t.Errorf("%d refused", st.Refused)
 	}
 }
+
+// TestTimeFallback (issue #16: a record without a time was written with
+// "-"): it is dated when the broker read it, else when the sink did, and
+// says which.
+func TestTimeFallback(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root})
+	arrival := time.Date(2026, 11, 29, 12, 30, 0, 0, time.UTC)
+	for _, o := range []*origin.Origin{{Arrival: arrival.UnixNano(), Peer: []byte("10.0.0.1:1")}, nil} {
+		ev := recEvent(logbus.LevelInfo, "scope-3", "pc1", "undated")
+		ev.Record.Time = time.Time{}
+		ev.Origin = o
+		s.Add(ev)
+	}
+	s.Flush()
+	lines := readLines(t, filepath.Join(root, "scope-3", "pc1.log"))
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "2026-11-29T12:30:00") || !strings.Contains(lines[0], "logbus.time_from=arrival") ||
+		strings.HasPrefix(lines[1], "-") || !strings.Contains(lines[1], "logbus.time_from=sink") {
+		t.Errorf("lines %q", lines)
+	}
+}

@@ -28,6 +28,10 @@ type Envelope struct {
 	PID       int64
 	Equipment string // empty: not tied to an instrument
 	Run       Run
+	// System is the installation the record came from (the topic's
+	// first byte: test, staging, production); 0 when unknown. Subscribers
+	// set it from the topic; JSON output carries it.
+	System System
 
 	// Stream is a random id a publisher draws at start; Seq numbers its
 	// messages per topic from 1. Both are zero for senders that do not

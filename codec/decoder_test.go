@@ -187,3 +187,13 @@ func TestJSONTimeNumbersAreSeconds(t *testing.T) {
 		t.Errorf("msgpack time %v (%v)", back.Time, err)
 	}
 }
+
+// TestSystemRoundTrip: a record's system survives JSON.
+func TestSystemRoundTrip(t *testing.T) {
+	r := logbus.Record{Envelope: logbus.Envelope{System: logbus.Staging}, Message: "x"}
+	var d Decoder
+	var back logbus.Record
+	if _, err := d.DecodeRecord(topic.JSON, AppendRecordJSON(nil, &r), &back); err != nil || back.System != logbus.Staging || len(back.Attrs) != 0 {
+		t.Errorf("system %q attrs %v (%v)", back.System, back.Attrs, err)
+	}
+}

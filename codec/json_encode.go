@@ -18,6 +18,7 @@ const (
 	keyHost      = "host"
 	keyPID       = "pid"
 	keyEquipment = "equipment"
+	keySystem    = "system"
 	keyRun       = "run"
 	keyProject   = "project"
 	keyRunKind   = "kind"
@@ -91,6 +92,10 @@ func appendEnvelopeJSON(dst []byte, e *logbus.Envelope) []byte {
 		dst = strconv.AppendInt(dst, e.PID, 10)
 	}
 	dst = appendJSONField(dst, keyEquipment, e.Equipment, false)
+	if e.System.Valid() {
+		dst = append(dst, `,"`+keySystem+`":"`...)
+		dst = append(dst, byte(e.System), '"')
+	}
 	if e.Run != (logbus.Run{}) {
 		dst = append(dst, `,"`+keyRun+`":{"`+keyProject+`":`...)
 		dst = jsonvalue.AppendString(dst, e.Run.Project)

@@ -112,6 +112,12 @@ func setEnvelopeField(e *logbus.Envelope, a logbus.Attr) bool {
 		var ok bool
 		e.Equipment, ok = strOf(v)
 		return ok
+	case keySystem:
+		s, ok := strOf(v)
+		if !ok || len(s) != 1 || !logbus.System(s[0]).Valid() {
+			return false
+		}
+		e.System = logbus.System(s[0])
 	case keyRun:
 		if v.Kind() != logbus.KindGroup {
 			return false

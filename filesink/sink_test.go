@@ -468,3 +468,33 @@ func TestTimeFallback(t *testing.T) {
 		t.Errorf("lines %q", lines)
 	}
 }
+
+// TestSystemKept (issue #16: `logbus send --system T` and `--system P`
+// for one equipment wrote indistinguishable lines): a test or staging
+// record is marked in the text line, and JSON lines carry "system".
+func TestSystemKept(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		root := t.TempDir()
+		s := newSink(t, Config{Root: root, Format: format})
+		for _, sys := range []logbus.System{logbus.Test, logbus.Production} {
+			ev := recEvent(logbus.LevelInfo, "scope-3", "pc1", "from "+string(rune(sys)))
+			ev.Record.System = sys
+			s.Add(ev)
+		}
+		s.Flush()
+		lines := readLines(t, filepath.Join(root, "scope-3", "pc1.log"))
+		if len(lines) != 2 {
+			t.Fatalf("%s: %q", format, lines)
+		}
+		switch format {
+		case "text":
+			if !strings.Contains(lines[0], "[sys:T]") || strings.Contains(lines[1], "[sys:") {
+				t.Errorf("text: %q", lines)
+			}
+		case "json":
+			if !strings.Contains(lines[0], `"system":"T"`) || !strings.Contains(lines[1], `"system":"P"`) {
+				t.Errorf("json: %q", lines)
+			}
+		}
+	}
+}

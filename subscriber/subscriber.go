@@ -374,6 +374,9 @@ func (s *Subscriber) process(sl *slot) {
 	for i := range sl.msg.Records {
 		r := &sl.msg.Records[i]
 		d.Records++
+		if r.System == 0 {
+			r.System = t.System // the topic's, when it parsed
+		}
 		if !s.sequence(sl, topicFrame, &r.Envelope, t) {
 			continue
 		}
@@ -386,6 +389,9 @@ func (s *Subscriber) process(sl *slot) {
 	for i := range sl.msg.Samples {
 		sm := &sl.msg.Samples[i]
 		d.Samples++
+		if sm.System == 0 {
+			sm.System = t.System
+		}
 		if !s.sequence(sl, topicFrame, &sm.Envelope, t) {
 			continue
 		}

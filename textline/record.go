@@ -99,6 +99,12 @@ func appendUTCMillis(dst []byte, t time.Time) []byte {
 }
 
 func appendTextEnvelope(dst []byte, e *logbus.Envelope) []byte {
+	if e.System.Valid() && e.System != logbus.Production {
+		// Test and staging records are marked: they may share a file
+		// with production ones.
+		dst = append(dst, " [sys:"...)
+		dst = append(dst, byte(e.System), ']')
+	}
 	if e.Host != "" {
 		dst = append(dst, " [host:"...)
 		dst = appendTextWord(dst, e.Host)

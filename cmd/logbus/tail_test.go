@@ -87,9 +87,9 @@ func TestTailText(t *testing.T) {
 		{[]byte("TLM"), {0xc1}},
 	}, 4)
 	for _, want := range []string{
-		"2026-11-22T10:00:00.000Z ERROR [host:lab-7] [equip:scope-3] boom",
+		"2026-11-22T10:00:00.000Z ERROR [sys:T] [host:lab-7] [equip:scope-3] boom",
 		"GAP stream=0000000000000009 topic=TLM host=lab-7 pid=0 missing=2 after=1",
-		"WARN [host:lab-7] [equip:scope-3] after gap",
+		"WARN [sys:T] [host:lab-7] [equip:scope-3] after gap",
 		"DECODE-ERROR topic=TLM codec: malformed msgpack",
 	} {
 		if !strings.Contains(out, want) {

@@ -24,6 +24,10 @@ type Config struct {
 	// equipment, refused paths, failing destinations and gaps.
 	// Default "central.log".
 	Central string
+	// CentralSamples is the file under Root for performance samples
+	// without equipment (JSON lines, like the samples files).
+	// Default "central.samples.jsonl".
+	CentralSamples string
 	// Positions names the file under Root where the sink keeps, per
 	// publisher stream, the last sequence number it wrote, so that after a
 	// crash the records lost are reported as gaps (see Sink.Positions).
@@ -69,6 +73,7 @@ func DefaultConfig() Config {
 	return Config{
 		Root:            "./logs",
 		PathTemplate:    "{equipment}/{host}.log",
+		CentralSamples:  "central.samples.jsonl",
 		SamplesTemplate: "{equipment}/{host}.samples.jsonl",
 		Central:         "central.log",
 		Positions:       "logbus.positions",
@@ -92,6 +97,7 @@ func (c *Config) withDefaults() Config {
 	defaults.Fill(&r.Root, d.Root)
 	defaults.Fill(&r.PathTemplate, d.PathTemplate)
 	defaults.Fill(&r.SamplesTemplate, d.SamplesTemplate)
+	defaults.Fill(&r.CentralSamples, d.CentralSamples)
 	defaults.Fill(&r.Central, d.Central)
 	defaults.Fill(&r.Positions, d.Positions)
 	defaults.Fill(&r.Format, d.Format)

@@ -38,10 +38,11 @@ type Sink struct {
 	json       bool
 	fsyncLevel logbus.Level
 
-	dests   map[string]*dest
-	open    lru
-	pending []*dest
-	central *dest
+	dests          map[string]*dest
+	open           lru
+	pending        []*dest
+	central        *dest
+	centralSamples *dest // samples without equipment: JSON lines, not the text central log
 
 	pendingBytes int
 	firstPending time.Time
@@ -79,7 +80,10 @@ func New(cfg *Config) (*Sink, error) {
 	if !logbus.ValidName(c.Central) {
 		return nil, fmt.Errorf("%w: central log name %q", ErrTemplate, c.Central)
 	}
-	if c.Positions != "-" && (!logbus.ValidName(c.Positions) || c.Positions == c.Central) {
+	if !logbus.ValidName(c.CentralSamples) || c.CentralSamples == c.Central {
+		return nil, fmt.Errorf("%w: central samples file name %q", ErrTemplate, c.CentralSamples)
+	}
+	if c.Positions != "-" && (!logbus.ValidName(c.Positions) || c.Positions == c.Central || c.Positions == c.CentralSamples) {
 		return nil, fmt.Errorf("%w: positions file name %q", ErrTemplate, c.Positions)
 	}
 	if c.Format != "text" && c.Format != "json" {
@@ -94,6 +98,7 @@ func New(cfg *Config) (*Sink, error) {
 		dests: make(map[string]*dest), now: time.Now,
 	}
 	s.central = &dest{rel: c.Central}
+	s.centralSamples = &dest{rel: c.CentralSamples}
 	if limit := fdLimit(); limit > 0 && c.MaxOpen+fdHeadroom > limit {
 		// Files beyond the limit would fail to open, and so would the
 		// connection to the broker and the HTTP server's: fit under it.
@@ -398,7 +403,7 @@ func (s *Sink) addSample(t topic.Topic, sm *logbus.Sample) {
 	s.pos.note(t, &sm.Envelope)
 	s.line = append(codec.AppendSampleJSON(s.line[:0], sm), '\n')
 	if sm.Equipment == "" {
-		s.toCentral(s.line, false)
+		s.toCentralSamples(s.line)
 		return
 	}
 	f := recordFields(t, &sm.Envelope, "")
@@ -407,12 +412,12 @@ func (s *Sink) addSample(t topic.Topic, sm *logbus.Sample) {
 		s.c.refused.Add(1)
 		s.line = append(codec.AppendSampleJSON(s.line[:0], sm), '\n')
 		s.notice(textline.RefusedNotice("sample", ref))
-		s.toCentral(s.line, false)
+		s.toCentralSamples(s.line)
 		return
 	}
 	if d.mayFail() && d.failing(s.now()) {
 		s.notice(textline.DestinationFailingNotice(d.rel, d.lastErr))
-		s.toCentral(s.line, false)
+		s.toCentralSamples(s.line)
 		return
 	}
 	s.enqueue(d, s.line, false)
@@ -463,6 +468,16 @@ func (s *Sink) formatNotice(t time.Time, n *textline.Notice) []byte {
 		return append(codec.AppendRecordJSON(nil, &r), '\n')
 	}
 	return textline.AppendNotice(nil, t, n)
+}
+
+// toCentralSamples queues a sample line for the central samples file;
+// while that file is failing, the line goes to the central log.
+func (s *Sink) toCentralSamples(line []byte) {
+	if d := s.centralSamples; d.mayFail() && d.failing(s.now()) {
+		s.toCentral(line, false)
+		return
+	}
+	s.enqueue(s.centralSamples, line, false)
 }
 
 // toCentral queues a line for the central log and reports whether it was
@@ -532,7 +547,7 @@ func (s *Sink) destFor(t *template, f *fields) (*dest, *refusal) {
 // central log, its rotated copies and the positions file (and its
 // temporary name), which no template may write into.
 func (s *Sink) reserved(rel string) bool {
-	if rel == s.cfg.Central || rel == s.cfg.Positions || rel == s.cfg.Positions+".tmp" {
+	if rel == s.cfg.Central || rel == s.cfg.CentralSamples || rel == s.cfg.Positions || rel == s.cfg.Positions+".tmp" {
 		return true
 	}
 	if n, ok := strings.CutPrefix(rel, s.cfg.Central+"."); ok {

@@ -498,3 +498,24 @@ func TestSystemKept(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleWithoutEquipment (issue #16: a sample without equipment was
+// written as a JSON line into the text central log): it goes to the
+// central samples file; the central log stays text.
+func TestSampleWithoutEquipment(t *testing.T) {
+	root := t.TempDir()
+	s := newSink(t, Config{Root: root})
+	sm := &logbus.Sample{Envelope: logbus.Envelope{Time: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC), Host: "pc-9"}, Name: "cpu_load", Value: 0.5}
+	s.Add(subscriber.Event{Kind: subscriber.KindSample, Topic: topic.Topic{System: logbus.Production, Kind: topic.Sample, Encoding: topic.JSON}, Sample: sm})
+	s.Add(recEvent(logbus.LevelInfo, "", "pc-9", "a record without equipment"))
+	s.Flush()
+	lines := readLines(t, filepath.Join(root, "central.samples.jsonl"))
+	if len(lines) != 1 || !strings.Contains(lines[0], `"cpu_load"`) {
+		t.Errorf("central samples: %q", lines)
+	}
+	for _, l := range readLines(t, filepath.Join(root, "central.log")) {
+		if strings.HasPrefix(l, "{") {
+			t.Errorf("JSON in the text central log: %q", l)
+		}
+	}
+}

@@ -30,6 +30,7 @@ func FilesinkFlags(fs *pflag.FlagSet) {
 	fs.String("path-template", d.PathTemplate, "where log records go under --root; variables {equipment} {host} {system} {kind} {logger} {date}")
 	fs.String("samples-template", d.SamplesTemplate, "where performance samples go (JSON lines)")
 	fs.String("central", d.Central, "central log name under --root: no equipment, refused paths, failing destinations, gaps")
+	fs.String("central-samples", d.CentralSamples, "file under --root for performance samples without equipment (JSON lines)")
 	fs.String("positions", d.Positions, `file under --root keeping the last sequence number written per publisher stream, so records lost in a crash are reported as gaps after a restart; "-" keeps none`)
 	fs.Int64("central-max-bytes", d.CentralMaxBytes, "rotate the central log past this size")
 	fs.Int("central-backups", d.CentralBackups, "rotated central logs kept")
@@ -95,6 +96,7 @@ func FilesinkConfig(v *viper.Viper) (filesink.Config, error) {
 		PathTemplate:    v.GetString("path-template"),
 		SamplesTemplate: v.GetString("samples-template"),
 		Central:         v.GetString("central"),
+		CentralSamples:  v.GetString("central-samples"),
 		Positions:       v.GetString("positions"),
 		CentralMaxBytes: v.GetInt64("central-max-bytes"),
 		CentralBackups:  v.GetInt("central-backups"),

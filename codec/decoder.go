@@ -81,11 +81,12 @@ func (d *Decoder) Decode(frames [][]byte, m *Message) error {
 	for _, f := range frames[1:] {
 		var err error
 		if t.Kind == topic.Sample {
-			err = d.DecodeSample(t.Encoding, f, m.nextSample())
-			if err != nil {
+			m.Shape = dialect.Logbus
+			if t.Encoding == topic.JSON {
+				err = d.decodeJSONSamples(f, m)
+			} else if err = d.DecodeSample(t.Encoding, f, m.nextSample()); err != nil {
 				m.Samples = m.Samples[:len(m.Samples)-1]
 			}
-			m.Shape = dialect.Logbus
 		} else {
 			m.Shape, err = d.DecodeRecord(t.Encoding, f, m.nextRecord())
 			if err != nil {
@@ -211,6 +212,77 @@ func secondsTime(attrs []logbus.Attr) {
 			a.Value = logbus.TimeValue(logbus.ClampTime(time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000)))
 		}
 	}
+}
+
+// decodeJSONSamples decodes one JSON sample payload into m: a logbus
+// sample, or a free-form dictionary of measurements as distlog's
+// performance messages are ("data suitable for a dashboard", e.g.
+// {"cpu_load":0.5,"host":"pc-9"}): one sample per numeric field, named
+// after its key; host, hostname, equipment, equipment_id and time (Unix
+// seconds) fill the envelope; every other field is kept as an attribute
+// of each sample. A dictionary without a number becomes one sample named
+// "fields", value 0, with them all as attributes: never dropped.
+func (d *Decoder) decodeJSONSamples(payload []byte, m *Message) error {
+	attrs, err := d.parseJSONObject(payload)
+	if err != nil {
+		return err
+	}
+	if dialect.Detect(attrs) == dialect.Logbus {
+		s := m.nextSample()
+		s.Reset()
+		secondsTime(attrs)
+		for _, a := range attrs {
+			setSampleField(s, a)
+		}
+		return nil
+	}
+	secondsTime(attrs)
+	var env logbus.Envelope
+	var rest []logbus.Attr
+	numbers := 0
+	for _, a := range attrs {
+		switch a.Key {
+		case "host", "hostname":
+			if v, ok := strOf(a.Value); ok {
+				env.Host = v
+				continue
+			}
+		case "equipment", "equipment_id":
+			if v, ok := strOf(a.Value); ok {
+				env.Equipment = v
+				continue
+			}
+		case keyTime:
+			if a.Value.Kind() == logbus.KindTime {
+				env.Time = a.Value.Time()
+				continue
+			}
+		}
+		if k := a.Value.Kind(); k == logbus.KindInt || k == logbus.KindFloat {
+			numbers++
+			continue
+		}
+		rest = append(rest, a)
+	}
+	add := func(name string, v float64) {
+		s := m.nextSample()
+		s.Reset()
+		s.Envelope, s.Name, s.Value = env, name, v
+		s.Attrs = append(s.Attrs, rest...)
+	}
+	if numbers == 0 {
+		add("fields", 0)
+		return nil
+	}
+	for _, a := range attrs {
+		switch a.Value.Kind() {
+		case logbus.KindInt:
+			add(a.Key, float64(a.Value.Int64()))
+		case logbus.KindFloat:
+			add(a.Key, a.Value.Float64())
+		}
+	}
+	return nil
 }
 
 // DecodeSample decodes one sample payload (logbus schema) into s.

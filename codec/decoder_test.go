@@ -197,3 +197,48 @@ func TestSystemRoundTrip(t *testing.T) {
 		t.Errorf("system %q attrs %v (%v)", back.System, back.Attrs, err)
 	}
 }
+
+// TestFreeFormSamples (issue #16: distlog's free-form performance dict
+// {"cpu_load":0.5,"host":"pc-9"} was refused with DECODE-ERROR): one
+// sample per numeric field, the envelope from the dict, the rest kept;
+// a dict without numbers is still kept.
+func TestFreeFormSamples(t *testing.T) {
+	var d Decoder
+	var m Message
+	err := d.Decode([][]byte{[]byte("PPJ"),
+		[]byte(`{"cpu_load":0.5,"mem_mb":1024,"host":"pc-9","equipment":"scope-3","note":"warm","time":1764417600}`),
+		[]byte(`{"status":"ok"}`)}, &m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Samples) != 3 {
+		t.Fatalf("%d samples", len(m.Samples))
+	}
+	for i, want := range []struct {
+		name  string
+		value float64
+	}{{"cpu_load", 0.5}, {"mem_mb", 1024}, {"fields", 0}} {
+		s := m.Samples[i]
+		if s.Name != want.name || s.Value != want.value {
+			t.Errorf("sample %d: %s=%v", i, s.Name, s.Value)
+		}
+	}
+	s := m.Samples[0]
+	if s.Host != "pc-9" || s.Equipment != "scope-3" || !s.Time.Equal(time.Unix(1764417600, 0)) {
+		t.Errorf("envelope %+v", s.Envelope)
+	}
+	attr := func(s logbus.Sample, key string) string {
+		for _, a := range s.Attrs {
+			if a.Key == key {
+				return a.Value.Str()
+			}
+		}
+		return ""
+	}
+	if attr(s, "note") != "warm" {
+		t.Errorf("attrs %v", s.Attrs)
+	}
+	if attr(m.Samples[2], "status") != "ok" {
+		t.Errorf("numberless dict: %v", m.Samples[2].Attrs)
+	}
+}

@@ -65,6 +65,7 @@ func (r matrixRow) sender() string {
 // matrixResult is one run's count.
 type matrixResult struct {
 	sent, lost, reported, dup int
+	overRuns                  int // runs that reported more than they lost
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -97,7 +98,7 @@ func TestFaultMatrix(t *testing.T) {
 		runs = 10
 	}
 	var table strings.Builder
-	fmt.Fprintf(&table, "| fault | sender | rate | runs | sent | lost | reported | written twice |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&table, "| fault | sender | rate | runs | sent | lost | reported | over-reported runs | written twice |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, row := range rows {
 		t.Run(row.String(), func(t *testing.T) {
 			var sum matrixResult
@@ -107,6 +108,9 @@ func TestFaultMatrix(t *testing.T) {
 				sum.lost += r.lost
 				sum.reported += r.reported
 				sum.dup += r.dup
+				if r.reported > r.lost {
+					sum.overRuns++
+				}
 				if t.Failed() {
 					break
 				}
@@ -117,8 +121,8 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			sender := map[string]string{"logbus": "logbus publisher", "unnumbered": "unnumbered (distlog-shaped)",
 				"logbus-noreplay": "logbus publisher, replay off"}[row.sender()]
-			fmt.Fprintf(&table, "| %s %s | %s | %dk/s | %d | %d | %d | %d | %d |\n",
-				row.target, sig, sender, row.rate/1000, runs, sum.sent, sum.lost, sum.reported, sum.dup)
+			fmt.Fprintf(&table, "| %s %s | %s | %dk/s | %d | %d | %d | %d | %d | %d |\n",
+				row.target, sig, sender, row.rate/1000, runs, sum.sent, sum.lost, sum.reported, sum.overRuns, sum.dup)
 		})
 	}
 	t.Logf("fault matrix:\n%s", table.String())
@@ -302,8 +306,18 @@ func runMatrix(t *testing.T, row matrixRow) matrixResult {
 	if row.sig == syscall.SIGTERM && (res.lost != 0 || res.reported != 0) {
 		t.Errorf("graceful restart of the %s: %d of %d lost, %d reported", row.target, res.lost, n, res.reported)
 	}
-	if row.sig == syscall.SIGKILL && res.lost != res.reported {
-		t.Errorf("kill -9 of the %s: %d of %d lost, %d reported", row.target, res.lost, n, res.reported)
+	// A kill -9 loses only what is reported: never a silent loss. It
+	// can over-report by what one write of the file sink held, when it
+	// lands between that write and the positions save after it (the two
+	// are separate system calls): at most a flush interval (10 ms) of
+	// input and one sender batch.
+	if row.sig == syscall.SIGKILL {
+		if res.lost > res.reported {
+			t.Errorf("kill -9 of the %s: %d of %d lost, only %d reported", row.target, res.lost, n, res.reported)
+		}
+		if over := res.reported - res.lost; over > row.rate/100+row.rate/1000 {
+			t.Errorf("kill -9 of the %s: %d lost, %d reported: over by more than one write", row.target, res.lost, res.reported)
+		}
 	}
 	if pub != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -3,10 +3,13 @@ package testsupport
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -55,10 +58,27 @@ func (l *LockedBuffer) String() string {
 	return l.b.String()
 }
 
-// FreeAddr returns a loopback host:port that nothing listens on (yet):
-// an ephemeral port bound and released, for a process started later.
+// FreeAddr returns a loopback host:port that nothing listens on (yet),
+// for a process started later or restarted on it. It is drawn below the
+// range the kernel takes source ports of outgoing connections from
+// (32768 and up on Linux by default, 49152 and up elsewhere): a port
+// from that range, released, can be taken by any connection's source
+// port before the daemon binds it (seen as "address already in use" in
+// the fault matrix). Each candidate is bound and released to check it.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
+	for range 100 {
+		port := 20000 + freePorts.Add(1)%12000
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // taken: another
+		}
+		addr := l.Addr().String()
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return addr
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +89,14 @@ func FreeAddr(t testing.TB) string {
 	}
 	return addr
 }
+
+// freePorts spreads FreeAddr's candidates: a process-wide counter from a
+// random start, so that test binaries running at once rarely try the same.
+var freePorts = func() *atomic.Uint32 {
+	var c atomic.Uint32
+	c.Store(uint32(rand.IntN(12000)))
+	return &c
+}()
 
 // Probe sends, then waits up to 20 ms for received to report that what
 // was sent arrived, again and again until it does or d passes (then the

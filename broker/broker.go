@@ -41,12 +41,9 @@ type Broker struct {
 	// --upstream), the last number seen on its link, to drop the copies
 	// its replay window sends again after a reconnect.
 	hops map[uint64]uint64
-	// The last sender seen, and whether it numbers its records
-	// (origin.StreamProperty): consecutive messages mostly share one.
-	lastFrom     *zmtp.PeerInfo
-	lastNumbered bool
-	linkFrom     *zmtp.PeerInfo // the last sender looked up by linkOf, and its link
-	linkID       uint64
+	// last is what the last sender declared, read from its handshake
+	// once: consecutive messages mostly share one.
+	last sender
 
 	running   atomic.Bool
 	closeOnce sync.Once
@@ -278,23 +275,11 @@ func (b *Broker) drain(sendCtx context.Context, cancelSends context.CancelFunc, 
 		drained <- err
 	}()
 	forwarded := b.c.in.Load()
-	for {
-		from, err := b.ingest.RecvFrom(rctx, m)
-		if err != nil {
-			break
-		}
-		b.forward(sendCtx, *m, from)
-	}
+	b.forwardUntil(rctx, sendCtx, m)
 	err := <-drained
 	// What the last publishers wrote before hanging up is queued: forward
 	// it without waiting for more.
-	for {
-		from, err := b.ingest.RecvFrom(doneCtx, m)
-		if err != nil {
-			break
-		}
-		b.forward(sendCtx, *m, from)
-	}
+	b.forwardUntil(doneCtx, sendCtx, m)
 	left := b.ingest.PeerCount()
 	forwarded = b.c.in.Load() - forwarded
 	if err != nil && left > 0 {
@@ -304,6 +289,18 @@ func (b *Broker) drain(sendCtx context.Context, cancelSends context.CancelFunc, 
 	}
 	b.cfg.Logger.Info("broker drained", "messages", forwarded, "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// forwardUntil forwards what ingest receives until receiving with ctx
+// fails (ctx ended; with an ended ctx, once the queue is empty).
+func (b *Broker) forwardUntil(ctx, sendCtx context.Context, m *zmtp.Msg) {
+	for {
+		from, err := b.ingest.RecvFrom(ctx, m)
+		if err != nil {
+			return
+		}
+		b.forward(sendCtx, *m, from)
+	}
 }
 
 // doneCtx is already cancelled: receiving with it takes only what is
@@ -327,7 +324,7 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 		frames, b.chainBuf = origin.Split(m, b.chainBuf)
 		chainFrames = m[len(frames):]
 		m = frames
-		if id, ok := b.linkOf(from); ok && len(b.chainBuf) > 0 && b.chainBuf[len(b.chainBuf)-1].Link == id {
+		if id := b.senderOf(from).link; id != 0 && len(b.chainBuf) > 0 && b.chainBuf[len(b.chainBuf)-1].Link == id {
 			chain = b.chainBuf
 		} else {
 			b.c.forgedOrigin.Add(1)
@@ -372,7 +369,7 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 		b.hops[last.Link] = last.Seq
 		numbered = last.Numbered
 	} else {
-		numbered = b.numbered(from)
+		numbered = b.senderOf(from).numbered
 	}
 	b.c.topics[topicSlot(m[0])].Add(1)
 	b.c.forwarded.Add(1)
@@ -393,34 +390,32 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 // maxHops bounds the downstream links whose numbers the broker follows.
 const maxHops = 1024
 
-// linkOf returns the link id from declares (origin.LinkProperty), and
-// false for none (or one that is not a link id: never 0): a downstream
-// broker's chains are kept only when their last hop is the link it
-// declared, so a sender cannot pose as another's link.
-func (b *Broker) linkOf(from *zmtp.PeerInfo) (uint64, bool) {
-	if from == nil {
-		return 0, false
-	}
-	if from != b.linkFrom {
-		id, err := strconv.ParseUint(from.Properties[origin.LinkProperty], 16, 64)
-		if err != nil {
-			id = 0
-		}
-		b.linkFrom, b.linkID = from, id
-	}
-	return b.linkID, b.linkID != 0
+// sender is what a peer declared in its handshake that the broker acts
+// on.
+type sender struct {
+	info *zmtp.PeerInfo
+	// numbered: a logbus publisher, which numbers its records, declares
+	// its stream (origin.StreamProperty).
+	numbered bool
+	// link: a broker's upstream connection declares its link
+	// (origin.LinkProperty); 0 for none (no link id is 0). A downstream
+	// broker's chains are kept only when their last hop is that link, so
+	// a sender cannot pose as another's.
+	link uint64
 }
 
-// numbered reports whether from numbers its records: a logbus publisher
-// declares its stream (origin.StreamProperty) in its handshake.
-func (b *Broker) numbered(from *zmtp.PeerInfo) bool {
-	if from == nil {
-		return false
+// senderOf returns what from declared (nothing, for nil).
+func (b *Broker) senderOf(from *zmtp.PeerInfo) *sender {
+	if from != b.last.info {
+		b.last = sender{info: from}
+		if from != nil {
+			b.last.numbered = from.Properties[origin.StreamProperty] != ""
+			if id, err := strconv.ParseUint(from.Properties[origin.LinkProperty], 16, 64); err == nil {
+				b.last.link = id
+			}
+		}
 	}
-	if from != b.lastFrom {
-		b.lastFrom, b.lastNumbered = from, from.Properties[origin.StreamProperty] != ""
-	}
-	return b.lastNumbered
+	return &b.last
 }
 
 // withOrigin returns m followed by the chain it came with and l's frame

@@ -491,6 +491,18 @@ func (s *Sink) toCentral(line []byte, sync bool) bool {
 	return true
 }
 
+// addCentral is toCentral during a flush (records of a destination that
+// failed): the line joins the central buffer, which the flush writes
+// next.
+func (s *Sink) addCentral(line []byte, sync bool) bool {
+	if !s.centralRoom(len(line)) {
+		return false
+	}
+	s.c.central.Add(1)
+	s.central.add(line, sync)
+	return true
+}
+
 // centralRoom reports whether a line of n bytes may wait for the central
 // log. While the central log is failing and its backlog is at
 // MaxBacklog, it may not: the line is shed, counted, and reported in a
@@ -706,14 +718,9 @@ func (s *Sink) write(d *dest, now time.Time) {
 	}
 	s.cfg.Logger.Warn("destination failing: records go to the central log", "path", d.rel, "err", err, "retry_in", d.backoff)
 	note := textline.DestinationErrorNotice(d.rel, len(d.ends)-first, err)
-	if line := s.formatNotice(now, &note); s.centralRoom(len(line)) {
-		s.central.add(line, false)
-		s.c.central.Add(1)
-	}
+	s.addCentral(s.formatNotice(now, &note), false)
 	for _, end := range d.ends[first:] {
-		if s.centralRoom(end - start) {
-			s.central.add(d.buf[start:end], d.sync)
-			s.c.central.Add(1)
+		if s.addCentral(d.buf[start:end], d.sync) {
 			s.c.rerouted.Add(1)
 		}
 		start = end

@@ -334,21 +334,29 @@ func TestFileWhereDirectoryShouldBe(t *testing.T) {
 	}
 }
 
-// TestFileDeletedWhileWritten: a log file deleted while the sink has it
-// open (rm while records flow) is recreated at the next write, and the
-// records of that write land in it instead of the deleted file.
-func TestFileDeletedWhileWritten(t *testing.T) {
+// deletedWhileOpen returns a sink that has written scope-3/pc1.log
+// under root and still has it open, the file deleted since.
+func deletedWhileOpen(t *testing.T) (s *Sink, root, path string) {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("Windows does not delete a file open for writing")
 	}
-	root := t.TempDir()
-	s := newSink(t, Config{Root: root})
-	path := filepath.Join(root, "scope-3", "pc1.log")
+	root = t.TempDir()
+	s = newSink(t, Config{Root: root})
+	path = filepath.Join(root, "scope-3", "pc1.log")
 	s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", "before"))
 	s.Flush()
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
+	return s, root, path
+}
+
+// TestFileDeletedWhileWritten: a log file deleted while the sink has it
+// open (rm while records flow) is recreated at the next write, and the
+// records of that write land in it instead of the deleted file.
+func TestFileDeletedWhileWritten(t *testing.T) {
+	s, _, path := deletedWhileOpen(t)
 	for i := range 14 {
 		s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", fmt.Sprintf("after %d", i)))
 	}
@@ -366,17 +374,7 @@ func TestFileDeletedWhileWritten(t *testing.T) {
 // written cannot be opened again (a directory took it), the records of
 // that write go to the central log, none is lost silently.
 func TestDeletedFileCannotBeRecreated(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Windows does not delete a file open for writing")
-	}
-	root := t.TempDir()
-	s := newSink(t, Config{Root: root})
-	path := filepath.Join(root, "scope-3", "pc1.log")
-	s.Add(recEvent(logbus.LevelInfo, "scope-3", "pc1", "before"))
-	s.Flush()
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
+	s, root, path := deletedWhileOpen(t)
 	if err := os.Mkdir(path, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -165,11 +165,17 @@ func (p *Publisher) reportDrops(final bool) bool {
 
 // fallback writes one drop report line to Options.Fallback; r.mu held.
 func (p *Publisher) fallback(now time.Time, n, total uint64, why string) {
+	p.fallbackLine(now, fmt.Sprintf("dropped %d records (%d in all); %s", n, total, why))
+}
+
+// fallbackLine writes one WARN line about this publisher to
+// Options.Fallback; r.mu held.
+func (p *Publisher) fallbackLine(now time.Time, text string) {
 	if p.opts.Fallback == nil {
 		return
 	}
-	line := fmt.Sprintf("%s WARN logbus.publisher host=%s pid=%d stream=%s: dropped %d records (%d in all); %s\n",
-		now.UTC().Format(time.RFC3339Nano), p.host, p.pid, streamHex(p.stream), n, total, why)
+	line := fmt.Sprintf("%s WARN logbus.publisher host=%s pid=%d stream=%s: %s\n",
+		now.UTC().Format(time.RFC3339Nano), p.host, p.pid, streamHex(p.stream), text)
 	if _, err := io.WriteString(p.opts.Fallback, line); err != nil && p.rep.writeErr == nil {
 		p.rep.writeErr = fmt.Errorf("publisher: fallback report: %w", err)
 	}
@@ -187,13 +193,9 @@ func (p *Publisher) closeReport() error {
 	total := p.dropFull.Load() + p.dropClosed.Load()
 	// Told: what reports written to the connection covered.
 	notOnBus := total - min(p.confirmed.Load(), total)
-	if u := p.sock.Stats().Unconfirmed; u > 0 && p.opts.Fallback != nil {
+	if u := p.sock.Stats().Unconfirmed; u > 0 {
 		// Not an error: they were written once, and may have arrived.
-		line := fmt.Sprintf("%s WARN logbus.publisher host=%s pid=%d stream=%s: %d messages written to a broker that went away could not be sent again before Close: their records may be lost\n",
-			time.Now().UTC().Format(time.RFC3339Nano), p.host, p.pid, streamHex(p.stream), u)
-		if _, err := io.WriteString(p.opts.Fallback, line); err != nil && r.writeErr == nil {
-			r.writeErr = fmt.Errorf("publisher: fallback report: %w", err)
-		}
+		p.fallbackLine(time.Now(), fmt.Sprintf("%d messages written to a broker that went away could not be sent again before Close: their records may be lost", u))
 	}
 	if transport == 0 && notOnBus == 0 && r.unsent == 0 {
 		return r.writeErr

@@ -252,8 +252,21 @@ func TestHandoverResumeDeadPeerKeeps(t *testing.T) {
 	if err := a.Unsubscribe(nil); err != nil {
 		t.Fatal(err)
 	}
-	p := (*pub.peers.Load())[0]
-	testsupport.WaitFor(t, 10*time.Second, "paused", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.paused })
+	// The peer that pauses (looked up each time: under load the
+	// subscriber may have reconnected since it subscribed).
+	var p *peer
+	testsupport.WaitFor(t, 10*time.Second, "paused", func() bool {
+		for _, q := range *pub.peers.Load() {
+			q.mu.Lock()
+			paused := q.paused
+			q.mu.Unlock()
+			if paused {
+				p = q
+				return true
+			}
+		}
+		return false
+	})
 	for i := range 5 {
 		if err := pub.Send(testCtx(t), numbered(i)); err != nil {
 			t.Fatal(err)

@@ -63,7 +63,8 @@ func Detect(attrs []logbus.Attr) Shape {
 
 // Read fills r (which it does not reset) from a dictionary of the given
 // shape, as Detect named it. The fields a shape defines become the
-// record's own; the lab wizard's extras fill the envelope
+// record's own (for a Dict, the names structured loggers share: see
+// readDict); the lab wizard's extras fill the envelope
 // (logbus.Envelope.TakeAttr); everything else stays an attribute, in
 // order. Read never fails: a field of an unexpected type is kept as an
 // attribute. Shape Logbus is codec's to read and is treated as Dict.
@@ -76,9 +77,6 @@ func Read(shape Shape, attrs []logbus.Attr, r *logbus.Record) {
 	case WorkerLine:
 		readWorkerLine(attrs, r)
 	default:
-		r.Level = logbus.LevelInfo
-		for _, a := range attrs {
-			r.AddAttr(a)
-		}
+		readDict(attrs, r)
 	}
 }

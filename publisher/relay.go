@@ -32,6 +32,12 @@ const MaxRelayLine = 1 << 20
 // everything else of the record kept.
 const MaxRelayMessage = 64 << 10
 
+// RelayQuietPeriod is how long Relay waits for the next line of a
+// traceback or panic dump before it publishes what it has (250 ms). A
+// line that does not belong to the dump ends it at once, so only the
+// dump itself waits.
+const RelayQuietPeriod = 250 * time.Millisecond
+
 // Relay reads a child process's stderr (or any stream of JSON lines) and
 // publishes one record per line, until EOF, a read error or ctx's end
 // (which is noticed between lines: close r to stop a blocked read).
@@ -46,6 +52,12 @@ const MaxRelayMessage = 64 << 10
 // integer attribute "pid" becomes the records' pid instead. Records the
 // publisher's queue cannot take are counted like any other drop.
 //
+// A Python traceback or a Go panic dump becomes one ERROR record: its
+// message is the exception line (the last of a chain) or the panic
+// line, Error holds the whole text, and the attribute "logbus.traceback"
+// says "python" or "go". The shapes, bounds and the quiet period that
+// ends a dump are described at MaxRelayTrace and RelayQuietPeriod.
+//
 // The equipment and run ctx carries (WithEquipment, WithRun; what
 // `logbus run --equipment` sets) go into every record that does not name
 // its own. A UTF-8 byte-order mark before the first line (Windows tools
@@ -53,9 +65,6 @@ const MaxRelayMessage = 64 << 10
 //
 // Relay returns nil at EOF.
 func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) error {
-	br := bufio.NewReaderSize(r, MaxRelayLine)
-	var d codec.Decoder
-	rec := new(logbus.Record)
 	var pid int64
 	var extra []slog.Attr
 	for _, a := range attrs {
@@ -65,35 +74,117 @@ func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) 
 		}
 		extra = append(extra, a)
 	}
-	first := true
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	var d codec.Decoder
+	rec := new(logbus.Record)
+	publish := func(at time.Time) {
+		applyRun(ctx, &rec.Envelope)
+		for _, a := range extra {
+			addSlogAttr(rec, a)
 		}
+		if pid != 0 {
+			rec.PID = pid
+		}
+		if rec.Time.IsZero() {
+			rec.Time = at
+		}
+		p.submit(ctx, (*recordPayload)(rec), 0)
+	}
+
+	// The reader hands over one line at a time (the line aliases its
+	// buffer until the next request), so the loop below can wait for a
+	// line and for a dump's quiet period at once.
+	reads := make(chan relayRead)
+	more := make(chan struct{})
+	stop := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		readLines(r, reads, more, stop)
+	}()
+	defer func() {
+		close(stop)
+		<-readerDone
+	}()
+
+	var j traceJoiner
+	var jAt time.Time
+	quiet := time.NewTimer(RelayQuietPeriod)
+	quiet.Stop()
+	defer quiet.Stop()
+	flush := func() {
+		if j.active() {
+			j.flush(rec)
+			boundMessage(rec, 0)
+			publish(jAt)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			flush()
+			return ctx.Err()
+		case <-quiet.C:
+			flush()
+			continue
+		case rd := <-reads:
+			now := time.Now()
+			if j.active() && (rd.cut > 0 || !j.add(rd.line)) {
+				flush()
+			}
+			switch {
+			case j.active(): // the line joined the dump
+			case rd.cut == 0 && j.start(rd.line):
+				jAt = now
+			case len(rd.line) > 0 || rd.cut > 0:
+				relayLine(&d, rec, rd.line, rd.cut)
+				publish(now)
+			}
+			if j.active() {
+				quiet.Reset(RelayQuietPeriod)
+			} else {
+				quiet.Stop()
+			}
+			switch {
+			case errors.Is(rd.err, io.EOF):
+				flush()
+				return nil
+			case rd.err != nil:
+				flush()
+				return fmt.Errorf("publisher: relay: %w", rd.err)
+			}
+			more <- struct{}{}
+		}
+	}
+}
+
+// relayRead is one line Relay's reader hands over.
+type relayRead struct {
+	line []byte
+	cut  int
+	err  error
+}
+
+// readLines reads r line by line into reads, waiting on more after each
+// line, until a read error or stop.
+func readLines(r io.Reader, reads chan<- relayRead, more, stop <-chan struct{}) {
+	br := bufio.NewReaderSize(r, MaxRelayLine)
+	for first := true; ; first = false {
 		line, cut, err := readLine(br)
 		if first {
 			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
-			first = false
 		}
-		if len(line) > 0 || cut > 0 {
-			relayLine(&d, rec, line, cut)
-			applyRun(ctx, &rec.Envelope)
-			for _, a := range extra {
-				addSlogAttr(rec, a)
-			}
-			if pid != 0 {
-				rec.PID = pid
-			}
-			if rec.Time.IsZero() {
-				rec.Time = time.Now()
-			}
-			p.submit(ctx, (*recordPayload)(rec), 0)
+		select {
+		case reads <- relayRead{line, cut, err}:
+		case <-stop:
+			return
 		}
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil
-		case err != nil:
-			return fmt.Errorf("publisher: relay: %w", err)
+		if err != nil {
+			return
+		}
+		select {
+		case <-more:
+		case <-stop:
+			return
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -27,7 +29,8 @@ type runConfig struct {
 	System       string        // T, S or P; default P
 	Equipment    string        // equipment of every record unless a worker line names its own
 	Name         string        // child name attribute; default the command's base name
-	Tee          bool          // also copy the child's stderr to ours; default true
+	Tee          bool          // also copy the child's stderr (and a relayed stdout) to ours; default true
+	Fds          []int         // more descriptors of the child to relay: 1 (stdout) or ≥ 3; Unix only for ≥ 3
 	CloseTimeout time.Duration // how long to keep sending after the child exits; default 5s
 	User         string        // PLAIN login, when the broker requires one
 	Password     string
@@ -42,10 +45,11 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs.String("system", "P", "system: T test, S staging, P production (LOGBUS_SYSTEM)")
 	fs.String("equipment", "", "equipment id for records that name none (LOGBUS_EQUIPMENT)")
 	fs.String("name", "", "child name attribute (default: the command's base name)")
-	fs.Bool("tee", true, "also copy the child's stderr to this process's stderr")
+	fs.Bool("tee", true, "also copy the child's stderr to this process's stderr (and a relayed stdout to stdout)")
+	fs.IntSlice("fd", nil, "also relay the lines CMD writes on this descriptor (repeatable): 1 relays stdout instead of passing it through;\n3 or more gives CMD the write end of a pipe as that descriptor (logbook_aiopipe style; not on Windows, which has no inherited descriptors beyond 0-2)")
 	fs.Duration("close-timeout", 5*time.Second, "how long to keep sending queued records after the child exits")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: logbus run [flags] -- CMD [ARGS...]\n\nRuns CMD with stdin and stdout passed through; each line CMD writes on\nstderr (a worker line or plain text) is published as a record. Exits with\nCMD's status; SIGINT and SIGTERM are forwarded to CMD.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: logbus run [flags] -- CMD [ARGS...]\n\nRuns CMD with stdin and stdout passed through; each line CMD writes on\nstderr (a worker line, a JSON line or plain text) is published as a record,\nand so is each line on the descriptors given with --fd. A Python traceback\nor Go panic dump becomes one ERROR record. Exits with CMD's status; SIGINT\nand SIGTERM are forwarded to CMD.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -64,6 +68,14 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		Endpoint: v.GetString("endpoint"), System: v.GetString("system"), Equipment: v.GetString("equipment"),
 		Name: v.GetString("name"), Tee: v.GetBool("tee"), CloseTimeout: v.GetDuration("close-timeout"),
 		User: v.GetString("user"), Password: v.GetString("password"),
+	}
+	if cfg.Fds, err = fs.GetIntSlice("fd"); err != nil {
+		fmt.Fprintf(stderr, "logbus run: --fd: %v\n", err)
+		return exitUsage
+	}
+	if err := checkFds(cfg.Fds); err != nil {
+		fmt.Fprintf(stderr, "logbus run: %v\n", err)
+		return exitUsage
 	}
 	argv := fs.Args()
 	if len(argv) == 0 {
@@ -105,13 +117,26 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin = os.Stdin
-	cmd.Stdout = stdout
-	pipe, err := cmd.StderrPipe()
+	srcs, writeEnds, err := relaySources(cmd, cfg, stdout, stderr)
+	defer func() {
+		for _, s := range srcs {
+			if f, ok := s.r.(*os.File); ok && s.fd >= 3 { // exec closes its own pipes
+				if err := f.Close(); err != nil {
+					fmt.Fprintf(stderr, "logbus run: %v\n", err)
+				}
+			}
+		}
+	}()
 	if err != nil {
 		fmt.Fprintf(stderr, "logbus run: %v\n", err)
+		closeAll(writeEnds, stderr)
 		return 1
 	}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	// The child has its copies of the pipes' write ends; ours must go, or
+	// the relays would never see EOF.
+	closeAll(writeEnds, stderr)
+	if err != nil {
 		fmt.Fprintf(stderr, "logbus run: %v\n", err)
 		return 127
 	}
@@ -136,28 +161,114 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	var src io.Reader = pipe
-	if cfg.Tee {
-		src = io.TeeReader(pipe, &bestEffortWriter{w: stderr})
+	ctx := context.Background()
+	if cfg.Equipment != "" {
+		ctx = publisher.WithEquipment(ctx, cfg.Equipment)
 	}
-	relayDone := make(chan error, 1)
-	go func() {
-		ctx := context.Background()
-		if cfg.Equipment != "" {
-			ctx = publisher.WithEquipment(ctx, cfg.Equipment)
-		}
-		relayDone <- pub.Relay(ctx, src, slog.String("child", cfg.Name), slog.Int("pid", cmd.Process.Pid))
-	}()
-
-	// The relay ends at EOF, when the child (and any grandchild holding
-	// its stderr) has exited; Wait closes the pipe after it returns.
-	if err := <-relayDone; err != nil {
-		fmt.Fprintf(stderr, "logbus run: relay: %v\n", err)
+	// The relays end at EOF, when the child (and any grandchild holding
+	// its descriptors) has exited; Wait closes the exec pipes after it
+	// returns, so it comes after.
+	var relays sync.WaitGroup
+	for _, s := range srcs {
+		relays.Add(1)
+		go func() {
+			defer relays.Done()
+			var r io.Reader = s.r
+			if s.tee != nil {
+				r = io.TeeReader(r, &bestEffortWriter{w: s.tee})
+			}
+			if err := pub.Relay(ctx, r, slog.String("child", cfg.Name), slog.Int("pid", cmd.Process.Pid)); err != nil {
+				fmt.Fprintf(stderr, "logbus run: relay of descriptor %d: %v\n", s.fd, err)
+			}
+		}()
 	}
+	relays.Wait()
 	waitErr := cmd.Wait()
 	close(stopForward)
 	wg.Wait()
 	return exitCode(waitErr, stderr)
+}
+
+// relaySource is one descriptor of the child that is relayed.
+type relaySource struct {
+	fd  int
+	r   io.Reader
+	tee io.Writer // nil: not copied
+}
+
+// relaySources connects the child's stderr and the descriptors of
+// cfg.Fds to pipes, returning their read ends and the write ends to close
+// once the child has started.
+func relaySources(cmd *exec.Cmd, cfg runConfig, stdout, stderr io.Writer) ([]relaySource, []*os.File, error) {
+	tee := func(w io.Writer) io.Writer {
+		if cfg.Tee {
+			return w
+		}
+		return nil
+	}
+	var srcs []relaySource
+	var writeEnds []*os.File
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	srcs = append(srcs, relaySource{fd: 2, r: pipe, tee: tee(stderr)})
+	if !slices.Contains(cfg.Fds, 1) {
+		cmd.Stdout = stdout
+	}
+	for _, fd := range cfg.Fds {
+		switch fd {
+		case 1:
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				return srcs, writeEnds, err
+			}
+			srcs = append(srcs, relaySource{fd: 1, r: out, tee: tee(stdout)})
+		case 2: // always relayed
+		default:
+			r, w, err := os.Pipe()
+			if err != nil {
+				return srcs, writeEnds, fmt.Errorf("a pipe for descriptor %d: %w", fd, err)
+			}
+			for len(cmd.ExtraFiles) <= fd-3 {
+				cmd.ExtraFiles = append(cmd.ExtraFiles, nil) // closed in the child
+			}
+			cmd.ExtraFiles[fd-3] = w
+			srcs = append(srcs, relaySource{fd: fd, r: r})
+			writeEnds = append(writeEnds, w)
+		}
+	}
+	return srcs, writeEnds, nil
+}
+
+// maxRelayFd bounds --fd: the child is given every descriptor up to it
+// (unused ones closed).
+const maxRelayFd = 255
+
+// checkFds validates --fd values: 1, 2 or 3…maxRelayFd, each once; 3 and
+// above are not available on Windows.
+func checkFds(fds []int) error {
+	seen := map[int]bool{}
+	for _, fd := range fds {
+		switch {
+		case fd < 1 || fd > maxRelayFd:
+			return fmt.Errorf("--fd %d: want 1 (stdout), 2 (stderr) or 3-%d", fd, maxRelayFd)
+		case fd >= 3 && runtime.GOOS == "windows":
+			return fmt.Errorf("--fd %d: Windows passes a child no descriptors beyond 0-2; relay stderr or --fd 1 (stdout)", fd)
+		case seen[fd]:
+			return fmt.Errorf("--fd %d given twice", fd)
+		}
+		seen[fd] = true
+	}
+	return nil
+}
+
+func closeAll(files []*os.File, stderr io.Writer) {
+	for _, f := range files {
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(stderr, "logbus run: %v\n", err)
+		}
+	}
 }
 
 // exitCode maps the child's end to ours: its status, or 128+signal when a

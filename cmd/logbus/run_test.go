@@ -112,7 +112,8 @@ func TestRunRelaysAndExits(t *testing.T) {
 }
 
 func TestRunUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"run", "--bogus"}, {"run"}, {"run", "--system", "X", "--", "true"}, {"run", "--equipment", "../x", "--", "true"}, {"frobnicate"}, {}} {
+	for _, args := range [][]string{{"run", "--bogus"}, {"run"}, {"run", "--system", "X", "--", "true"}, {"run", "--equipment", "../x", "--", "true"},
+		{"run", "--fd", "0", "--", "true"}, {"run", "--fd", "3", "--fd", "3", "--", "true"}, {"run", "--fd", "x", "--", "true"}, {"frobnicate"}, {}} {
 		var out, errb bytes.Buffer
 		if code := dispatch(args, &out, &errb); code != exitUsage {
 			t.Errorf("logbus %q exited %d, want %d", args, code, exitUsage)

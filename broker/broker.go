@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/codec"
 	"github.com/logbus/logbus/origin"
 	"github.com/logbus/logbus/topic"
@@ -41,6 +42,8 @@ type Broker struct {
 	// --upstream), the last number seen on its link, to drop the copies
 	// its replay window sends again after a reconnect.
 	hops map[uint64]uint64
+	// rejects reports rejected messages (rejects.go).
+	rejects *rejects
 	// last is what the last sender declared, read from its handshake
 	// once: consecutive messages mostly share one.
 	last sender
@@ -70,6 +73,7 @@ func New(cfg *Config) (*Broker, error) {
 		return nil, fmt.Errorf("broker: single-frame topic: %w", err)
 	}
 	b := &Broker{cfg: c, singleTopic: []byte(st.String()), arch: newLink(), up: newLink(), hops: make(map[uint64]uint64)}
+	b.rejects = newRejects(b, c.RejectReportInterval, c.RejectCopyRate)
 	for _, p := range c.UpstreamPrefixes {
 		b.upPrefixes = append(b.upPrefixes, []byte(p))
 	}
@@ -241,6 +245,16 @@ func (b *Broker) Run(ctx context.Context) error {
 	// to wait for room.
 	sendCtx, cancelSends := context.WithCancel(context.Background())
 	defer cancelSends()
+	stopReports, reportsDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(reportsDone)
+		b.rejects.run(stopReports)
+	}()
+	// The last summaries follow the drain: they count what it read.
+	defer func() {
+		close(stopReports)
+		<-reportsDone
+	}()
 	var m zmtp.Msg
 	for {
 		from, err := b.ingest.RecvFrom(ctx, &m)
@@ -336,8 +350,10 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 		if !codec.LooksLikeJSONObject(m[0]) {
 			if _, err := topic.Parse(m[0]); err == nil {
 				b.c.noPayload.Add(1)
+				b.rejects.reject(from, logbus.RejectNoPayload, m)
 			} else {
 				b.c.notJSON.Add(1)
+				b.rejects.reject(from, logbus.RejectNotJSON, m)
 			}
 			return
 		}
@@ -347,11 +363,13 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 	default:
 		if _, err := topic.Parse(m[0]); err != nil {
 			b.c.badTopic.Add(1)
+			b.rejects.reject(from, logbus.RejectBadTopic, m)
 			return
 		}
 		for _, f := range m[1:] {
 			if len(f) == 0 {
 				b.c.noPayload.Add(1)
+				b.rejects.reject(from, logbus.RejectNoPayload, m)
 				return
 			}
 		}

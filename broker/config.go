@@ -86,6 +86,16 @@ type Config struct {
 	// DrainTimeout bounds the shutdown: reading what publishers still send
 	// and flushing subscriber queues. Default 5 s.
 	DrainTimeout time.Duration
+	// RejectReportInterval paces the summaries of rejected messages
+	// (logbus.Rejected): one per peer and reason per interval while
+	// rejections go on; an interval without one ends the episode.
+	// Default 5 s.
+	RejectReportInterval time.Duration
+	// RejectCopyRate bounds the copies of rejected messages sent to
+	// archivers, per second (and in a burst); the rest are counted in the
+	// summaries. Default 10 (at most ~40 KiB/s of REJECTED lines in a file
+	// sink's central log); negative: no copies.
+	RejectCopyRate int
 	// Logger receives connection problems and shutdown progress.
 	// Default: discarded.
 	Logger *slog.Logger
@@ -104,23 +114,25 @@ const (
 // of a Config given to New takes its value from here.
 func DefaultConfig() Config {
 	return Config{
-		Ingest:              DefaultIngest,
-		Fanout:              DefaultFanout,
-		Archive:             DefaultArchive,
-		SingleFrameTopic:    "PLJ",
-		FanoutQueue:         10000,
-		ArchiveQueue:        10000,
-		ArchiveHold:         64 << 20,
-		UpstreamQueue:       100000,
-		UpstreamHold:        64 << 20,
-		IngestQueue:         1000,
-		MaxPeers:            1024,
-		MaxMessageSize:      16 << 20,
-		HandshakeTimeout:    10 * time.Second,
-		ArchiveGrace:        10 * time.Second,
-		ArchiveStallTimeout: 10 * time.Second,
-		MaxArchivers:        4,
-		DrainTimeout:        5 * time.Second,
+		Ingest:               DefaultIngest,
+		Fanout:               DefaultFanout,
+		Archive:              DefaultArchive,
+		SingleFrameTopic:     "PLJ",
+		FanoutQueue:          10000,
+		ArchiveQueue:         10000,
+		ArchiveHold:          64 << 20,
+		UpstreamQueue:        100000,
+		UpstreamHold:         64 << 20,
+		IngestQueue:          1000,
+		MaxPeers:             1024,
+		MaxMessageSize:       16 << 20,
+		HandshakeTimeout:     10 * time.Second,
+		ArchiveGrace:         10 * time.Second,
+		ArchiveStallTimeout:  10 * time.Second,
+		MaxArchivers:         4,
+		DrainTimeout:         5 * time.Second,
+		RejectReportInterval: 5 * time.Second,
+		RejectCopyRate:       10,
 	}
 }
 
@@ -147,6 +159,10 @@ func (c *Config) withDefaults() Config {
 	defaults.Fill(&r.ArchiveStallTimeout, d.ArchiveStallTimeout)
 	defaults.Fill(&r.MaxArchivers, d.MaxArchivers)
 	defaults.Fill(&r.DrainTimeout, d.DrainTimeout)
+	defaults.Fill(&r.RejectReportInterval, d.RejectReportInterval)
+	if r.RejectCopyRate == 0 { // negative means none: not Fill's rule
+		r.RejectCopyRate = d.RejectCopyRate
+	}
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -336,6 +336,13 @@ func (s *Sink) Add(ev subscriber.Event) {
 	case subscriber.KindDecodeError:
 		s.c.decodeErrors.Add(1)
 		s.notice(textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
+	case subscriber.KindRejected:
+		if ev.Rejected.Summary {
+			s.c.rejectedMessages.Add(ev.Rejected.Count)
+		} else {
+			s.c.rejectedCopies.Add(1)
+		}
+		s.notice(textline.RejectedNotice(ev.Rejected))
 	}
 }
 

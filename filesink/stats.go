@@ -11,6 +11,7 @@ type counters struct {
 	linkUnnumbered, shed                 atomic.Uint64
 	writeErrors, opens, created, evicted atomic.Uint64
 	reopened, rotations                  atomic.Uint64
+	rejectedCopies, rejectedMessages     atomic.Uint64
 	openFiles, failing, backlog          atomic.Int64
 }
 
@@ -39,15 +40,19 @@ type Stats struct {
 	Shed uint64
 	// DecodeErrors counts messages the subscriber could not decode.
 	DecodeErrors uint64
-	WriteErrors  uint64
-	Opens        uint64 // files opened
-	Created      uint64 // files created
-	Evicted      uint64 // files closed to stay within MaxOpen
-	Reopened     uint64 // files reopened because their path changed (logrotate)
-	Rotations    uint64 // central log rotations
-	OpenFiles    int64
-	Failing      int64 // destinations in back-off
-	Backlog      int64 // bytes waiting for the central log
+	// RejectedCopies counts the broker's copies of rejected messages
+	// written (REJECTED); RejectedMessages, the messages its summaries
+	// counted (REJECTED-SUMMARY), copied or not.
+	RejectedCopies, RejectedMessages uint64
+	WriteErrors                      uint64
+	Opens                            uint64 // files opened
+	Created                          uint64 // files created
+	Evicted                          uint64 // files closed to stay within MaxOpen
+	Reopened                         uint64 // files reopened because their path changed (logrotate)
+	Rotations                        uint64 // central log rotations
+	OpenFiles                        int64
+	Failing                          int64 // destinations in back-off
+	Backlog                          int64 // bytes waiting for the central log
 }
 
 // Stats returns the sink's counters; safe from any goroutine.
@@ -59,6 +64,7 @@ func (s *Sink) Stats() Stats {
 		Gaps: c.gaps.Load(), Missing: c.missing.Load(),
 		Duplicates: c.duplicates.Load(), Late: c.late.Load(),
 		LinkGaps: c.linkGaps.Load(), LinkMessages: c.linkMessages.Load(), LinkUnnumbered: c.linkUnnumbered.Load(), Shed: c.shed.Load(), DecodeErrors: c.decodeErrors.Load(),
+		RejectedCopies: c.rejectedCopies.Load(), RejectedMessages: c.rejectedMessages.Load(),
 		WriteErrors: c.writeErrors.Load(), Opens: c.opens.Load(), Created: c.created.Load(), Evicted: c.evicted.Load(),
 		Reopened: c.reopened.Load(), Rotations: c.rotations.Load(),
 		OpenFiles: c.openFiles.Load(), Failing: c.failing.Load(), Backlog: c.backlog.Load(),

@@ -18,6 +18,7 @@ const (
 	KindGap                              // Gap is set: records were lost before the next one
 	KindDecodeError                      // Err is set: a message or payload could not be decoded
 	KindLinkGap                          // LinkGap is set: messages were lost on a hop after a broker
+	KindRejected                         // Rejected is set: the broker's report of messages it rejected
 )
 
 func (k EventKind) String() string {
@@ -32,6 +33,8 @@ func (k EventKind) String() string {
 		return "decode-error"
 	case KindLinkGap:
 		return "link-gap"
+	case KindRejected:
+		return "rejected"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
@@ -48,7 +51,11 @@ type Event struct {
 	// LinkGap, for KindLinkGap, reports messages lost on a hop after a
 	// broker (see logbus.LinkGap), before the message carrying Origin.
 	LinkGap logbus.LinkGap
-	Err     error
+	// Rejected, for KindRejected, is a broker's report of messages it
+	// rejected at ingest (a copy of one, or a summary per peer). Valid,
+	// like Record, until the next call to Next.
+	Rejected *logbus.Rejected
+	Err      error
 	// Origin is what the broker recorded of the message (the sender's
 	// address and login, the arrival time, its number on the link it came
 	// by); only messages from a broker's archive endpoint carry it, nil

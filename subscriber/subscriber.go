@@ -113,6 +113,7 @@ type slot struct {
 	frames zmtp.Msg
 	chain  []origin.Origin // read from the message's origin frames, oldest hop first
 	msg    codec.Message
+	rej    logbus.Rejected
 	events []Event
 	next   int   // index of the next event Next returns
 	delta  Stats // counts of this message; Gaps, Missing, Late, Duplicates are totals
@@ -137,6 +138,9 @@ type Stats struct {
 	// records from unnumbered senders among them; messages received
 	// twice on a link and dropped.
 	LinkGaps, LinkMessages, LinkUnnumbered, DuplicateMessages uint64
+	// Rejected counts the broker's reports of rejected messages
+	// (KindRejected events): copies and summaries.
+	Rejected uint64
 }
 
 // Dial connects to endpoint (DefaultEndpoint when empty). The broker need
@@ -167,6 +171,11 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	if err != nil {
 		return nil, fmt.Errorf("subscriber: %w", err)
 	}
+	subs := prefixes
+	if !slices.ContainsFunc(prefixes, func(p []byte) bool { return len(p) == 0 }) {
+		// The broker's own reports reach every subscriber.
+		subs = append(slices.Clip(prefixes), []byte(topic.NoticePrefix))
+	}
 	// XSUB rather than SUB: the broker filters by our subscriptions, and
 	// XSUB does not filter again locally, so after Unsubscribe what is
 	// already on its way is still delivered (a SUB would discard it).
@@ -186,7 +195,7 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 	if err != nil {
 		return nil, fmt.Errorf("subscriber: %w", err)
 	}
-	for _, p := range prefixes {
+	for _, p := range subs {
 		if err := sock.Subscribe(p); err != nil {
 			return nil, errors.Join(fmt.Errorf("subscriber: %w", err), sock.Close())
 		}
@@ -201,7 +210,7 @@ func Dial(ctx context.Context, endpoint string, opts *Options) (*Subscriber, err
 		links = &linker{m: make(map[uint64]LinkPosition)}
 		links.seed(o.ResumeLinks)
 	}
-	s := &Subscriber{sock: sock, opts: o, seq: seq, links: links, prefixes: prefixes,
+	s := &Subscriber{sock: sock, opts: o, seq: seq, links: links, prefixes: subs,
 		ready: make(chan *slot, slots), free: make(chan *slot, slots),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for range slots {
@@ -290,6 +299,7 @@ func (s *Subscriber) take(sl *slot) {
 	s.stats.Samples += d.Samples
 	s.stats.Filtered += d.Filtered
 	s.stats.DecodeErrors += d.DecodeErrors
+	s.stats.Rejected += d.Rejected
 	s.stats.Gaps, s.stats.Missing, s.stats.Late, s.stats.Duplicates = d.Gaps, d.Missing, d.Late, d.Duplicates
 	if n := len(sl.chain); n > 0 {
 		// Forward only on one link: a copy of an older message (dropped)
@@ -345,6 +355,11 @@ func (s *Subscriber) process(sl *slot) {
 	sl.events, sl.next = sl.events[:0], 0
 	d := &sl.delta
 	*d = Stats{Messages: 1}
+	if len(sl.frames) == 2 && string(sl.frames[0]) == topic.Rejected {
+		sl.chain = sl.chain[:0]
+		s.rejected(sl)
+		return
+	}
 	var frames [][]byte
 	frames, sl.chain = origin.Split(sl.frames, sl.chain)
 	var o *origin.Origin
@@ -400,6 +415,19 @@ func (s *Subscriber) process(sl *slot) {
 			continue
 		}
 		sl.events = append(sl.events, Event{Kind: KindSample, Topic: t, Sample: sm, Origin: o})
+	}
+	s.totals(d)
+}
+
+// rejected decodes a broker's report of rejected messages.
+func (s *Subscriber) rejected(sl *slot) {
+	d := &sl.delta
+	if err := codec.DecodeRejected(sl.frames[1], &sl.rej); err != nil {
+		d.DecodeErrors++
+		sl.events = append(sl.events, Event{Kind: KindDecodeError, Err: err})
+	} else {
+		d.Rejected = 1
+		sl.events = append(sl.events, Event{Kind: KindRejected, Rejected: &sl.rej})
 	}
 	s.totals(d)
 }

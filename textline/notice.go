@@ -3,7 +3,9 @@ package textline
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/logbus/logbus"
 )
@@ -17,6 +19,8 @@ const (
 	EventRefused            = "REFUSED"             // a record's path was refused (unsafe or unusable)
 	EventDestinationError   = "DESTINATION-ERROR"   // a write failed; its records went to the central log
 	EventDestinationFailing = "DESTINATION-FAILING" // a destination keeps failing; records go to the central log
+	EventRejected           = "REJECTED"            // a copy of a message the broker rejected
+	EventRejectedSummary    = "REJECTED-SUMMARY"    // how many a peer sent that the broker rejected
 )
 
 // A Notice is a line logbus writes about the stream rather than a record
@@ -148,6 +152,57 @@ func DestinationFailingNotice(path string, err error) Notice {
 			{Key: "error", Value: logbus.StringValue(fmt.Sprint(err))},
 		},
 	}
+}
+
+// RejectedNotice reports a broker's report of rejected messages
+// (logbus.Rejected), a copy of one:
+//
+//	REJECTED peer=192.0.2.7:50112 user=- reason=bad_topic frames=2 bytes=11 preview=["INFO" "motor hot"]
+//
+// or a summary:
+//
+//	REJECTED-SUMMARY peer=192.0.2.7:50112 user=- reason=bad_topic messages=5312 copied=100 first=… last=… preview=["INFO" "motor hot"]
+//
+// The preview is the broker's escaped form; one that is not (a broker of
+// another make) is quoted again, so a line stays one line.
+func RejectedNotice(r *logbus.Rejected) Notice {
+	user := r.User
+	if user == "" {
+		user = "-"
+	}
+	preview := r.Preview
+	if strings.ContainsFunc(preview, func(c rune) bool { return c != ' ' && !unicode.IsPrint(c) }) {
+		preview = strconv.Quote(preview)
+	}
+	peer := appendTextString(nil, r.Peer)
+	n := Notice{Attrs: []logbus.Attr{
+		{Key: "event", Value: logbus.StringValue("rejected")},
+		{Key: "peer", Value: logbus.StringValue(r.Peer)},
+		{Key: "user", Value: logbus.StringValue(r.User)},
+		{Key: "reason", Value: logbus.StringValue(r.Reason)},
+	}}
+	if r.Summary {
+		n.Event = EventRejectedSummary
+		n.Text = fmt.Sprintf("%s peer=%s user=%s reason=%s messages=%d copied=%d first=%s last=%s preview=%s",
+			EventRejectedSummary, peer, appendTextString(nil, user), appendTextString(nil, r.Reason), r.Count, r.Copies,
+			r.First.UTC().Format(time.RFC3339Nano), r.Last.UTC().Format(time.RFC3339Nano), preview)
+		n.Attrs[0].Value = logbus.StringValue("rejected_summary")
+		n.Attrs = append(n.Attrs,
+			logbus.Attr{Key: "messages", Value: logbus.Uint64Value(r.Count)},
+			logbus.Attr{Key: "copied", Value: logbus.Uint64Value(r.Copies)},
+			logbus.Attr{Key: "first", Value: logbus.TimeValue(r.First)},
+			logbus.Attr{Key: "last", Value: logbus.TimeValue(r.Last)})
+	} else {
+		n.Event = EventRejected
+		n.Text = fmt.Sprintf("%s peer=%s user=%s reason=%s frames=%d bytes=%d preview=%s",
+			EventRejected, peer, appendTextString(nil, user), appendTextString(nil, r.Reason), r.Frames, r.Bytes, preview)
+		n.Attrs = append(n.Attrs, logbus.Attr{Key: "arrival", Value: logbus.TimeValue(r.First)})
+	}
+	n.Attrs = append(n.Attrs,
+		logbus.Attr{Key: "frames", Value: logbus.IntValue(int64(r.Frames))},
+		logbus.Attr{Key: "bytes", Value: logbus.IntValue(int64(r.Bytes))},
+		logbus.Attr{Key: "preview", Value: logbus.StringValue(r.Preview)})
+	return n
 }
 
 // AppendNotice appends n as a text line: its time (as records have it;

@@ -2,6 +2,7 @@ package textline
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,5 +40,30 @@ func TestNotices(t *testing.T) {
 		if v, ok := r.Attr("event"); !ok || v.Str() != c.event || r.Attrs[0].Key != "event" {
 			t.Errorf("%s: event attribute %v, want %q first", c.n.Event, v, c.event)
 		}
+	}
+}
+
+// TestRejectedNotice: copies and summaries read as documented, and a
+// preview that is not escaped (a broker of another make) cannot break
+// the line.
+func TestRejectedNotice(t *testing.T) {
+	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	copyOf := logbus.Rejected{Peer: "192.0.2.7:50112", Reason: logbus.RejectBadTopic, Count: 1, First: at, Last: at,
+		Frames: 2, Bytes: 16, Preview: `["INFO" "motor hot\n"]`}
+	n := RejectedNotice(&copyOf)
+	if want := `REJECTED peer=192.0.2.7:50112 user=- reason=bad_topic frames=2 bytes=16 preview=["INFO" "motor hot\n"]`; n.Text != want {
+		t.Errorf("copy:\n%s\nwant\n%s", n.Text, want)
+	}
+	sum := copyOf
+	sum.Summary, sum.User, sum.Count, sum.Copies, sum.Last = true, "lab 7", 5312, 10, at.Add(time.Second)
+	n = RejectedNotice(&sum)
+	if want := `REJECTED-SUMMARY peer=192.0.2.7:50112 user="lab 7" reason=bad_topic messages=5312 copied=10 first=2026-11-29T12:00:00Z last=2026-11-29T12:00:01Z preview=["INFO" "motor hot\n"]`; n.Text != want {
+		t.Errorf("summary:\n%s\nwant\n%s", n.Text, want)
+	}
+	hostile := copyOf
+	hostile.Preview = "line\nFAKE RECORD\x1b[2J"
+	hostile.Peer = "a b\nc"
+	if n = RejectedNotice(&hostile); strings.ContainsAny(n.Text, "\n\x1b") {
+		t.Errorf("hostile preview kept raw: %q", n.Text)
 	}
 }

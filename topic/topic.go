@@ -37,6 +37,17 @@ var (
 	Encodings = []Encoding{JSON, Msgpack, Pickle}
 )
 
+// Rejected is the topic frame of a broker's reports of rejected
+// messages (logbus.Rejected; payload codec.AppendRejected). It starts
+// with NoticePrefix, which no valid topic does, so no publisher can send
+// one: the broker rejects it like any bad topic.
+const Rejected = "!rejected"
+
+// NoticePrefix starts the topic frames of messages brokers write
+// themselves (Rejected). A subscriber with a topic filter subscribes to
+// it too.
+const NoticePrefix = "!"
+
 // MaxLen is the longest valid topic frame.
 const MaxLen = 3 + 1 + logbus.MaxNameLen + 1
 

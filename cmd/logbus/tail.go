@@ -167,6 +167,8 @@ func follow(ctx context.Context, sub *subscriber.Subscriber, cfg tailConfig, col
 			buf = formatNotice(buf, cfg.Format, color, textline.LinkGapNotice(ev.LinkGap))
 		case subscriber.KindDecodeError:
 			buf = formatNotice(buf, cfg.Format, color, textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
+		case subscriber.KindRejected:
+			buf = formatNotice(buf, cfg.Format, color, textline.RejectedNotice(ev.Rejected))
 		}
 		if _, err := w.Write(buf); err != nil {
 			fmt.Fprintf(stderr, "logbus tail: %v\n", err)

@@ -44,6 +44,8 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.Int64("max-message-size", d.MaxMessageSize, "largest message accepted, bytes")
 	fs.Int("max-peers", d.MaxPeers, "connections per endpoint")
 	fs.Duration("drain-timeout", d.DrainTimeout, "shutdown: how long to drain publishers and flush subscribers")
+	fs.Duration("reject-report-interval", d.RejectReportInterval, "rejected messages: one summary per peer and reason per interval to the fan-out and archive")
+	fs.Int("reject-copy-rate", d.RejectCopyRate, "rejected messages copied to the archive per second (escaped, 4 KiB each; the rest are counted in summaries); -1: none")
 	fs.Duration("archive-grace", d.ArchiveGrace, "keep messages this long for a named archiver that went away (a restarting file sink); also, after start-up, for the first archiver to connect")
 }
 
@@ -65,36 +67,42 @@ func CommonFlags(fs *pflag.FlagSet) {
 // BrokerConfig reads the broker's configuration and HTTP address.
 func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 	c := broker.Config{
-		Ingest:              v.GetString("ingest"),
-		Fanout:              v.GetString("fanout"),
-		Archive:             v.GetString("archive"),
-		Upstream:            v.GetString("upstream"),
-		UpstreamUsername:    v.GetString("upstream-user"),
-		UpstreamPassword:    v.GetString("upstream-password"),
-		UpstreamPrefixes:    v.GetStringSlice("upstream-prefix"),
-		SingleFrameTopic:    v.GetString("single-frame-topic"),
-		FanoutQueue:         v.GetInt("fanout-queue"),
-		ArchiveQueue:        v.GetInt("archive-queue"),
-		UpstreamQueue:       v.GetInt("upstream-queue"),
-		UpstreamHold:        v.GetInt("upstream-hold"),
-		IngestQueue:         v.GetInt("ingest-queue"),
-		MaxMessageSize:      v.GetInt64("max-message-size"),
-		MaxPeers:            v.GetInt("max-peers"),
-		DrainTimeout:        v.GetDuration("drain-timeout"),
-		ArchiveGrace:        v.GetDuration("archive-grace"),
-		ArchiveHold:         v.GetInt("archive-hold"),
-		ArchiveStallTimeout: v.GetDuration("archive-stall-timeout"),
-		MaxArchivers:        v.GetInt("max-archivers"),
+		Ingest:               v.GetString("ingest"),
+		Fanout:               v.GetString("fanout"),
+		Archive:              v.GetString("archive"),
+		Upstream:             v.GetString("upstream"),
+		UpstreamUsername:     v.GetString("upstream-user"),
+		UpstreamPassword:     v.GetString("upstream-password"),
+		UpstreamPrefixes:     v.GetStringSlice("upstream-prefix"),
+		SingleFrameTopic:     v.GetString("single-frame-topic"),
+		FanoutQueue:          v.GetInt("fanout-queue"),
+		ArchiveQueue:         v.GetInt("archive-queue"),
+		UpstreamQueue:        v.GetInt("upstream-queue"),
+		UpstreamHold:         v.GetInt("upstream-hold"),
+		IngestQueue:          v.GetInt("ingest-queue"),
+		MaxMessageSize:       v.GetInt64("max-message-size"),
+		MaxPeers:             v.GetInt("max-peers"),
+		DrainTimeout:         v.GetDuration("drain-timeout"),
+		ArchiveGrace:         v.GetDuration("archive-grace"),
+		ArchiveHold:          v.GetInt("archive-hold"),
+		ArchiveStallTimeout:  v.GetDuration("archive-stall-timeout"),
+		MaxArchivers:         v.GetInt("max-archivers"),
+		RejectReportInterval: v.GetDuration("reject-report-interval"),
+		RejectCopyRate:       v.GetInt("reject-copy-rate"),
 	}
 	for name, n := range map[string]int64{
 		"fanout-queue": int64(c.FanoutQueue), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue), "upstream-hold": int64(c.UpstreamHold),
 		"ingest-queue": int64(c.IngestQueue), "max-message-size": c.MaxMessageSize, "max-peers": int64(c.MaxPeers),
 		"drain-timeout": int64(c.DrainTimeout), "archive-grace": int64(c.ArchiveGrace),
 		"archive-hold": int64(c.ArchiveHold), "archive-stall-timeout": int64(c.ArchiveStallTimeout), "max-archivers": int64(c.MaxArchivers),
+		"reject-report-interval": int64(c.RejectReportInterval),
 	} {
 		if n <= 0 {
 			return c, "", Configf("--%s must be positive", name)
 		}
+	}
+	if c.RejectCopyRate == 0 {
+		c.RejectCopyRate = -1 // 0 on the command line means none, not the default
 	}
 	for _, ep := range []struct{ name, val string }{{"ingest", c.Ingest}, {"fanout", c.Fanout}, {"archive", c.Archive}, {"upstream", c.Upstream}} {
 		if ep.val == "" || ep.val == "-" {

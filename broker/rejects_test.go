@@ -88,8 +88,8 @@ func TestRejectedTrafficReported(t *testing.T) {
 	elapsed := time.Since(start)
 	readUntil(t, dash, &d, 20*time.Second, func() bool { return d.records == n && d.summarized == n })
 
-	if st := b.Stats(); st.Rejected.BadTopic != n {
-		t.Errorf("bad_topic count %d, want %d", st.Rejected.BadTopic, n)
+	if st := b.Stats(); st.Rejected.BadTopic != n || st.Rejected.Copies != uint64(len(a.copies)) || st.Rejected.Copies+st.Rejected.NotCopied != n {
+		t.Errorf("stats %+v; want %d bad_topic, %d copies", st.Rejected, n, len(a.copies))
 	}
 	// Copies: at least the burst, at most the bucket's bound, and the
 	// summaries say how many there were.

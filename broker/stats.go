@@ -30,9 +30,14 @@ type RejectStats struct {
 	BadTopic  uint64 // first frame is not a valid topic
 	NoPayload uint64 // a topic without payload, or an empty payload frame
 	NotJSON   uint64 // a single frame that is neither a topic nor a JSON object
+	// Copies counts rejected messages copied to the archive; NotCopied,
+	// those past the copy rate or the archivers' room (counted in the
+	// summaries); Summaries, the summaries sent (rejects.go).
+	Copies, NotCopied, Summaries uint64
 }
 
-// Total is the sum of all reasons.
+// Total is the sum of all reasons (Copies, NotCopied and Summaries are
+// not reasons).
 func (r RejectStats) Total() uint64 { return r.BadTopic + r.NoPayload + r.NotJSON }
 
 // UpstreamStats counts forwarding to the upstream broker.
@@ -58,6 +63,9 @@ func (b *Broker) Stats() Stats {
 			BadTopic:  b.c.badTopic.Load(),
 			NoPayload: b.c.noPayload.Load(),
 			NotJSON:   b.c.notJSON.Load(),
+			Copies:    b.rejects.copies.Load(),
+			NotCopied: b.rejects.unkept.Load(),
+			Summaries: b.rejects.summaries.Load(),
 		},
 		ArchiveTimeouts: b.c.archiveTimeout.Load(),
 		ForgedOrigin:    b.c.forgedOrigin.Load(),

@@ -1,0 +1,146 @@
+"""The wire format: topics, levels and the JSON record schema (docs/wire.md).
+
+Pure: no sockets. Mirrors the Go packages topic and codec.
+"""
+
+import base64
+import datetime
+import math
+import re
+
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:5010"
+DEFAULT_FANOUT = "tcp://127.0.0.1:5011"
+
+SYSTEMS = ("T", "S", "P")
+KINDS = ("L", "P")
+ENCODINGS = ("J", "M", "P")
+
+# Handshake property of a sender that numbers its records (Go:
+# origin.StreamProperty); the broker marks its messages as numbered.
+STREAM_PROPERTY = "X-Logbus-Stream"
+
+REJECTED_TOPIC = b"!rejected"
+NOTICE_PREFIX = b"!"
+ORIGIN_MAGIC = b"\x00LBO"
+
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}\Z")
+
+
+def valid_name(s):
+    """Whether s is a valid equipment id: 1-128 of [A-Za-z0-9._-], not "." or ".."."""
+    return isinstance(s, str) and s not in (".", "..") and _NAME.match(s) is not None
+
+
+def topic(system, kind, equipment=None, encoding="J"):
+    """The topic frame: system + kind + encoding, then /equipment/ when valid."""
+    t = system + kind + encoding
+    if equipment and valid_name(equipment):
+        t += "/" + equipment + "/"
+    return t.encode("ascii")
+
+
+def parse_topic(frame):
+    """(system, kind, encoding, equipment) of a topic frame, or None when it is not one."""
+    if len(frame) < 3 or len(frame) > 3 + 1 + 128 + 1:
+        return None
+    try:
+        s = frame.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if s[0] not in SYSTEMS or s[1] not in KINDS or s[2] not in ENCODINGS:
+        return None
+    equipment = ""
+    if len(s) > 3:
+        if s[3] != "/" or s[-1] != "/" or len(s) < 6 or not valid_name(s[4:-1]):
+            return None
+        equipment = s[4:-1]
+    return s[0], s[1], s[2], equipment
+
+
+# Levels: logbus uses slog's scale (DEBUG -4, INFO 0, NOTICE 2, WARN 4,
+# ERROR 8, CRITICAL 12); Python's are 10/20/30/40/50.
+_BASES = ((12, "CRITICAL"), (8, "ERROR"), (4, "WARN"), (2, "NOTICE"), (0, "INFO"), (-4, "DEBUG"), (-8, "TRACE"))
+_PY_NAMES = {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR", 50: "CRITICAL"}
+_SLOG_BY_NAME = {"TRACE": -8, "DEBUG": -4, "INFO": 0, "NOTICE": 2, "WARN": 4, "WARNING": 4,
+                 "ERROR": 8, "ERR": 8, "CRITICAL": 12, "FATAL": 12, "CRIT": 12}
+
+
+def level_name(levelno):
+    """The logbus level name of a Python level number: 30 is "WARN", 35 "WARN+2"."""
+    name = _PY_NAMES.get(levelno)
+    if name is not None:
+        return name
+    slog = int((levelno - 20) * 2 / 5)  # truncates toward zero, as the Go reader does
+    return slog_level_name(slog)
+
+
+def slog_level_name(slog):
+    """The name of a level on logbus's scale: 4 is "WARN", 6 "WARN+2"."""
+    for base, name in _BASES:
+        if slog >= base:
+            return name if slog == base else "%s+%d" % (name, slog - base)
+    return "TRACE%+d" % (slog + 8)
+
+
+def parse_level(v):
+    """A level on logbus's scale from a name ("WARN", "ERROR+2") or a number; None when neither."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if not isinstance(v, str):
+        return None
+    s = v.strip()
+    base, off = s, 0
+    for i, c in enumerate(s):
+        if i > 0 and c in "+-":
+            try:
+                off = int(s[i:])
+            except ValueError:
+                return None
+            base = s[:i]
+            break
+    slog = _SLOG_BY_NAME.get(base.upper())
+    return None if slog is None else slog + off
+
+
+def python_level(slog):
+    """The Python level number of a logbus level (INFO 0 -> 20, WARN 4 -> 30)."""
+    return 20 + (slog * 5) // 2
+
+
+def iso_time(t):
+    """RFC 3339 UTC with microseconds, "Z" suffix, from a Unix time in seconds."""
+    d = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def encode_value(v, depth=0):
+    """A JSON-ready form of an attribute value, with logbus's tags for what JSON lacks."""
+    if v is None or isinstance(v, (str, bool, int)):
+        return v
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return v
+        return {"$float": "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")}
+    if depth >= 64:
+        return repr(v)
+    if isinstance(v, dict):
+        out = {str(k): encode_value(x, depth + 1) for k, x in v.items()}
+        if len(out) == 1 and next(iter(out)) in ("$float", "$bytes", "$time", "$duration", "$group"):
+            return {"$group": out}
+        return out
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return [encode_value(x, depth + 1) for x in v]
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return {"$bytes": base64.b64encode(bytes(v)).decode("ascii")}
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is None:
+            v = v.astimezone()  # naive: local time, as Python means it
+        return {"$time": v.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+    if isinstance(v, datetime.timedelta):
+        return {"$duration": (v.days * 86400 + v.seconds) * 1_000_000_000 + v.microseconds * 1000}
+    try:
+        return str(v)
+    except Exception as e:  # a broken __str__ must not lose the record
+        return "!ERROR: %s: %s" % (type(v).__name__, e)

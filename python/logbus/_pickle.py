@@ -49,9 +49,21 @@ _ALLOWED = {
 _MAX_OPS = 1_000_000
 
 
+def _plain(v):
+    """Globals named inside arguments become their names."""
+    if isinstance(v, _Global):
+        return v.qualname()
+    if isinstance(v, tuple):
+        return [_plain(x) for x in v]
+    return v
+
+
 def _call(g, args, kwargs=None):
+    if isinstance(g, _Global) and g.name == "_reconstructor" and g.module in ("copy_reg", "copyreg") \
+            and isinstance(args, tuple) and args:
+        return _opaque(args[0], ())  # protocols 0 and 1: an object of class args[0]
     if not isinstance(g, _Global):
-        return {"$class": "?", "args": list(args) if isinstance(args, tuple) else args}
+        return {"$class": "?", "args": _plain(args) if isinstance(args, tuple) else args}
     if (g.module, g.name) == ("_codecs", "encode") and isinstance(args, tuple) and len(args) == 2 \
             and isinstance(args[0], str) and args[1] in ("latin1", "latin-1"):
         return codecs.encode(args[0], "latin1")
@@ -70,7 +82,7 @@ def _call(g, args, kwargs=None):
                 return cls(*args)
             except (TypeError, ValueError, OverflowError):
                 pass
-    out = {"$class": g.qualname(), "args": list(args) if isinstance(args, tuple) else args}
+    out = {"$class": g.qualname(), "args": _plain(args) if isinstance(args, tuple) else args}
     if kwargs:
         out["kwargs"] = kwargs
     return out
@@ -214,7 +226,7 @@ def loads(data):
 
 def _opaque(g, args):
     name = g.qualname() if isinstance(g, _Global) else "?"
-    return {"$class": name, "args": list(args) if isinstance(args, tuple) else args}
+    return {"$class": name, "args": _plain(args) if isinstance(args, tuple) else args}
 
 
 def _target_list(stack):

@@ -59,7 +59,6 @@ def parse_topic(frame):
 
 # Levels: logbus uses slog's scale (DEBUG -4, INFO 0, NOTICE 2, WARN 4,
 # ERROR 8, CRITICAL 12); Python's are 10/20/30/40/50.
-_BASES = ((12, "CRITICAL"), (8, "ERROR"), (4, "WARN"), (2, "NOTICE"), (0, "INFO"), (-4, "DEBUG"), (-8, "TRACE"))
 _PY_NAMES = {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR", 50: "CRITICAL"}
 _SLOG_BY_NAME = {"TRACE": -8, "DEBUG": -4, "INFO": 0, "NOTICE": 2, "WARN": 4, "WARNING": 4,
                  "ERROR": 8, "ERR": 8, "CRITICAL": 12, "FATAL": 12, "CRIT": 12}
@@ -75,11 +74,23 @@ def level_name(levelno):
 
 
 def slog_level_name(slog):
-    """The name of a level on logbus's scale: 4 is "WARN", 6 "WARN+2"."""
-    for base, name in _BASES:
-        if slog >= base:
-            return name if slog == base else "%s+%d" % (name, slog - base)
-    return "TRACE%+d" % (slog + 8)
+    """The name of a level on logbus's scale, as Go's logbus.Level.String
+    gives it: 4 is "WARN", 6 "WARN+2", -6 "TRACE+2", 3 "INFO+3"."""
+    def name(base, val):
+        return base if slog == val else "%s%+d" % (base, slog - val)
+    if slog < -4:
+        return name("TRACE", -8)
+    if slog < 0:
+        return name("DEBUG", -4)
+    if slog == 2:
+        return "NOTICE"
+    if slog < 4:
+        return name("INFO", 0)
+    if slog < 8:
+        return name("WARN", 4)
+    if slog < 12:
+        return name("ERROR", 8)
+    return name("CRITICAL", 12)
 
 
 def parse_level(v):

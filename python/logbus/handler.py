@@ -25,7 +25,7 @@ def default_publisher():
     uses it."""
     global _default
     with _default_lock:
-        if _default is None or _default.pid != os.getpid():
+        if _default is None or _default.pid != os.getpid() or _default.closing:
             _default = _default._child() if _default is not None else Publisher()
         return _default
 
@@ -33,7 +33,7 @@ def default_publisher():
 def _set_default(pub):
     global _default
     with _default_lock:
-        if _default is None or _default.pid != os.getpid():
+        if _default is None or _default.pid != os.getpid() or _default.closing:
             _default = pub
 
 

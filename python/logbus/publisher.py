@@ -171,6 +171,11 @@ class Publisher:
             doc["attrs"] = _wire.encode_value(dict(attrs))
         return self._submit("P", doc.get("equipment"), doc)
 
+    @property
+    def closing(self):
+        """Whether close has been called."""
+        return self._closing
+
     def stats(self):
         """A snapshot of the counters (Stats)."""
         with self._cond:

@@ -148,3 +148,64 @@ func TestRejectedFloodNeverStalls(t *testing.T) {
 	var d rejectedSeen
 	readUntil(t, dash, &d, 10*time.Second, func() bool { return d.records == 1 })
 }
+
+// TestRejectEpisodes: an episode is one sender host (a client that
+// reconnects for every message is still one), it ends only after a
+// report interval without a rejection, and a sender that never stops is
+// copied in a burst and then once per interval.
+func TestRejectEpisodes(t *testing.T) {
+	var logBuf testsupport.LockedBuffer
+	const interval = 300 * time.Millisecond
+	b := testbus.StartBroker(t, &broker.Config{RejectReportInterval: interval,
+		Logger: slog.New(slog.NewJSONHandler(&logBuf, nil))})
+	arch := testbus.Archiver(t, b.Archive(), "sink", nil)
+	testbus.Joined(t, testbus.Publisher(t, b.Ingest(), nil), arch)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// 50 connections, one message each: one episode, one warning.
+	for range 50 {
+		s, err := zmtp.NewSocket(zmtp.PUSH, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Connect(b.Ingest()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(ctx, zmtp.Msg{[]byte("INFO"), []byte("hello")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testsupport.WaitFor(t, 10*time.Second, "50 rejects", func() bool { return b.Stats().Rejected.BadTopic == 50 })
+	// A steady sender, one message per tenth of an interval for four
+	// intervals: the episode goes on (no second warning), and copies
+	// slow to one per interval after the burst of 10.
+	steady := rawPush(t, b.Ingest())
+	for range 40 {
+		if err := steady.Send(ctx, zmtp.Msg{[]byte("INFO"), []byte("steady")}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(interval / 10) // pacing the input, not waiting for a state
+	}
+	testsupport.WaitFor(t, 10*time.Second, "the episode's end", func() bool {
+		return strings.Contains(logBuf.String(), "episode over")
+	})
+	logs := logBuf.String()
+	if n := strings.Count(logs, "broker rejects messages from a peer"); n != 1 {
+		t.Errorf("%d warnings for one sender host, want 1:\n%s", n, logs)
+	}
+	if n := strings.Count(logs, "episode over"); n != 1 {
+		t.Errorf("%d episode ends, want 1:\n%s", n, logs)
+	}
+	if !strings.Contains(logs, `"messages":90`) {
+		t.Errorf("the episode's end does not count 90 messages:\n%s", logs)
+	}
+	// 10 copies in the burst, then at most one per interval (the test ran
+	// for about 4 intervals, plus the first 50 within one).
+	if c := b.Stats().Rejected.Copies; c < 10 || c > 16 {
+		t.Errorf("%d copies, want the burst of 10 and about one per interval after", c)
+	}
+}

@@ -65,7 +65,7 @@ func (b *Broker) Stats() Stats {
 			NotJSON:   b.c.notJSON.Load(),
 			Copies:    b.rejects.copies.Load(),
 			NotCopied: b.rejects.unkept.Load(),
-			Summaries: b.rejects.summaries.Load(),
+			Summaries: b.rejects.summaryCount.Load(),
 		},
 		ArchiveTimeouts: b.c.archiveTimeout.Load(),
 		ForgedOrigin:    b.c.forgedOrigin.Load(),

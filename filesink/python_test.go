@@ -144,7 +144,7 @@ ctx.term()
 	if !strings.Contains(text, `reason=bad_topic frames=2 bytes=16 preview=["INFO" "motor 0 hot\n"]`) {
 		t.Errorf("no escaped copy of the first message:\n%s", text)
 	}
-	if !strings.Contains(text, ` REJECTED-SUMMARY peer=127.0.0.1:`) {
+	if !strings.Contains(text, ` REJECTED-SUMMARY peer=127.0.0.1 `) {
 		t.Errorf("no summary:\n%s", text)
 	}
 }

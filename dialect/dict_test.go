@@ -44,11 +44,13 @@ func TestDictStructuredLoggers(t *testing.T) {
 		{"structlog", `{"event":"run started","level":"info","timestamp":"2026-11-29T12:00:00.25Z","logger":"wizard","run_id":"r7"}`,
 			logbus.LevelInfo, "run started", "wizard", when, "", "", nil},
 		{"python-json-logger", `{"asctime":"2026-11-29 12:00:00,250","levelname":"CRITICAL","name":"cam","message":"sensor lost","exc_info":"Traceback ..."}`,
-			logbus.LevelCritical, "sensor lost", "", time.Time{}, "Traceback ...", "", []string{"asctime", "name"}},
+			logbus.LevelCritical, "sensor lost", "cam", time.Time{}, "Traceback ...", "", []string{"asctime"}},
 		{"bunyan (numeric level kept)", `{"name":"x","level":30,"msg":"hi","time":"2026-11-29T12:00:00.250Z","v":0}`,
-			logbus.LevelInfo, "hi", "", when, "", "", []string{"name", "level", "v"}},
-		{"second message kept", `{"msg":"first","event":"second","severity":"bogus"}`,
-			logbus.LevelInfo, "first", "", time.Time{}, "", "", []string{"event", "severity"}},
+			logbus.LevelInfo, "hi", "x", when, "", "", []string{"level", "v"}},
+		{"by name, not place", `{"event":"door_open","msg":"Door opened","severity":"bogus","level":"dpanic"}`,
+			logbus.LevelCritical, "Door opened", "", time.Time{}, "", "", []string{"event", "severity"}},
+		{"an elapsed time is no time", `{"msg":"scan","time":0.42,"level":"alert"}`,
+			logbus.LevelCritical, "scan", "", time.Time{}, "", "", []string{"time"}},
 	} {
 		shape, r := readLine(t, c.line)
 		if shape != Dict {
@@ -67,5 +69,14 @@ func TestDictStructuredLoggers(t *testing.T) {
 		if strings.Join(keys, ",") != strings.Join(c.attrs, ",") {
 			t.Errorf("%s: attributes %v, want %v", c.name, keys, c.attrs)
 		}
+	}
+}
+
+// TestWorkerLineBadTime: a worker line's time that is neither a number
+// nor RFC 3339 is kept as an attribute, not dropped.
+func TestWorkerLineBadTime(t *testing.T) {
+	_, r := readLine(t, `{"level":"WARN","message":"m","time":"yesterday","context":{}}`)
+	if v, ok := r.Attr("time"); !ok || v.Str() != "yesterday" || !r.Time.IsZero() {
+		t.Errorf("time %v %v, record time %v", v, ok, r.Time)
 	}
 }

@@ -8,8 +8,9 @@ import (
 
 // readWorkerLine reads the line a worker subprocess writes on stderr:
 // {"level": "WARNING", "message": "...", "context": {...}}, optionally with
-// "time" (RFC 3339 or epoch seconds), "logger" and "error". The context's
-// entries become attributes; an unknown level name is INFO.
+// "time" (RFC 3339 or epoch seconds; anything else is kept as an
+// attribute), "logger" and "error". The context's entries become
+// attributes; an unknown level name is INFO.
 func readWorkerLine(attrs []logbus.Attr, r *logbus.Record) {
 	r.Level = logbus.LevelInfo
 	for _, a := range attrs {
@@ -28,10 +29,10 @@ func readWorkerLine(attrs []logbus.Attr, r *logbus.Record) {
 		case "time":
 			if t, ok := epochTime(v); ok {
 				r.Time = t
-			} else if v.Kind() == logbus.KindString {
-				if t, err := time.Parse(time.RFC3339Nano, v.Str()); err == nil {
-					r.Time = logbus.ClampTime(t)
-				}
+			} else if t, err := time.Parse(time.RFC3339Nano, v.Str()); v.Kind() == logbus.KindString && err == nil {
+				r.Time = logbus.ClampTime(t)
+			} else {
+				r.Attrs = append(r.Attrs, a) // kept as sent; the relay dates the record
 			}
 		case "context":
 			if v.Kind() == logbus.KindGroup {

@@ -87,8 +87,24 @@ func TestRelayTracebackShapes(t *testing.T) {
 		name, input string
 		messages    []string // per record; "!" prefix: an ERROR record
 	}{
-		{"crlf", "Traceback (most recent call last):\r\n  File \"a.py\", line 1, in <module>\r\nOSError: disk\r\nnext\r\n",
-			[]string{"!OSError: disk", "next"}},
+		{"crlf", "Traceback (most recent call last):\r\n  File \"a.py\", line 1, in <module>\r\nOSError: disk\r\n2026-11-29 12:00:00,001 next\r\n",
+			[]string{"!OSError: disk", "2026-11-29 12:00:00,001 next"}},
+		{"multi-line message and a note", "Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\n" +
+			"ValueError: calibration table invalid:\n  row 3: NaN\nsecond line not indented\nwhile loading stage.yaml\n" +
+			"INFO:lab:next record\n",
+			[]string{"!ValueError: calibration table invalid:", "next record"}},
+		{"a syntax error in the main script", "  File \"/src/x.py\", line 1\n    def (\n        ^\nSyntaxError: invalid syntax\n",
+			[]string{"!SyntaxError: invalid syntax"}},
+		{"exception ignored", "Exception ignored in: <function Motor.__del__ at 0x7f>\nTraceback (most recent call last):\n  File \"m.py\", line 3, in __del__\nOSError: port closed\n",
+			[]string{"!OSError: port closed"}},
+		{"json inside a stack", "Traceback (most recent call last):\n  File \"a.py\", line 1\n{\"level\":\"INFO\",\"message\":\"other thread\"}\n",
+			[]string{"!Traceback (most recent call last):", "other thread"}},
+		{"panic then ordinary lines", "panic: pump pressure low, retrying\nstep 1 ok\nstep 2 ok\n",
+			[]string{"!panic: pump pressure low, retrying", "step 1 ok", "step 2 ok"}},
+		{"go signal dump", "SIGQUIT: quit\nPC=0x46b1c1 m=0 sigcode=0\n\ngoroutine 0 gp=0x5 m=0 mp=0x6 [idle]:\nruntime.futex(0x5, 0x80)\n\t/go/src/runtime/sys.s:557 +0x21\n",
+			[]string{"!SIGQUIT: quit"}},
+		{"faulthandler", "Fatal Python error: Segmentation fault\n\nCurrent thread 0x00007f (most recent call first):\n  File \"x.py\", line 3 in crash\n\nExtension modules: numpy.core (total: 1)\n",
+			[]string{"!Fatal Python error: Segmentation fault"}},
 		{"cut off", "Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\n",
 			[]string{"!Traceback (most recent call last):"}},
 		{"blank inside the stack", "Traceback (most recent call last):\n\nValueError: x\n",
@@ -126,34 +142,40 @@ func TestRelayTracebackShapes(t *testing.T) {
 }
 
 // TestRelayTracebackBounded: a dump beyond MaxRelayTraceLines lines is
-// one record holding the first lines, with what was cut counted; the
-// line after it is relayed whole.
+// one record holding its first and last lines, with what was cut between
+// counted; the line after it is relayed whole.
 func TestRelayTracebackBounded(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("panic: deep\n\ngoroutine 1 [running]:\n")
-	cutBytes := 0
+	lines := []string{"panic: deep", "", "goroutine 1 [running]:"}
 	const frames = 3000
 	for i := range frames {
-		line := fmt.Sprintf("main.f%d()", i)
-		b.WriteString(line + "\n")
-		if i >= MaxRelayTraceLines-2 { // "panic:" and "goroutine" count, the blank line does not
-			cutBytes += len(line) + 1
-		}
+		lines = append(lines, fmt.Sprintf("main.f%d()", i))
 	}
-	b.WriteString("\n{\"level\":\"ERROR\",\"message\":\"survivor\"}\n")
-	recs := relayN(t, b.String(), 2)
+	total := 0
+	for _, l := range lines {
+		total += len(l) + 1
+	}
+	input := strings.Join(lines, "\n") + "\n\n{\"level\":\"ERROR\",\"message\":\"survivor\"}\n"
+	recs := relayN(t, input, 2)
 	r := recs[0]
 	if r.Message != "panic: deep" || r.Level != logbus.LevelError {
 		t.Fatalf("record %v %q", r.Level, r.Message)
 	}
-	if got := strings.Count(r.Error, "\n"); got > MaxRelayTraceLines+1 {
-		t.Errorf("%d lines kept", got)
+	kept := strings.Split(r.Error, "\n")
+	if len(kept) > MaxRelayTraceLines+1 || !strings.HasPrefix(r.Error, "panic: deep\n\ngoroutine 1 [running]:\nmain.f0()\n") ||
+		!strings.HasSuffix(r.Error, "\nmain.f2999()") {
+		t.Errorf("%d lines kept, from %q to %q", len(kept), kept[0], kept[len(kept)-1])
 	}
-	if v, _ := r.Attr("logbus.truncated_bytes"); v.Int64() != int64(cutBytes) {
-		t.Errorf("truncated_bytes %v, want %d", v, cutBytes)
+	keptBytes := 0
+	marker := 0
+	for _, l := range kept {
+		if strings.HasPrefix(l, "…[") {
+			marker++
+			continue
+		}
+		keptBytes += len(l) + 1
 	}
-	if !strings.HasSuffix(r.Error, fmt.Sprintf("…[truncated %d lines, %d bytes]", frames-(MaxRelayTraceLines-2), cutBytes)) {
-		t.Errorf("error ends %q", r.Error[len(r.Error)-60:])
+	if v, _ := r.Attr("logbus.truncated_bytes"); marker != 1 || v.Int64() != int64(total-keptBytes) {
+		t.Errorf("truncated_bytes %v, want %d (total %d, kept %d), %d markers", v, total-keptBytes, total, keptBytes, marker)
 	}
 	if recs[1].Message != "survivor" {
 		t.Errorf("next record %q", recs[1].Message)
@@ -176,10 +198,43 @@ func TestRelayTracebackQuietPeriod(t *testing.T) {
 	if recs[0].Message != "KeyError: 'x'" || recs[0].Level != logbus.LevelError {
 		t.Errorf("record %v %q", recs[0].Level, recs[0].Message)
 	}
+	// A logging ERROR line waits for a traceback only as long.
+	if _, err := io.WriteString(pw, "ERROR:lab:alone\n"); err != nil {
+		t.Fatal(err)
+	}
+	if r := pl.records(1, 10*time.Second)[0]; r.Message != "alone" || r.Level != logbus.LevelError || r.Error != "" {
+		t.Errorf("held line %v %q %q", r.Level, r.Message, r.Error)
+	}
 	if err := pw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRelayBasicConfig (a Python program with logging.basicConfig(), the
+// most common set-up, under `logbus run`): its lines keep their level and
+// logger, and logger.exception's line and traceback are one ERROR record
+// with the program's own message.
+func TestRelayBasicConfig(t *testing.T) {
+	recs := relayN(t, relayFile(t, "python_basicconfig.txt"), 3)
+	want := []struct {
+		level           logbus.Level
+		logger, message string
+	}{
+		{logbus.LevelWarn, "stage", "motor hot 71.5"},
+		{logbus.LevelError, "stage", "division failed while computing offset"},
+		{logbus.LevelError, "stage", "after the exception"},
+	}
+	for i, w := range want {
+		if r := recs[i]; r.Level != w.level || r.Logger != w.logger || r.Message != w.message {
+			t.Errorf("record %d: %v %q %q, want %v %q %q", i, r.Level, r.Logger, r.Message, w.level, w.logger, w.message)
+		}
+	}
+	r := recs[1]
+	if v, _ := r.Attr("exception"); v.Str() != "ZeroDivisionError: division by zero" ||
+		!strings.HasPrefix(r.Error, "Traceback (most recent call last):") || recs[2].Error != "" {
+		t.Errorf("exception record: exception=%v error %q; next error %q", v, r.Error, recs[2].Error)
 	}
 }

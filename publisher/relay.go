@@ -107,15 +107,21 @@ func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) 
 	}()
 
 	var j traceJoiner
-	var jAt time.Time
+	var jAt, heldAt time.Time
 	quiet := time.NewTimer(RelayQuietPeriod)
 	quiet.Stop()
 	defer quiet.Stop()
+	// flush publishes what waits: a dump (with the logging line held for
+	// it), or a held logging line alone.
 	flush := func() {
-		if j.active() {
+		switch {
+		case j.active():
 			j.flush(rec)
 			boundMessage(rec, 0)
 			publish(jAt)
+		case j.held != nil:
+			*rec = *j.takeHeld()
+			publish(heldAt)
 		}
 	}
 	for {
@@ -128,18 +134,29 @@ func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) 
 			continue
 		case rd := <-reads:
 			now := time.Now()
-			if j.active() && (rd.cut > 0 || !j.add(rd.line)) {
+			if j.active() && (rd.cut > 0 || !j.add(rd.line, now)) {
 				flush()
+			}
+			if j.held != nil && !j.active() && (rd.cut > 0 || !bytes.Equal(rd.line, pyTraceback)) {
+				flush() // the held logging line has no traceback after it
 			}
 			switch {
 			case j.active(): // the line joined the dump
-			case rd.cut == 0 && j.start(rd.line):
+			case rd.cut == 0 && j.start(rd.line, now):
 				jAt = now
+				if j.held != nil {
+					jAt = heldAt
+				}
 			case len(rd.line) > 0 || rd.cut > 0:
-				relayLine(&d, rec, rd.line, rd.cut)
-				publish(now)
+				if relayLine(&d, rec, rd.line, rd.cut) && rec.Level >= logbus.LevelError {
+					// logger.exception's line: a traceback may follow.
+					j.hold(rec)
+					heldAt = now
+				} else {
+					publish(now)
+				}
 			}
-			if j.active() {
+			if j.active() || j.held != nil {
 				quiet.Reset(RelayQuietPeriod)
 			} else {
 				quiet.Stop()
@@ -237,18 +254,22 @@ func truncUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// relayLine decodes one line into rec.
-func relayLine(d *codec.Decoder, rec *logbus.Record, line []byte, cut int) {
+// relayLine decodes one line into rec, reporting whether it was a line
+// of logging.basicConfig's default format (see loggingLine).
+func relayLine(d *codec.Decoder, rec *logbus.Record, line []byte, cut int) (logging bool) {
 	if cut == 0 && len(line) > 0 && line[0] == '{' {
 		if _, err := d.DecodeRecord(topic.JSON, line, rec); err == nil {
 			boundMessage(rec, 0)
-			return
+			return false
 		}
 	}
 	rec.Reset()
-	rec.Level = logbus.LevelInfo
-	rec.Message = string(bytes.ToValidUTF8(line, []byte("\uFFFD")))
+	if logging = cut == 0 && loggingLine(line, rec); !logging {
+		rec.Level = logbus.LevelInfo
+		rec.Message = validUTF8(line)
+	}
 	boundMessage(rec, cut)
+	return logging
 }
 
 // boundMessage cuts rec's message to MaxRelayMessage and marks what was

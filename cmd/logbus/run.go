@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -46,7 +45,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs.String("equipment", "", "equipment id for records that name none (LOGBUS_EQUIPMENT)")
 	fs.String("name", "", "child name attribute (default: the command's base name)")
 	fs.Bool("tee", true, "also copy the child's stderr to this process's stderr (and a relayed stdout to stdout)")
-	fs.IntSlice("fd", nil, "also relay the lines CMD writes on this descriptor (repeatable): 1 relays stdout instead of passing it through;\n3 or more gives CMD the write end of a pipe as that descriptor (logbook_aiopipe style; not on Windows, which has no inherited descriptors beyond 0-2)")
+	fs.IntSlice("fd", nil, "also relay the lines CMD writes on this descriptor (repeatable): 1 relays stdout (still copied to ours with --tee);\n2, stderr, is always relayed; 3 to 255 gives CMD the write end of a pipe as that descriptor (logbook_aiopipe style;\nnot on Windows, which passes no descriptors beyond 0-2)")
 	fs.Duration("close-timeout", 5*time.Second, "how long to keep sending queued records after the child exits")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: logbus run [flags] -- CMD [ARGS...]\n\nRuns CMD with stdin and stdout passed through; each line CMD writes on\nstderr (a worker line, a JSON line or plain text) is published as a record,\nand so is each line on the descriptors given with --fd. A Python traceback\nor Go panic dump becomes one ERROR record. Exits with CMD's status; SIGINT\nand SIGTERM are forwarded to CMD.\n\nflags:")
@@ -120,10 +119,8 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	srcs, writeEnds, err := relaySources(cmd, cfg, stdout, stderr)
 	defer func() {
 		for _, s := range srcs {
-			if f, ok := s.r.(*os.File); ok && s.fd >= 3 { // exec closes its own pipes
-				if err := f.Close(); err != nil {
-					fmt.Fprintf(stderr, "logbus run: %v\n", err)
-				}
+			if err := s.r.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+				fmt.Fprintf(stderr, "logbus run: %v\n", err)
 			}
 		}
 	}()
@@ -165,9 +162,11 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	if cfg.Equipment != "" {
 		ctx = publisher.WithEquipment(ctx, cfg.Equipment)
 	}
-	// The relays end at EOF, when the child (and any grandchild holding
-	// its descriptors) has exited; Wait closes the exec pipes after it
-	// returns, so it comes after.
+	// The relays end at EOF, when the child and any process it started
+	// that holds its descriptors have exited. A process left behind (a
+	// daemon the child started) must not keep us: once the child has
+	// exited, the relays get childGrace to read what is in the pipes, then
+	// the pipes are closed.
 	var relays sync.WaitGroup
 	for _, s := range srcs {
 		relays.Add(1)
@@ -177,65 +176,94 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 			if s.tee != nil {
 				r = io.TeeReader(r, &bestEffortWriter{w: s.tee})
 			}
-			if err := pub.Relay(ctx, r, slog.String("child", cfg.Name), slog.Int("pid", cmd.Process.Pid)); err != nil {
+			err := pub.Relay(ctx, r, slog.String("child", cfg.Name), slog.Int("pid", cmd.Process.Pid))
+			if err != nil && !errors.Is(err, os.ErrClosed) {
 				fmt.Fprintf(stderr, "logbus run: relay of descriptor %d: %v\n", s.fd, err)
 			}
 		}()
 	}
-	relays.Wait()
-	waitErr := cmd.Wait()
+	relaysDone := make(chan struct{})
+	go func() {
+		relays.Wait()
+		close(relaysDone)
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var waitErr error
+	select {
+	case <-relaysDone:
+		waitErr = <-exited
+	case waitErr = <-exited:
+		select {
+		case <-relaysDone:
+		case <-time.After(childGrace):
+			fmt.Fprintf(stderr, "logbus run: %s exited, but a process it started still holds its output: that is not relayed\n", cfg.Name)
+			for _, s := range srcs {
+				if err := s.r.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+					fmt.Fprintf(stderr, "logbus run: %v\n", err)
+				}
+			}
+			<-relaysDone
+		}
+	}
 	close(stopForward)
 	wg.Wait()
 	return exitCode(waitErr, stderr)
 }
 
+// childGrace is how long the relays may go on reading after the child
+// has exited (what it wrote just before; a process it started that
+// keeps writing is cut off after it).
+const childGrace = time.Second
+
 // relaySource is one descriptor of the child that is relayed.
 type relaySource struct {
 	fd  int
-	r   io.Reader
+	r   *os.File
 	tee io.Writer // nil: not copied
 }
 
 // relaySources connects the child's stderr and the descriptors of
-// cfg.Fds to pipes, returning their read ends and the write ends to close
-// once the child has started.
+// cfg.Fds to pipes of our own (not exec's: those could not be closed
+// while a read waits), returning their read ends and the write ends to
+// close once the child has started.
 func relaySources(cmd *exec.Cmd, cfg runConfig, stdout, stderr io.Writer) ([]relaySource, []*os.File, error) {
-	tee := func(w io.Writer) io.Writer {
-		if cfg.Tee {
-			return w
-		}
-		return nil
-	}
 	var srcs []relaySource
 	var writeEnds []*os.File
-	pipe, err := cmd.StderrPipe()
+	pipe := func(fd int, tee io.Writer) (*os.File, error) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("a pipe for descriptor %d: %w", fd, err)
+		}
+		if !cfg.Tee {
+			tee = nil
+		}
+		srcs = append(srcs, relaySource{fd: fd, r: r, tee: tee})
+		writeEnds = append(writeEnds, w)
+		return w, nil
+	}
+	w, err := pipe(2, stderr)
 	if err != nil {
-		return nil, nil, err
+		return srcs, writeEnds, err
 	}
-	srcs = append(srcs, relaySource{fd: 2, r: pipe, tee: tee(stderr)})
-	if !slices.Contains(cfg.Fds, 1) {
-		cmd.Stdout = stdout
-	}
+	cmd.Stderr = w
+	cmd.Stdout = stdout
 	for _, fd := range cfg.Fds {
 		switch fd {
 		case 1:
-			out, err := cmd.StdoutPipe()
-			if err != nil {
+			if cmd.Stdout, err = pipe(1, stdout); err != nil {
 				return srcs, writeEnds, err
 			}
-			srcs = append(srcs, relaySource{fd: 1, r: out, tee: tee(stdout)})
 		case 2: // always relayed
 		default:
-			r, w, err := os.Pipe()
+			w, err := pipe(fd, nil)
 			if err != nil {
-				return srcs, writeEnds, fmt.Errorf("a pipe for descriptor %d: %w", fd, err)
+				return srcs, writeEnds, err
 			}
 			for len(cmd.ExtraFiles) <= fd-3 {
 				cmd.ExtraFiles = append(cmd.ExtraFiles, nil) // closed in the child
 			}
 			cmd.ExtraFiles[fd-3] = w
-			srcs = append(srcs, relaySource{fd: fd, r: r})
-			writeEnds = append(writeEnds, w)
 		}
 	}
 	return srcs, writeEnds, nil

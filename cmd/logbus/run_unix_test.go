@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/logbus/logbus"
 )
@@ -83,5 +84,31 @@ exec 3>&-`
 	// --tee copies the relayed stdout and stderr, not descriptor 3.
 	if stdout.String() != "from stdout\n" || !strings.Contains(stderr.String(), "KeyError: 3") || strings.Contains(stderr.String()+stdout.String(), "from fd 3") {
 		t.Errorf("tee: stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+}
+
+// TestRunChildLeavesADaemon (found in a trial: `logbus run -- sh -c
+// '(sleep 20 &); exit 3'` ran for 20 s and ignored Ctrl-C): once the child
+// has exited, a process it started that still holds its stderr keeps
+// logbus run for at most a second.
+func TestRunChildLeavesADaemon(t *testing.T) {
+	bin := logbusBinary(t)
+	pull, ep := startPull(t)
+	cmd := exec.Command(bin, "run", "--endpoint", ep, "--tee=false", "--", "sh", "-c", "(sleep 30 &); echo parent-done >&2; exit 3")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Fatalf("exit %d (%v); stderr %s", code, err, stderr.String())
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("logbus run took %v: it waited for the daemon", took)
+	}
+	if !strings.Contains(stderr.String(), "still holds its output") {
+		t.Errorf("no word about the daemon: %s", stderr.String())
+	}
+	if r := recvRecord(t, pull); r.Message != "parent-done" {
+		t.Errorf("record %q", r.Message)
 	}
 }

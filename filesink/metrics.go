@@ -93,6 +93,7 @@ var (
 	fLinkUnn  = fdesc("link_missing_unnumbered_records_total", "Records from unnumbered senders (distlog, logbook) in link gaps.")
 	fShed     = fdesc("shed_total", "Lines dropped because the central log could not be written and the backlog was full.")
 	fDecode   = fdesc("decode_errors_total", "Messages that could not be decoded.")
+	fDecSupp  = fdesc("decode_errors_suppressed_total", "Decode errors not written as DECODE-ERROR lines (beyond 10 per sender in 10 s; a summary line counts them).")
 	fRejCopy  = fdesc("rejected_copies_total", "The broker's copies of messages it rejected, written as REJECTED lines.")
 	fRejMsgs  = fdesc("rejected_messages_total", "Messages the broker rejected, as its REJECTED-SUMMARY lines count them (copied or not).")
 	fErrors   = fdesc("write_errors_total", "Failed opens, writes, syncs and closes.")
@@ -107,7 +108,7 @@ var (
 )
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDup, fLate, fLinkGaps, fLinkMsgs, fLinkUnn, fShed, fDecode, fRejCopy, fRejMsgs, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog, fConn} {
+	for _, d := range []*prometheus.Desc{fRecords, fWrites, fBytes, fFsyncs, fCentral, fRefused, fRerouted, fGaps, fMissing, fDup, fLate, fLinkGaps, fLinkMsgs, fLinkUnn, fShed, fDecode, fDecSupp, fRejCopy, fRejMsgs, fErrors, fOpens, fEvicted, fReopened, fRotated, fOpen, fFailing, fBacklog, fConn} {
 		ch <- d
 	}
 }
@@ -117,7 +118,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	for d, v := range map[*prometheus.Desc]uint64{
 		fRecords: st.Records, fWrites: st.Writes, fBytes: st.Bytes, fFsyncs: st.Fsyncs, fCentral: st.Central,
 		fRefused: st.Refused, fRerouted: st.Rerouted, fGaps: st.Gaps, fMissing: st.Missing, fDup: st.Duplicates, fLate: st.Late, fLinkGaps: st.LinkGaps, fLinkMsgs: st.LinkMessages, fLinkUnn: st.LinkUnnumbered, fShed: st.Shed, fDecode: st.DecodeErrors,
-		fRejCopy: st.RejectedCopies, fRejMsgs: st.RejectedMessages,
+		fDecSupp: st.DecodeSuppressed, fRejCopy: st.RejectedCopies, fRejMsgs: st.RejectedMessages,
 		fErrors: st.WriteErrors, fOpens: st.Opens, fEvicted: st.Evicted, fReopened: st.Reopened, fRotated: st.Rotations,
 	} {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))

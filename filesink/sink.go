@@ -38,6 +38,11 @@ type Sink struct {
 	json       bool
 	fsyncLevel logbus.Level
 
+	// decodeLimit bounds DECODE-ERROR lines per sender (textline.Limiter):
+	// a flood of bad payloads under a valid topic must not rotate the
+	// central log's other lines away.
+	decodeLimit *textline.Limiter
+
 	dests          map[string]*dest
 	open           lru
 	pending        []*dest
@@ -93,7 +98,7 @@ func New(cfg *Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{
+	s := &Sink{decodeLimit: textline.NewLimiter(textline.EventDecodeError),
 		cfg: c, root: r, recTmpl: rt, smpTmpl: st, json: c.Format == "json", fsyncLevel: *c.FsyncLevel,
 		dests: make(map[string]*dest), now: time.Now,
 	}
@@ -334,8 +339,7 @@ func (s *Sink) Add(ev subscriber.Event) {
 		s.c.linkUnnumbered.Add(ev.LinkGap.Unnumbered)
 		s.notice(textline.LinkGapNotice(ev.LinkGap))
 	case subscriber.KindDecodeError:
-		s.c.decodeErrors.Add(1)
-		s.notice(textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
+		s.decodeError(ev)
 	case subscriber.KindRejected:
 		if ev.Rejected.Summary {
 			s.c.rejectedMessages.Add(ev.Rejected.Count)
@@ -344,6 +348,31 @@ func (s *Sink) Add(ev subscriber.Event) {
 		}
 		s.notice(textline.RejectedNotice(ev.Rejected))
 	}
+}
+
+// decodeError writes a DECODE-ERROR line, within the limiter's bound per
+// sender (its IP, from the archive's origin frame; else per topic).
+func (s *Sink) decodeError(ev subscriber.Event) {
+	s.c.decodeErrors.Add(1)
+	topic := ev.Topic.String()
+	var peer string
+	key := "topic " + topic
+	if ev.Origin != nil && len(ev.Origin.Peer) > 0 {
+		peer = string(ev.Origin.Peer)
+		key = peer
+		if h, _, err := net.SplitHostPort(peer); err == nil {
+			key = h
+		}
+	}
+	ok, summary := s.decodeLimit.Allow(key, s.now())
+	if summary != nil {
+		s.notice(*summary)
+	}
+	if !ok {
+		s.c.decodeSuppressed.Add(1)
+		return
+	}
+	s.notice(textline.DecodeErrorNotice(topic, peer, ev.Err))
 }
 
 // UnknownHost names the host of a record that carries none and came
@@ -855,6 +884,9 @@ func (s *Sink) closeFile(d *dest) {
 // housekeeping closes idle files.
 func (s *Sink) housekeeping() {
 	now := s.now()
+	for _, n := range s.decodeLimit.Due(now) {
+		s.notice(n)
+	}
 	for d := s.open.tail; d != nil; {
 		prev := d.prev
 		if now.Sub(d.lastUse) >= s.cfg.IdleClose && d != s.central {
@@ -885,6 +917,9 @@ func (s *Sink) Close() error {
 		d.sync = true // a stop makes everything durable
 	}
 	s.central.failUntil = time.Time{} // a last try, back-off or not
+	for _, n := range s.decodeLimit.Due(s.now().Add(s.decodeLimit.Window)) {
+		s.notice(n) // what was suppressed is said before the stop
+	}
 	s.flush()
 	s.savePositions(true)
 	var errs []error

@@ -12,6 +12,7 @@ type counters struct {
 	writeErrors, opens, created, evicted atomic.Uint64
 	reopened, rotations                  atomic.Uint64
 	rejectedCopies, rejectedMessages     atomic.Uint64
+	decodeSuppressed                     atomic.Uint64
 	openFiles, failing, backlog          atomic.Int64
 }
 
@@ -38,8 +39,10 @@ type Stats struct {
 	// written and the backlog was at MaxBacklog (reported in a DROPPED
 	// notice once it is writable).
 	Shed uint64
-	// DecodeErrors counts messages the subscriber could not decode.
-	DecodeErrors uint64
+	// DecodeErrors counts messages the subscriber could not decode;
+	// DecodeSuppressed, those among them not written as a DECODE-ERROR
+	// line (beyond 10 per sender in 10 s; a summary line counts them).
+	DecodeErrors, DecodeSuppressed uint64
 	// RejectedCopies counts the broker's copies of rejected messages
 	// written (REJECTED); RejectedMessages, the messages its summaries
 	// counted (REJECTED-SUMMARY), copied or not.
@@ -63,7 +66,7 @@ func (s *Sink) Stats() Stats {
 		Central: c.central.Load(), Refused: c.refused.Load(), Rerouted: c.rerouted.Load(),
 		Gaps: c.gaps.Load(), Missing: c.missing.Load(),
 		Duplicates: c.duplicates.Load(), Late: c.late.Load(),
-		LinkGaps: c.linkGaps.Load(), LinkMessages: c.linkMessages.Load(), LinkUnnumbered: c.linkUnnumbered.Load(), Shed: c.shed.Load(), DecodeErrors: c.decodeErrors.Load(),
+		LinkGaps: c.linkGaps.Load(), LinkMessages: c.linkMessages.Load(), LinkUnnumbered: c.linkUnnumbered.Load(), Shed: c.shed.Load(), DecodeErrors: c.decodeErrors.Load(), DecodeSuppressed: c.decodeSuppressed.Load(),
 		RejectedCopies: c.rejectedCopies.Load(), RejectedMessages: c.rejectedMessages.Load(),
 		WriteErrors: c.writeErrors.Load(), Opens: c.opens.Load(), Created: c.created.Load(), Evicted: c.evicted.Load(),
 		Reopened: c.reopened.Load(), Rotations: c.rotations.Load(),

@@ -92,16 +92,22 @@ func DroppedNotice(records uint64, reason string, first, last time.Time) Notice 
 }
 
 // DecodeErrorNotice reports a message from topic (its wire form, "" when
-// it did not parse) that could not be decoded:
+// it did not parse) that could not be decoded, and who sent it (the
+// broker's view, "" when unknown: only the archive tells):
 //
-//	DECODE-ERROR topic=PLM codec: malformed msgpack: …
-func DecodeErrorNotice(topic string, err error) Notice {
+//	DECODE-ERROR topic=PLM peer=192.0.2.7:50112 codec: malformed msgpack: …
+func DecodeErrorNotice(topic, peer string, err error) Notice {
+	text := fmt.Sprintf("%s topic=%s %v", EventDecodeError, topic, err)
+	if peer != "" {
+		text = fmt.Sprintf("%s topic=%s peer=%s %v", EventDecodeError, topic, appendTextString(nil, peer), err)
+	}
 	return Notice{
 		Event: EventDecodeError,
-		Text:  fmt.Sprintf("%s topic=%s %v", EventDecodeError, topic, err),
+		Text:  text,
 		Attrs: []logbus.Attr{
 			{Key: "event", Value: logbus.StringValue("decode_error")},
 			{Key: "topic", Value: logbus.StringValue(topic)},
+			{Key: "peer", Value: logbus.StringValue(peer)},
 			{Key: "error", Value: logbus.StringValue(err.Error())},
 		},
 	}

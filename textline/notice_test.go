@@ -20,7 +20,7 @@ func TestNotices(t *testing.T) {
 		event string
 	}{
 		{GapNotice(gap), "GAP stream=00000000000000a1 topic=PLM/scope-3/ host=lab-7 pid=41 missing=5 after=1200", "gap"},
-		{DecodeErrorNotice("PLM", errors.New("codec: malformed msgpack")), "DECODE-ERROR topic=PLM codec: malformed msgpack", "decode_error"},
+		{DecodeErrorNotice("PLM", "", errors.New("codec: malformed msgpack")), "DECODE-ERROR topic=PLM codec: malformed msgpack", "decode_error"},
 		{RefusedNotice("sample", errors.New("bad path")), "REFUSED sample: bad path", "refused"},
 		{DestinationErrorNotice("scope-3/lab 7.log", 12, errors.New("no space left on device")),
 			`DESTINATION-ERROR path="scope-3/lab 7.log" records=12 err="no space left on device"`, "destination_error"},
@@ -65,5 +65,39 @@ func TestRejectedNotice(t *testing.T) {
 	hostile.Peer = "a b\nc"
 	if n = RejectedNotice(&hostile); strings.ContainsAny(n.Text, "\n\x1b") {
 		t.Errorf("hostile preview kept raw: %q", n.Text)
+	}
+}
+
+// TestLimiter: per key a burst per window, the rest counted and summed up
+// in one notice when the window ends (on the next notice or Due).
+func TestLimiter(t *testing.T) {
+	l := NewLimiter(EventDecodeError)
+	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	written := 0
+	for i := range 100 {
+		ok, sum := l.Allow("192.0.2.7", at.Add(time.Duration(i)*time.Millisecond))
+		if sum != nil {
+			t.Fatalf("summary within the window: %s", sum.Text)
+		}
+		if ok {
+			written++
+		}
+	}
+	if ok, _ := l.Allow("192.0.2.8", at); !ok || written != 10 {
+		t.Errorf("%d written of one key; another key refused: %v", written, ok)
+	}
+	ok, sum := l.Allow("192.0.2.7", at.Add(11*time.Second))
+	if !ok || sum == nil || !strings.Contains(sum.Text, "source=192.0.2.7 suppressed=90 ") {
+		t.Fatalf("after the window: %v %+v", ok, sum)
+	}
+	for range 20 {
+		l.Allow("192.0.2.7", at.Add(12*time.Second))
+	}
+	due := l.Due(at.Add(30 * time.Second))
+	if len(due) != 1 || !strings.Contains(due[0].Text, "suppressed=11 ") // 21 in the second window, 10 written {
+		t.Errorf("due: %+v", due)
+	}
+	if len(l.Due(at.Add(60*time.Second))) != 0 || len(l.keys) != 0 {
+		t.Errorf("keys not forgotten: %d", len(l.keys))
 	}
 }

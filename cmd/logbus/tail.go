@@ -144,6 +144,7 @@ func follow(ctx context.Context, sub *subscriber.Subscriber, cfg tailConfig, col
 	w := bufio.NewWriter(stdout)
 	var buf []byte
 	shown := 0
+	decodeLimit := textline.NewLimiter(textline.EventDecodeError) // a flood of bad payloads must not bury the records
 	for cfg.Count == 0 || shown < cfg.Count {
 		ev, err := sub.Next(ctx)
 		if err != nil {
@@ -166,7 +167,13 @@ func follow(ctx context.Context, sub *subscriber.Subscriber, cfg tailConfig, col
 		case subscriber.KindLinkGap:
 			buf = formatNotice(buf, cfg.Format, color, textline.LinkGapNotice(ev.LinkGap))
 		case subscriber.KindDecodeError:
-			buf = formatNotice(buf, cfg.Format, color, textline.DecodeErrorNotice(ev.Topic.String(), ev.Err))
+			ok, summary := decodeLimit.Allow(ev.Topic.String(), time.Now())
+			if summary != nil {
+				buf = formatNotice(buf, cfg.Format, color, *summary)
+			}
+			if ok {
+				buf = formatNotice(buf, cfg.Format, color, textline.DecodeErrorNotice(ev.Topic.String(), "", ev.Err))
+			}
 		case subscriber.KindRejected:
 			buf = formatNotice(buf, cfg.Format, color, textline.RejectedNotice(ev.Rejected))
 		}

@@ -94,7 +94,8 @@ func TestLimiter(t *testing.T) {
 		l.Allow("192.0.2.7", at.Add(12*time.Second))
 	}
 	due := l.Due(at.Add(30 * time.Second))
-	if len(due) != 1 || !strings.Contains(due[0].Text, "suppressed=11 ") // 21 in the second window, 10 written {
+	// 21 in the second window, 10 of them written.
+	if len(due) != 1 || !strings.Contains(due[0].Text, "suppressed=11 ") {
 		t.Errorf("due: %+v", due)
 	}
 	if len(l.Due(at.Add(60*time.Second))) != 0 || len(l.keys) != 0 {

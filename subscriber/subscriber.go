@@ -139,8 +139,10 @@ type Stats struct {
 	// twice on a link and dropped.
 	LinkGaps, LinkMessages, LinkUnnumbered, DuplicateMessages uint64
 	// Rejected counts the broker's reports of rejected messages
-	// (KindRejected events): copies and summaries.
-	Rejected uint64
+	// (KindRejected events): copies and summaries. UnknownNotices counts
+	// broker messages of a kind this subscriber does not know (a topic
+	// starting with topic.NoticePrefix), skipped.
+	Rejected, UnknownNotices uint64
 }
 
 // Dial connects to endpoint (DefaultEndpoint when empty). The broker need
@@ -300,6 +302,7 @@ func (s *Subscriber) take(sl *slot) {
 	s.stats.Filtered += d.Filtered
 	s.stats.DecodeErrors += d.DecodeErrors
 	s.stats.Rejected += d.Rejected
+	s.stats.UnknownNotices += d.UnknownNotices
 	s.stats.Gaps, s.stats.Missing, s.stats.Late, s.stats.Duplicates = d.Gaps, d.Missing, d.Late, d.Duplicates
 	if n := len(sl.chain); n > 0 {
 		// Forward only on one link: a copy of an older message (dropped)
@@ -355,9 +358,14 @@ func (s *Subscriber) process(sl *slot) {
 	sl.events, sl.next = sl.events[:0], 0
 	d := &sl.delta
 	*d = Stats{Messages: 1}
-	if len(sl.frames) == 2 && string(sl.frames[0]) == topic.Rejected {
+	if f := sl.frames[0]; len(f) > 0 && f[0] == topic.NoticePrefix[0] {
 		sl.chain = sl.chain[:0]
-		s.rejected(sl)
+		if len(sl.frames) == 2 && string(f) == topic.Rejected {
+			s.rejected(sl)
+		} else {
+			d.UnknownNotices++ // a later broker's kind: skipped, not an error
+			s.totals(d)
+		}
 		return
 	}
 	var frames [][]byte

@@ -208,3 +208,47 @@ func TestDecodeAheadKeepsEventsValid(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestNotices: a subscriber with a topic filter still takes the broker's
+// reports of rejected messages, and skips (counts) notices of a kind it
+// does not know instead of calling them decode errors.
+func TestNotices(t *testing.T) {
+	pub, ep := pubStandIn(t)
+	sub, err := Dial(context.Background(), ep, &Options{Filter: topic.Filter{Systems: []logbus.System{logbus.Test}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := sub.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	rep := codec.AppendRejected(nil, &logbus.Rejected{Summary: true, Peer: "192.0.2.7", Reason: logbus.RejectBadTopic,
+		Count: 3, First: at, Last: at, Frames: 2, Bytes: 9, Preview: `["INFO" "x"]`})
+	for {
+		if err := pub.Send(ctx, zmtp.Msg{[]byte("!future"), []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.Send(ctx, zmtp.Msg{[]byte(topic.Rejected), rep}); err != nil {
+			t.Fatal(err)
+		}
+		c2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
+		ev, err := sub.Next(c2)
+		cancel2()
+		if err == nil {
+			if ev.Kind != KindRejected || ev.Rejected.Count != 3 || ev.Rejected.Peer != "192.0.2.7" {
+				t.Fatalf("event %v %+v", ev.Kind, ev.Rejected)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("no report through a filtered subscription")
+		}
+	}
+	if st := sub.Stats(); st.UnknownNotices == 0 || st.DecodeErrors != 0 || st.Rejected != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}

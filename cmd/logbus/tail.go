@@ -47,7 +47,7 @@ func tailCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Int("count", 0, "exit after this many records and samples (0: follow forever)")
 	fs.Duration("timeout", 0, "exit after this long (0: follow forever)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: logbus tail [flags]\n\nFollows the broker's fan-out and prints records, samples, gaps (lost\nrecords) and decode errors as they arrive.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: logbus tail [flags]\n\nFollows the broker's fan-out and prints records, samples, gaps (lost\nrecords), decode errors and the broker's reports of rejected messages as they\narrive.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -235,14 +235,15 @@ func formatRecord(buf []byte, r *logbus.Record, format string, color bool) []byt
 // tail shows notices as they happen), or in JSON a WARN record from
 // logger "logbus.tail" with the details as attributes.
 func formatNotice(buf []byte, format string, color bool, n textline.Notice) []byte {
+	now := time.Now() // when tail saw it: notices carry no time of their own
 	if format == "json" {
-		rec := n.Record("logbus.tail", time.Time{})
+		rec := n.Record("logbus.tail", now)
 		return append(codec.AppendRecordJSON(buf, &rec), '\n')
 	}
 	if color {
 		buf = append(buf, ansiCyan...)
-		buf = textline.AppendNotice(buf, time.Time{}, &n)
+		buf = textline.AppendNotice(buf, now, &n)
 		return append(buf[:len(buf)-1], ansiReset+"\n"...)
 	}
-	return textline.AppendNotice(buf, time.Time{}, &n)
+	return textline.AppendNotice(buf, now, &n)
 }

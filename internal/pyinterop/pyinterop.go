@@ -9,6 +9,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -54,12 +56,49 @@ func Python(t testing.TB, modules ...string) string {
 	return ""
 }
 
+// Package returns an interpreter that imports the repository's own
+// logbus package (python/) and the modules named, with the environment to
+// run it in, or skips the test. $LOGBUS_PYTHON comes first when it can
+// (CI installs the package into a venv with pip and points it there);
+// otherwise a system interpreter reads the package from the source tree
+// (PYTHONPATH).
+func Package(t testing.TB, modules ...string) (python string, env []string) {
+	t.Helper()
+	imports := "import " + strings.Join(append([]string{"logbus"}, modules...), ", ")
+	if p := os.Getenv("LOGBUS_PYTHON"); p != "" {
+		if exec.Command(p, "-c", imports).Run() == nil {
+			return p, os.Environ()
+		}
+	}
+	py := Python(t, append([]string{"zmq"}, modules...)...)
+	env = append(os.Environ(), "PYTHONPATH="+SourceDir())
+	cmd := exec.Command(py, "-c", imports)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s cannot import the logbus package from %s: %v\n%s", py, SourceDir(), err, out)
+	}
+	return py, env
+}
+
+// SourceDir is the repository's python/ directory.
+func SourceDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "python")
+}
+
 // Start runs script (Python source) with args; stdout and stderr are
 // captured. The process is killed when the test ends if still running.
 func Start(t testing.TB, python, script string, args ...string) *Proc {
 	t.Helper()
+	return StartEnv(t, python, nil, script, args...)
+}
+
+// StartEnv is Start in the environment env (nil: this process's).
+func StartEnv(t testing.TB, python string, env []string, script string, args ...string) *Proc {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	cmd := exec.CommandContext(ctx, python, append([]string{"-c", script}, args...)...)
+	cmd.Env = env
 	p := &Proc{cmd: cmd, cancel: cancel, done: make(chan struct{})}
 	cmd.Stdout = &p.out
 	cmd.Stderr = &p.err

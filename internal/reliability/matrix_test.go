@@ -41,6 +41,7 @@ type matrixRow struct {
 	sig      syscall.Signal
 	legacy   bool // unnumbered sender
 	noReplay bool // a logbus publisher with its replay window off
+	python   bool // a Python program with the logbus package
 	rate     int  // records per second
 }
 
@@ -54,6 +55,8 @@ func (r matrixRow) String() string {
 
 func (r matrixRow) sender() string {
 	switch {
+	case r.python:
+		return "python"
 	case r.legacy:
 		return "unnumbered"
 	case r.noReplay:
@@ -93,6 +96,11 @@ func TestFaultMatrix(t *testing.T) {
 	for _, rate := range []int{20000, 100000} {
 		rows = append(rows, matrixRow{target: "broker", sig: syscall.SIGKILL, noReplay: true, rate: rate})
 	}
+	// A Python program with the logbus package (its own replay window and
+	// numbering), at a rate a Python program logs.
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		rows = append(rows, matrixRow{target: "broker", sig: sig, python: true, rate: 2000})
+	}
 	runs := 1
 	if *fullMatrix {
 		runs = 10
@@ -120,7 +128,7 @@ func TestFaultMatrix(t *testing.T) {
 				sig = "kill -9, restart"
 			}
 			sender := map[string]string{"logbus": "logbus publisher", "unnumbered": "unnumbered (distlog-shaped)",
-				"logbus-noreplay": "logbus publisher, replay off"}[row.sender()]
+				"logbus-noreplay": "logbus publisher, replay off", "python": "Python logbus.Handler"}[row.sender()]
 			fmt.Fprintf(&table, "| %s %s | %s | %dk/s | %d | %d | %d | %d | %d | %d |\n",
 				row.target, sig, sender, row.rate/1000, runs, sum.sent, sum.lost, sum.reported, sum.overRuns, sum.dup)
 		})
@@ -197,15 +205,22 @@ func runMatrix(t *testing.T, row matrixRow) matrixResult {
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	var pub *publisher.Publisher
 	var leg *legacySender
+	var py *pySender
 	send := func(msg string) {
-		if row.legacy {
+		switch {
+		case row.python:
+			py.send(t, msg)
+		case row.legacy:
 			leg.send(t, msg)
-		} else {
+		default:
 			pub.Publish(&logbus.Record{Message: msg, Envelope: logbus.Envelope{Equipment: "eq", Host: "h"}})
 		}
 	}
 	file := filepath.Join(tp.root, "eq", "h.log")
-	if row.legacy {
+	switch {
+	case row.python:
+		py = startPySender(t, tp.ingest)
+	case row.legacy:
 		s, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{SendHWM: 1 << 20, SendHWMBytes: 256 << 20, Linger: 5 * time.Second,
 			ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 100 * time.Millisecond})
 		if err != nil {
@@ -221,7 +236,7 @@ func runMatrix(t *testing.T, row matrixRow) matrixResult {
 		}
 		leg = &legacySender{sock: s, host: "legacy"}
 		file = tp.central // distlog records carry no equipment
-	} else {
+	default:
 		o := &publisher.Options{QueueRecords: 1 << 20, QueueBytes: 256 << 20}
 		if row.noReplay {
 			o.ReplayBytes = -1
@@ -269,8 +284,12 @@ func runMatrix(t *testing.T, row matrixRow) matrixResult {
 	}
 	res := matrixResult{sent: n}
 	var stream uint64
-	if pub != nil {
+	switch {
+	case pub != nil:
 		stream = pub.Stream()
+	case py != nil:
+		stream = py.stream
+		py.stop(t)
 	}
 	centralLog, err := os.ReadFile(tp.central)
 	if err != nil && !os.IsNotExist(err) {

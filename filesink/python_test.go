@@ -1,7 +1,6 @@
 package filesink_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,26 +21,7 @@ import (
 func sinkOnBroker(t *testing.T, tmpl string, bcfg *broker.Config) (*testbus.Broker, string) {
 	t.Helper()
 	b := testbus.StartBroker(t, bcfg)
-	sub := testbus.Archiver(t, b.Archive(), "sink", nil)
-	testbus.Joined(t, testbus.Publisher(t, b.Ingest(), nil), sub)
-	root := t.TempDir()
-	sink, err := filesink.New(&filesink.Config{Root: root, PathTemplate: tmpl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sink.Run(ctx, sub) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && ctx.Err() == nil {
-			t.Error(err)
-		}
-		if err := sink.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return b, root
+	return b, testbus.FileSink(t, b, &filesink.Config{PathTemplate: tmpl})
 }
 
 func fileText(path string) string {

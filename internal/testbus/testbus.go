@@ -19,6 +19,7 @@ import (
 
 	"github.com/logbus/logbus"
 	"github.com/logbus/logbus/broker"
+	"github.com/logbus/logbus/filesink"
 	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
@@ -145,6 +146,38 @@ func Archiver(t testing.TB, ep, name string, opts *subscriber.Options) *subscrib
 	}
 	o.Archiver = name
 	return Subscriber(t, ep, &o)
+}
+
+// FileSink starts a file sink archiving b into a new root with cfg (nil:
+// the defaults; Root is set here) and returns the root. It joins first
+// (a probe record, which goes to the central log), so nothing sent after
+// is kept for a late archiver; it stops at the test's end.
+func FileSink(t testing.TB, b *Broker, cfg *filesink.Config) string {
+	t.Helper()
+	var c filesink.Config
+	if cfg != nil {
+		c = *cfg
+	}
+	sub := Archiver(t, b.Archive(), "sink", nil)
+	Joined(t, Publisher(t, b.Ingest(), nil), sub)
+	c.Root = t.TempDir()
+	sink, err := filesink.New(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sink.Run(ctx, sub) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("file sink Run: %v", err)
+		}
+		if err := sink.Close(); err != nil {
+			t.Errorf("file sink Close: %v", err)
+		}
+	})
+	return c.Root
 }
 
 // ProbeMessage is the message of Joined's probe records (DEBUG, no

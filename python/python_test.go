@@ -269,4 +269,3 @@ h.close()
 		t.Errorf("hostile pickle's object: %v", evil)
 	}
 }
-

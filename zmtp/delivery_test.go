@@ -362,7 +362,9 @@ func TestDeliveryFirstHoldDoesNotBlock(t *testing.T) {
 // subscriber, and a kept queue whose Handover has passed is gone from
 // Stats (and memory) without another Send.
 func TestStatsWaitingAndExpiry(t *testing.T) {
-	pub, ep := namedPub(t, Options{SendHWM: 5, Handover: 300 * time.Millisecond})
+	// The kept queue must live long enough for a loaded machine (-race,
+	// CI) to see it before it expires: a second (300 ms failed once).
+	pub, ep := namedPub(t, Options{SendHWM: 5, Handover: time.Second})
 	stalled := namedSub(t, ep, "sink-a", true)
 	waitSubscribed(t, pub, 1)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -27,6 +27,8 @@ type Broker struct {
 	fanout   *zmtp.Socket
 	archive  *zmtp.Socket // nil when disabled
 	upstream *zmtp.Socket // nil when not configured
+	lbookPub *zmtp.Socket // nil when not configured
+	lbook    *logbookFanout
 
 	singleTopic []byte
 	upPrefixes  [][]byte
@@ -127,6 +129,15 @@ func New(cfg *Config) (*Broker, error) {
 			return fail(fmt.Errorf("broker: archive: %w", err))
 		}
 	}
+	if c.FanoutLogbook != "" {
+		lb := base
+		lb.SendHWM = c.FanoutQueue
+		lb.SendHWMBytes = queueBytes
+		if b.lbookPub, err = bound(zmtp.PUB, &lb, c.FanoutLogbook); err != nil {
+			return fail(fmt.Errorf("broker: logbook fan-out: %w", err))
+		}
+		b.lbook = newLogbookFanout(b.lbookPub, c.FanoutLogbookQueue)
+	}
 	if c.Upstream != "" {
 		up := base
 		up.SendHWM = c.UpstreamQueue
@@ -196,6 +207,9 @@ type Endpoints struct {
 	Ingest  string // publishers connect here
 	Fanout  string // dashboards and tail subscribe here
 	Archive string // file sinks subscribe here; "" when the archive is disabled
+	// FanoutLogbook: logbook ZeroMQSubscriber dashboards subscribe here; ""
+	// when it is off.
+	FanoutLogbook string
 }
 
 // Endpoints returns the endpoints the broker's sockets are bound to.
@@ -211,6 +225,9 @@ func (b *Broker) Endpoints() Endpoints {
 	e := Endpoints{Ingest: first(b.ingest), Fanout: first(b.fanout)}
 	if b.archive != nil {
 		e.Archive = first(b.archive)
+	}
+	if b.lbookPub != nil {
+		e.FanoutLogbook = first(b.lbookPub)
 	}
 	return e
 }
@@ -255,6 +272,14 @@ func (b *Broker) Run(ctx context.Context) error {
 		close(stopReports)
 		<-reportsDone
 	}()
+	if b.lbook != nil {
+		stopLogbook := make(chan struct{})
+		b.lbook.start(stopLogbook)
+		defer func() {
+			close(stopLogbook)
+			<-b.lbook.done
+		}()
+	}
 	var m zmtp.Msg
 	for {
 		from, err := b.ingest.RecvFrom(ctx, &m)
@@ -394,6 +419,9 @@ func (b *Broker) forward(ctx context.Context, m zmtp.Msg, from *zmtp.PeerInfo) {
 	if err := b.fanout.Send(ctx, m); err != nil {
 		b.cfg.Logger.Warn("fan-out send failed", "err", err)
 	}
+	if b.lbook != nil && isLog(m[0]) {
+		b.lbook.offer(m)
+	}
 	if b.archive != nil {
 		b.arch.next(len(m)-1, numbered)
 		if err := b.archive.Send(ctx, b.withOrigin(&b.arch, m, chainFrames, from, numbered)); err != nil {
@@ -489,7 +517,7 @@ func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		// Close ingest first: nothing new arrives while the rest flushes.
 		var errs []error
-		for _, s := range []*zmtp.Socket{b.ingest, b.upstream, b.fanout, b.archive} {
+		for _, s := range []*zmtp.Socket{b.ingest, b.upstream, b.fanout, b.archive, b.lbookPub} {
 			if s != nil {
 				errs = append(errs, s.Close())
 			}

@@ -23,6 +23,13 @@ type Config struct {
 	// ZMTP PLAIN as one of these users (name to password); others are
 	// refused and counted (Stats.Ingest.Rejected.Auth). Default: none.
 	IngestUsers map[string]string
+	// FanoutLogbook, when set, binds a PUB endpoint that sends every log
+	// record as logbook's single JSON frame, for unchanged logbook
+	// ZeroMQSubscriber dashboards (logbook.go). Default: off.
+	FanoutLogbook string
+	// FanoutLogbookQueue bounds the log messages waiting to be re-encoded
+	// for it; beyond, they are dropped and counted. Default 10000.
+	FanoutLogbookQueue int
 	// Upstream, when set, is another broker's ingest to forward to.
 	Upstream string
 	// UpstreamUsername and UpstreamPassword authenticate with the upstream
@@ -132,6 +139,7 @@ func DefaultConfig() Config {
 		MaxArchivers:         4,
 		DrainTimeout:         5 * time.Second,
 		RejectReportInterval: 5 * time.Second,
+		FanoutLogbookQueue:   10000,
 		RejectCopyRate:       10,
 	}
 }
@@ -160,6 +168,7 @@ func (c *Config) withDefaults() Config {
 	defaults.Fill(&r.MaxArchivers, d.MaxArchivers)
 	defaults.Fill(&r.DrainTimeout, d.DrainTimeout)
 	defaults.Fill(&r.RejectReportInterval, d.RejectReportInterval)
+	defaults.Fill(&r.FanoutLogbookQueue, d.FanoutLogbookQueue)
 	if r.RejectCopyRate == 0 { // negative means none: not Fill's rule
 		r.RejectCopyRate = d.RejectCopyRate
 	}

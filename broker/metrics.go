@@ -69,13 +69,14 @@ var (
 	dKept      = desc("archive_kept_bytes", "Bytes kept for absent archivers (archive grace).")
 	dRejReport = desc("rejected_reports_total", "Reports of rejected messages sent: copies to the archive, summaries to archive and fan-out.", "kind")
 	dNotCopied = desc("rejected_not_copied_total", "Rejected messages not copied to the archive (past the copy rate, or no room); the summaries count them.")
+	dLogbook   = desc("logbook_fanout_total", "The logbook fan-out: records sent, messages dropped (its queue full), messages it could not decode.", "outcome")
 	dConnRej   = desc("connections_rejected_total", "Connections closed because of the peer, per endpoint and reason.", "endpoint", "reason")
 	dUpstream  = desc("upstream_messages_total", "Messages for the upstream broker, by outcome (sent: queued for its connection).", "outcome")
 	dUpQueued  = desc("upstream_queued_messages", "Messages waiting for the upstream broker.")
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dRejReport, dNotCopied, dTopic, dSent, dDropped, dPeerDrop, dQueued, dHandover, dPeers, dArchivers, dKept, dConnRej, dUpstream, dUpQueued} {
+	for _, d := range []*prometheus.Desc{dIn, dForwarded, dSingle, dRejected, dLogbook, dRejReport, dNotCopied, dTopic, dSent, dDropped, dPeerDrop, dQueued, dHandover, dPeers, dArchivers, dKept, dConnRej, dUpstream, dUpQueued} {
 		ch <- d
 	}
 }
@@ -94,6 +95,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(dRejected, s.Rejected.BadTopic, "bad_topic")
 	counter(dRejected, s.Rejected.NoPayload, "no_payload")
 	counter(dRejected, s.Rejected.NotJSON, "not_json")
+	if c.b.lbook != nil {
+		counter(dLogbook, s.Logbook.Records, "records")
+		counter(dLogbook, s.Logbook.Dropped, "dropped")
+		counter(dLogbook, s.Logbook.DecodeErrors, "decode_errors")
+	}
 	counter(dRejReport, s.Rejected.Copies, "copy")
 	counter(dRejReport, s.Rejected.Summaries, "summary")
 	counter(dNotCopied, s.Rejected.NotCopied)

@@ -20,6 +20,10 @@ type Stats struct {
 	// they arrived before (its replay after a reconnect).
 	ForgedOrigin, HopDuplicates uint64
 	Upstream                    UpstreamStats
+	// Logbook counts the logbook fan-out (Config.FanoutLogbook): records
+	// sent, messages dropped because its queue was full, messages it could
+	// not decode.
+	Logbook LogbookStats
 	// The endpoints' own counters: connections, rejects by reason, queue
 	// depths and, for the fan-out, drops per dashboard.
 	Ingest, Fanout, Archive zmtp.Stats
@@ -39,6 +43,12 @@ type RejectStats struct {
 // Total is the sum of all reasons (Copies, NotCopied and Summaries are
 // not reasons).
 func (r RejectStats) Total() uint64 { return r.BadTopic + r.NoPayload + r.NotJSON }
+
+// LogbookStats counts the logbook fan-out.
+type LogbookStats struct {
+	Records, Dropped, DecodeErrors uint64
+	Socket                         zmtp.Stats
+}
 
 // UpstreamStats counts forwarding to the upstream broker.
 type UpstreamStats struct {
@@ -81,6 +91,10 @@ func (b *Broker) Stats() Stats {
 	}
 	if b.archive != nil {
 		s.Archive = b.archive.Stats()
+	}
+	if b.lbook != nil {
+		s.Logbook = LogbookStats{Records: b.lbook.records.Load(), Dropped: b.lbook.dropped.Load(),
+			DecodeErrors: b.lbook.decodeErrors.Load(), Socket: b.lbookPub.Stats()}
 	}
 	if b.upstream != nil {
 		up := b.upstream.Stats()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/logbus/logbus"
+	"github.com/logbus/logbus/broker"
 	"github.com/logbus/logbus/internal/pyinterop"
 	"github.com/logbus/logbus/internal/testbus"
 	"github.com/logbus/logbus/internal/testsupport"
@@ -267,5 +268,105 @@ h.close()
 	}
 	if p, _ := evil["payload"].(map[string]any); p == nil || !strings.HasSuffix(fmt.Sprint(p["$class"]), "system") {
 		t.Errorf("hostile pickle's object: %v", evil)
+	}
+}
+
+const logbookSubscriberScript = `
+import json, sys
+from logbook.queues import ZeroMQSubscriber
+sub = ZeroMQSubscriber(sys.argv[1])
+joined = False
+while True:
+    r = sub.recv(timeout=30)
+    if r is None:
+        break
+    if r.message == "probe":
+        if not joined:
+            print("joined", flush=True)
+            joined = True
+        continue
+    print(json.dumps({"level": r.level_name, "channel": r.channel, "message": r.message,
+                      "equipment": r.extra.get("equipment_id", ""), "host": r.extra.get("hostname", ""),
+                      "time": r.time.isoformat()}), flush=True)
+    if r.message == "end":
+        break
+`
+
+// TestPythonLogbookSubscriber (issue #17: logbook's own ZeroMQSubscriber
+// died on the fan-out's topic frame): pointed at the broker's logbook
+// fan-out, an unchanged logbook subscriber receives records sent by a Go
+// publisher, distlog (JSON and pickle) and logbook, with level, channel,
+// message and equipment.
+func TestPythonLogbookSubscriber(t *testing.T) {
+	py, env := pyinterop.Package(t, "logbook")
+	b := testbus.StartBroker(t, &broker.Config{FanoutLogbook: testbus.Loopback})
+	proc := pyinterop.StartEnv(t, py, env, logbookSubscriberScript, b.Endpoints().FanoutLogbook)
+	goPub := testbus.Publisher(t, b.Ingest(), nil)
+	testsupport.Probe(t, 20*time.Second, "the logbook subscriber to join",
+		func() { goPub.Publish(&logbus.Record{Message: "probe", Level: logbus.LevelDebug}) },
+		func(ctx context.Context) bool { return strings.Contains(proc.Stdout(), "joined") })
+	var frames [][]string
+	for _, name := range []string{"distlog_json", "distlog_pickle"} {
+		vs, _, err := vectors.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, vs[0].HexFrame)
+	}
+	payload, err := json.Marshal(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pyinterop.StartEnv(t, py, env, `
+import json, sys, zmq
+ctx = zmq.Context()
+s = ctx.socket(zmq.PUSH)
+s.connect(sys.argv[1])
+for fr in json.loads(sys.argv[2]):
+    s.send_multipart([bytes.fromhex(f) for f in fr])
+s.close(linger=5000)
+ctx.term()
+`, b.Ingest(), string(payload)).Wait(t, 30*time.Second)
+	pyinterop.StartEnv(t, py, env, `
+import sys, logbook
+from logbook.queues import ZeroMQHandler
+h = ZeroMQHandler(sys.argv[1], multi=True)
+with h.applicationbound():
+    logbook.Logger("lab.logbook").error("from logbook {0}", "x", extra={"equipment_id": "cam-1"})
+h.close()
+`, b.Ingest()).Wait(t, 30*time.Second)
+	goPub.Publish(&logbus.Record{Level: logbus.LevelWarn, Message: "from go {braces}", Logger: "lab.go",
+		Envelope: logbus.Envelope{Equipment: "scope-3"}})
+	testsupport.Eventually(20*time.Second, func() bool {
+		o := proc.Stdout()
+		return strings.Contains(o, "from go") && strings.Contains(o, "from logbook") && strings.Count(o, "hello world #42") >= 2
+	})
+	goPub.Publish(&logbus.Record{Level: logbus.LevelInfo, Message: "end"})
+	out := proc.Wait(t, 30*time.Second)
+	got := map[string]map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "joined" {
+			continue
+		}
+		var r map[string]string
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		got[r["message"]] = r
+	}
+	for msg, want := range map[string]map[string]string{
+		"from go {braces}": {"level": "WARNING", "channel": "lab.go", "equipment": "scope-3"},
+		"from logbook x":   {"level": "ERROR", "channel": "lab.logbook", "equipment": "cam-1"},
+		"hello world #42":  {"level": "INFO", "channel": "root"},
+	} {
+		r := got[msg]
+		for k, v := range want {
+			if r[k] != v {
+				t.Errorf("%q: %s = %q, want %q (all: %v)", msg, k, r[k], v, r)
+			}
+		}
+	}
+	if st := b.Stats().Logbook; st.Records < 4 || st.Dropped != 0 {
+		t.Errorf("logbook fan-out stats %+v", st)
 	}
 }

@@ -25,6 +25,8 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.String("ingest", d.Ingest, "endpoint publishers connect to (PULL)")
 	fs.String("fanout", d.Fanout, "lossy endpoint for dashboards (PUB)")
 	fs.String("archive", d.Archive, `no-drop endpoint for file sinks (PUB with back-pressure); "-" disables`)
+	fs.String("fanout-logbook", "", "lossy endpoint sending every log record as logbook's JSON frame, for logbook ZeroMQSubscriber dashboards (PUB); default off")
+	fs.Int("fanout-logbook-queue", d.FanoutLogbookQueue, "log messages waiting to be re-encoded for --fanout-logbook; beyond, dropped and counted")
 	fs.String("http", BrokerHTTP, `address for /metrics and /healthz; "-" disables`)
 	fs.String("ingest-users-file", "", `file of "user:password" lines: publishers must log in with ZMTP PLAIN as one of them`)
 	fs.String("upstream", "", "another broker's ingest to forward to")
@@ -70,6 +72,8 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		Ingest:               v.GetString("ingest"),
 		Fanout:               v.GetString("fanout"),
 		Archive:              v.GetString("archive"),
+		FanoutLogbook:        v.GetString("fanout-logbook"),
+		FanoutLogbookQueue:   v.GetInt("fanout-logbook-queue"),
 		Upstream:             v.GetString("upstream"),
 		UpstreamUsername:     v.GetString("upstream-user"),
 		UpstreamPassword:     v.GetString("upstream-password"),
@@ -95,7 +99,7 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		"ingest-queue": int64(c.IngestQueue), "max-message-size": c.MaxMessageSize, "max-peers": int64(c.MaxPeers),
 		"drain-timeout": int64(c.DrainTimeout), "archive-grace": int64(c.ArchiveGrace),
 		"archive-hold": int64(c.ArchiveHold), "archive-stall-timeout": int64(c.ArchiveStallTimeout), "max-archivers": int64(c.MaxArchivers),
-		"reject-report-interval": int64(c.RejectReportInterval),
+		"reject-report-interval": int64(c.RejectReportInterval), "fanout-logbook-queue": int64(c.FanoutLogbookQueue),
 	} {
 		if n <= 0 {
 			return c, "", Configf("--%s must be positive", name)
@@ -104,7 +108,7 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 	if c.RejectCopyRate == 0 {
 		c.RejectCopyRate = -1 // 0 on the command line means none, not the default
 	}
-	for _, ep := range []struct{ name, val string }{{"ingest", c.Ingest}, {"fanout", c.Fanout}, {"archive", c.Archive}, {"upstream", c.Upstream}} {
+	for _, ep := range []struct{ name, val string }{{"ingest", c.Ingest}, {"fanout", c.Fanout}, {"archive", c.Archive}, {"upstream", c.Upstream}, {"fanout-logbook", c.FanoutLogbook}} {
 		if ep.val == "" || ep.val == "-" {
 			if ep.name == "ingest" || ep.name == "fanout" {
 				return c, "", Configf("--%s must be set", ep.name)

@@ -126,6 +126,23 @@ def iso_time(t):
     return d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_PLAIN = (str, bool, int, type(None))
+
+
+def encode_attrs(attrs):
+    """encode_value of an attribute dict, with a fast path for the plain
+    values most attributes are."""
+    out = {}
+    for k, v in attrs.items():
+        if type(v) in _PLAIN or (type(v) is float and math.isfinite(v)):
+            out[k if type(k) is str else str(k)] = v
+        else:
+            out[k if type(k) is str else str(k)] = encode_value(v, 1)
+    if len(out) == 1 and next(iter(out)) in ("$float", "$bytes", "$time", "$duration", "$group"):
+        return {"$group": out}
+    return out
+
+
 def encode_value(v, depth=0):
     """A JSON-ready form of an attribute value, with logbus's tags for what JSON lacks."""
     if v is None or isinstance(v, (str, bool, int)):

@@ -74,10 +74,13 @@ class Handler(logging.Handler):
             pub = self._pub
             if pub.pid != os.getpid():
                 pub = self.publisher
-            env = dict(self.defaults)
+            defaults = self.defaults
             scope = _scope_fields()
             if scope:
+                env = dict(defaults)
                 env.update(scope)
+            else:
+                env = defaults
             attrs = None
             host = pub.host
             d = record.__dict__
@@ -85,6 +88,8 @@ class Handler(logging.Handler):
                 v = d[k]
                 field = _ENVELOPE.get(k)
                 if field is not None and isinstance(v, (str, int)) and not isinstance(v, bool):
+                    if env is defaults:
+                        env = dict(defaults)
                     if field == "host":
                         host = str(v)
                     else:
@@ -101,14 +106,15 @@ class Handler(logging.Handler):
             equipment = env["equipment"]
             if equipment:
                 doc["equipment"] = equipment
-            if env["project"] or env["run_kind"] or env["run_id"]:
+            project, run_kind, run_id = env["project"], env["run_kind"], env["run_id"]
+            if project or run_kind or run_id:
                 run = {}
-                if env["project"]:
-                    run["project"] = env["project"]
-                if env["run_kind"]:
-                    run["kind"] = env["run_kind"]
-                if env["run_id"]:
-                    run["id"] = env["run_id"]
+                if project:
+                    run["project"] = project
+                if run_kind:
+                    run["kind"] = run_kind
+                if run_id:
+                    run["id"] = run_id
                 doc["run"] = run
             error = None
             if record.exc_info:
@@ -122,7 +128,7 @@ class Handler(logging.Handler):
             if error:
                 doc["error"] = error
             if attrs:
-                doc["attrs"] = _wire.encode_value(attrs)
+                doc["attrs"] = _wire.encode_attrs(attrs)
             pub._submit("L", equipment, doc)
         except RecursionError:
             raise

@@ -1,12 +1,16 @@
-"""Sends a few records through LogbusHandler: python3 demo.py [endpoint]."""
+"""Sends a few records through logbus.Handler: python3 demo.py [endpoint].
+
+Needs the logbus package (pip install --no-build-isolation ./python, or
+PYTHONPATH=python) and pyzmq.
+"""
 
 import logging
 import sys
 
-from logbus_handler import LogbusHandler
+import logbus
 
 endpoint = sys.argv[1] if len(sys.argv) > 1 else "tcp://127.0.0.1:5010"
-handler = LogbusHandler(endpoint, equipment="scope-3", project="p-19", run_kind="calibration", run_id="r-42")
+handler = logbus.Handler(endpoint, equipment="scope-3", project="p-19", run_kind="calibration", run_id="r-42")
 log = logging.getLogger("lab.stage")
 log.setLevel(logging.DEBUG)
 log.addHandler(handler)

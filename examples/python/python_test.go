@@ -16,7 +16,7 @@ import (
 )
 
 func TestLogbusHandlerExample(t *testing.T) {
-	py := pyinterop.Python(t, "zmq")
+	py, env := pyinterop.Package(t)
 	b := testbus.StartBroker(t, nil)
 	ctx := context.Background()
 	// PUB/SUB delivers only once the subscription has reached the
@@ -42,11 +42,7 @@ func TestLogbusHandlerExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	proc := pyinterop.Start(t, py, "import sys; sys.path.insert(0, "+quote(wd)+")\n"+string(script), b.Ingest())
+	proc := pyinterop.StartEnv(t, py, env, string(script), b.Ingest())
 	var recs []logbus.Record
 	rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer rcancel()
@@ -86,5 +82,3 @@ func TestLogbusHandlerExample(t *testing.T) {
 		t.Errorf("custom level 25 became %v", r.Level)
 	}
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }

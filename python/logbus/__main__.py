@@ -33,8 +33,15 @@ def _line(ev):
         return text
     if ev.kind == "sample":
         s = ev.sample
-        return "%s SAMPLE [host:%s] [equip:%s] %s=%r%s" % (_when(s.time), s.host, s.equipment, s.name, s.value,
-                                                          " " + s.unit if s.unit else "")
+        head = [_when(s.time), "SAMPLE"]
+        if s.system and s.system != "P":
+            head.append("[sys:%s]" % s.system)
+        if s.host:
+            head.append("[host:%s]" % s.host)
+        if s.equipment:
+            head.append("[equip:%s]" % s.equipment)
+        value = "NaN" if s.value != s.value else ("%g" % s.value if s.value == s.value and abs(s.value) != float("inf") else ("+Inf" if s.value > 0 else "-Inf"))
+        return "%s %s=%s%s" % (" ".join(head), s.name, value, " " + s.unit if s.unit else "")
     if ev.kind == "gap":
         g = ev.gap
         return "GAP stream=%016x topic=%s host=%s pid=%d missing=%d after=%d" % (
@@ -57,7 +64,7 @@ def main(argv=None):
     t.add_argument("--equipment", action="append", help="equipment id (repeatable)")
     t.add_argument("--level", default=None, help="minimum level of records shown (e.g. WARN)")
     t.add_argument("--count", type=int, default=0, help="stop after this many records and samples")
-    t.add_argument("--timeout", type=float, default=None, help="stop after this many seconds without an event")
+    t.add_argument("--timeout", type=float, default=None, help="stop after this many seconds without an event (idle time)")
     a = ap.parse_args(argv)
     try:
         s = Subscriber(a.connect, systems=a.system, kinds=a.kind, equipment=a.equipment, min_level=a.level)

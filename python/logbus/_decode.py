@@ -10,6 +10,7 @@ import base64
 import datetime
 import json
 import math
+import re
 
 from . import _pickle, _wire
 
@@ -129,22 +130,34 @@ def _parse_time(s):
     return d
 
 
+# Times a record carries: as Go's logbus.ClampTime, int64 nanoseconds
+# (years 1678 to 2262).
+_MAX_SECONDS = 9.2e9
+
+
+def _clamp(t):
+    return max(-_MAX_SECONDS, min(_MAX_SECONDS, t))
+
+
 def _seconds(v):
     """Unix seconds from a JSON/pickle time: a number, RFC 3339 text or a datetime; None if neither."""
     if isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
-        f = float(v)
-        return f if math.isfinite(f) and abs(f) < 1e13 else None
-    if isinstance(v, datetime.datetime):
-        if v.tzinfo is None:
-            v = v.replace(tzinfo=datetime.timezone.utc)
-        return v.timestamp()
-    if isinstance(v, str):
         try:
-            return _parse_time(v).timestamp()
-        except ValueError:
+            f = float(v)
+        except OverflowError:
             return None
+        return f if math.isfinite(f) and abs(f) < _MAX_SECONDS else None
+    try:
+        if isinstance(v, datetime.datetime):
+            if v.tzinfo is None:
+                v = v.replace(tzinfo=datetime.timezone.utc)
+            return _clamp(v.timestamp())
+        if isinstance(v, str):
+            return _clamp(_parse_time(v).timestamp())
+    except (ValueError, OverflowError):
+        return None
     return None
 
 
@@ -213,7 +226,7 @@ def record_from_dict(d, shape=None):
 def _read_envelope(d, r, k, v):
     """The logbus schema's envelope fields; False for other keys."""
     if k == "time":
-        t = _seconds(v) if not isinstance(v, int) or isinstance(v, bool) else float(v)
+        t = _seconds(v)
         if t is None:
             r.attrs[k] = v
         else:
@@ -273,8 +286,8 @@ def _read_distlog(d, r):
             msg = v
         elif k == "message" and isinstance(v, str):
             r.msg = v
-        elif k == "levelno" and isinstance(v, int):
-            r.level, have_levelno = int((v - 20) * 2 / 5), True
+        elif k == "levelno" and isinstance(v, int) and not isinstance(v, bool) and abs(v) < 1 << 31:
+            r.level, have_levelno = (v - 20) * 2 // 5 if v >= 20 else -((20 - v) * 2 // 5), True
         elif k == "levelname":
             lv = _wire.parse_level(_text(v))
             if lv is not None and not have_levelno:
@@ -308,6 +321,24 @@ def _logbook_level(n):
     return {9: -8, 10: -4, 11: 0, 12: 2, 13: 4, 14: 8, 15: 12}.get(n, 0)
 
 
+_LOGBOOK_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z\Z")
+
+
+def _logbook_time(v):
+    """logbook's time text: its fraction is a count of microseconds, as
+    logbook writes it (".5123Z" is 5123 µs; dialect.logbookTime); other
+    text is RFC 3339."""
+    if isinstance(v, str):
+        m = _LOGBOOK_TIME.match(v)
+        if m:
+            try:
+                base = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+            except ValueError:
+                return None
+            return base.timestamp() + int(m.group(2) or 0) / 1e6
+    return _seconds(v)
+
+
 def _read_logbook(d, r):
     msg, exc_name, exc_message = None, None, None
     for k, v in d.items():
@@ -325,7 +356,7 @@ def _read_logbook(d, r):
                 if lv is not None:
                     r.level = lv
         elif k == "time":
-            r.time = _seconds(v)
+            r.time = _logbook_time(v)
         elif k == "process" and isinstance(v, int):
             r.pid = v
         elif k == "filename":
@@ -422,7 +453,10 @@ def sample_from_logbus(d):
             s.name = _text(v)
         elif k == "value":
             v = _json_value(v)
-            s.value = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else float("nan")
+            try:
+                s.value = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else float("nan")
+            except OverflowError:
+                s.value = float("inf") if v > 0 else float("-inf")
         elif k == "unit":
             s.unit = _text(v)
         else:
@@ -446,7 +480,10 @@ def samples_from_dict(d):
         elif k == "time" and _seconds(v) is not None:
             env.time = _seconds(v)
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            numbers.append((k, float(v)))
+            try:
+                numbers.append((k, float(v)))
+            except OverflowError:
+                numbers.append((k, float("inf") if v > 0 else float("-inf")))
         else:
             rest[k] = v
     out = []
@@ -470,13 +507,18 @@ def _msgpack_ext(code, data):
     return msgpack.ExtType(code, data)
 
 
-def _msgpack_value(v):
+def _msgpack_value(v, depth=0):
+    if depth > 256:
+        raise DecodeError("msgpack payload nested deeper than 256")
     if msgpack is not None and isinstance(v, msgpack.Timestamp):
-        return v.to_datetime()
+        try:
+            return v.to_datetime()
+        except (ValueError, OverflowError):
+            return datetime.datetime.fromtimestamp(_clamp(v.seconds), datetime.timezone.utc)
     if isinstance(v, dict):
-        return {(k if isinstance(k, str) else str(k)): _msgpack_value(x) for k, x in v.items()}
+        return {(k if isinstance(k, str) else str(k)): _msgpack_value(x, depth + 1) for k, x in v.items()}
     if isinstance(v, list):
-        return [_msgpack_value(x) for x in v]
+        return [_msgpack_value(x, depth + 1) for x in v]
     return v
 
 
@@ -501,7 +543,7 @@ def decode_dict(encoding, payload):
             raise DecodeError("malformed msgpack: %s" % e) from None
         d = _msgpack_value(d)
         if isinstance(d, dict) and "time" in d and isinstance(d["time"], int) and not isinstance(d["time"], bool):
-            d["time"] = d["time"] / 1e9  # msgpack: integer nanoseconds
+            d["time"] = _clamp(d["time"] / 1e9) if abs(d["time"]) < 1 << 64 else None  # msgpack: integer nanoseconds
     else:
         raise DecodeError("unknown encoding %r" % encoding)
     if not isinstance(d, dict):

@@ -47,15 +47,19 @@ _ALLOWED = {
 }
 
 _MAX_OPS = 1_000_000
+# Bounds of what a pickle builds, counted as if shared parts were copies
+# (a memo can make a 200-byte pickle stand for a structure of 2^60 items):
+# items in all, and nesting depth. Integers beyond _MAX_INT_BITS become
+# their size (Python prints at most 4300 digits).
+_MAX_ITEMS = 100_000
+_MAX_DEPTH = 256
+_MAX_INT_BITS = 4096
 
 
-def _plain(v):
-    """Globals named inside arguments become their names."""
-    if isinstance(v, _Global):
-        return v.qualname()
-    if isinstance(v, tuple):
-        return [_plain(x) for x in v]
-    return v
+def _plain(args):
+    """The arguments as a list (globals in them become their names when the
+    result is materialized)."""
+    return list(args)
 
 
 def _call(g, args, kwargs=None):
@@ -89,7 +93,18 @@ def _call(g, args, kwargs=None):
 
 
 def loads(data):
-    """Reads one pickle (protocols 0-5) into plain data; raises PickleError."""
+    """Reads one pickle (protocols 0-5) into plain data; raises PickleError.
+
+    The result is a tree: parts the pickle shares (its memo) are copied,
+    within _MAX_ITEMS items and _MAX_DEPTH levels; a structure that
+    contains itself is refused."""
+    try:
+        return _materialize(_load(data))
+    except RecursionError:
+        raise PickleError("pickle: nested too deep") from None
+
+
+def _load(data):
     stack, marks, memo = [], [], {}
     ops = 0
 
@@ -246,9 +261,42 @@ def _pairs(d, items):
         raise PickleError("pickle: odd number of dict items")
     for i in range(0, len(items), 2):
         k = items[i]
-        if isinstance(k, (list, dict)):
-            k = repr(k)  # unhashable: its text
-        elif isinstance(k, tuple):
-            k = repr(k)
+        if isinstance(k, (list, dict, tuple)):
+            k = "<%s key>" % type(k).__name__  # unhashable or nested: its kind (its text could be vast)
+        elif isinstance(k, _Global):
+            k = k.qualname()
         d[k] = items[i + 1]
     return d
+
+
+def _materialize(root):
+    """A copy of root as a tree of plain data, iteratively, within the
+    bounds; globals become their names."""
+    budget = [_MAX_ITEMS]
+    active = set()  # ids of the containers being copied: a cycle
+
+    def copy(v, depth):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise PickleError("pickle: more than %d items" % _MAX_ITEMS)
+        if depth > _MAX_DEPTH:
+            raise PickleError("pickle: nested deeper than %d" % _MAX_DEPTH)
+        if isinstance(v, _Global):
+            return v.qualname()
+        if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > _MAX_INT_BITS:
+            return "<integer of %d bits>" % v.bit_length()
+        if isinstance(v, (dict, list, tuple)):
+            if id(v) in active:
+                raise PickleError("pickle: a structure that contains itself")
+            active.add(id(v))
+            try:
+                if isinstance(v, dict):
+                    return {(copy(k, depth + 1) if isinstance(k, (_Global, int)) else k): copy(x, depth + 1)
+                            for k, x in v.items()}
+                out = [copy(x, depth + 1) for x in v]
+                return tuple(out) if isinstance(v, tuple) else out
+            finally:
+                active.discard(id(v))
+        return v
+
+    return copy(root, 0)

@@ -127,6 +127,17 @@ def iso_time(t):
 
 
 _PLAIN = (str, bool, int, type(None))
+_TAGS = ("$float", "$bytes", "$time", "$duration", "$group")
+_INT64 = 1 << 63
+
+
+def _key(k):
+    if type(k) is str:
+        return k
+    try:
+        return str(k)
+    except Exception as e:  # a key whose str() fails: still a key
+        return "!ERROR: %s key: %s" % (type(k).__name__, e)
 
 
 def encode_attrs(attrs):
@@ -135,27 +146,42 @@ def encode_attrs(attrs):
     out = {}
     for k, v in attrs.items():
         if type(v) in _PLAIN or (type(v) is float and math.isfinite(v)):
-            out[k if type(k) is str else str(k)] = v
+            out[_key(k)] = v
         else:
-            out[k if type(k) is str else str(k)] = encode_value(v, 1)
-    if len(out) == 1 and next(iter(out)) in ("$float", "$bytes", "$time", "$duration", "$group"):
+            out[_key(k)] = encode_value(v, 1)
+    if len(out) == 1 and next(iter(out)) in _TAGS:
         return {"$group": out}
     return out
 
 
 def encode_value(v, depth=0):
-    """A JSON-ready form of an attribute value, with logbus's tags for what JSON lacks."""
-    if v is None or isinstance(v, (str, bool, int)):
+    """A JSON-ready form of an attribute value, with logbus's tags for what
+    JSON lacks (docs/wire.md). It never fails: a value that cannot be
+    rendered becomes the marked string "!ERROR: <type>: <why>". numpy
+    scalars and arrays (anything with item() or tolist()) become numbers
+    and lists."""
+    try:
+        return _encode(v, depth)
+    except RecursionError:
+        return "!ERROR: %s: nested too deep" % type(v).__name__
+    except Exception as e:
+        return "!ERROR: %s: %s" % (type(v).__name__, e)
+
+
+def _encode(v, depth):
+    if v is None or isinstance(v, (str, bool)):
+        return v
+    if isinstance(v, int):
         return v
     if isinstance(v, float):
         if math.isfinite(v):
             return v
         return {"$float": "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")}
     if depth >= 64:
-        return repr(v)
+        return "!ERROR: %s: nested more than 64 levels" % type(v).__name__
     if isinstance(v, dict):
-        out = {str(k): encode_value(x, depth + 1) for k, x in v.items()}
-        if len(out) == 1 and next(iter(out)) in ("$float", "$bytes", "$time", "$duration", "$group"):
+        out = {_key(k): encode_value(x, depth + 1) for k, x in v.items()}
+        if len(out) == 1 and next(iter(out)) in _TAGS:
             return {"$group": out}
         return out
     if isinstance(v, (list, tuple, set, frozenset)):
@@ -167,8 +193,14 @@ def encode_value(v, depth=0):
             v = v.astimezone()  # naive: local time, as Python means it
         return {"$time": v.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
     if isinstance(v, datetime.timedelta):
-        return {"$duration": (v.days * 86400 + v.seconds) * 1_000_000_000 + v.microseconds * 1000}
-    try:
-        return str(v)
-    except Exception as e:  # a broken __str__ must not lose the record
-        return "!ERROR: %s: %s" % (type(v).__name__, e)
+        ns = (v.days * 86400 + v.seconds) * 1_000_000_000 + v.microseconds * 1000
+        if -_INT64 <= ns < _INT64:
+            return {"$duration": ns}
+        return str(v)  # beyond what logbus carries (292 years)
+    item = getattr(v, "item", None)
+    if callable(item) and getattr(v, "shape", None) == ():
+        return encode_value(item(), depth + 1)  # a numpy scalar
+    tolist = getattr(v, "tolist", None)
+    if callable(tolist):
+        return encode_value(tolist(), depth + 1)  # a numpy array
+    return str(v)

@@ -30,6 +30,15 @@ def default_publisher():
         return _default
 
 
+def _after_fork_in_child():
+    global _default_lock
+    _default_lock = threading.Lock()  # it may have been held by a thread the child does not have
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _set_default(pub):
     global _default
     with _default_lock:
@@ -58,7 +67,9 @@ class Handler(logging.Handler):
         super().__init__(level)
         self.defaults = {"equipment": equipment or os.environ.get("LOGBUS_EQUIPMENT") or None,
                          "project": project, "run_kind": run_kind, "run_id": run_id}
-        self._pub = Publisher(endpoint, **publisher_options)
+        # The publisher shares the defaults: logbus.sample() through it
+        # files samples as this handler files records.
+        self._pub = Publisher(endpoint, **self.defaults, **publisher_options)
         _set_default(self._pub)
 
     @property
@@ -83,9 +94,9 @@ class Handler(logging.Handler):
                 env = defaults
             attrs = None
             host = pub.host
-            d = record.__dict__
-            for k in d.keys() - _STANDARD:
-                v = d[k]
+            for k, v in record.__dict__.items():  # in order: attributes keep it
+                if k in _STANDARD:
+                    continue
                 field = _ENVELOPE.get(k)
                 if field is not None and isinstance(v, (str, int)) and not isinstance(v, bool):
                     if env is defaults:
@@ -134,6 +145,11 @@ class Handler(logging.Handler):
             raise
         except Exception:
             self.handleError(record)
+
+    def flush(self):
+        """Waits until the queued records are handed to the connection (at
+        most the publisher's flush_timeout)."""
+        self.publisher.flush()
 
     def close(self):
         """Flushes (bounded by flush_timeout) and closes the publisher."""

@@ -155,23 +155,33 @@ class Subscriber:
         system, kind, encoding, equipment = t
         topic = frames[0].decode("ascii")
         for payload in frames[1:]:
+            # Whatever a payload holds, it becomes events or a decode_error:
+            # a hostile sender must not end the iteration.
             try:
                 d = _decode.decode_dict(encoding, payload)
+                if kind == "P":
+                    if "logbus" in d:
+                        items = [_decode.sample_from_logbus(d)]
+                    elif encoding == "J":
+                        items = _decode.samples_from_dict(d)
+                    else:
+                        raise DecodeError("sample payload lacks the logbus field")
+                else:
+                    items = [_decode.record_from_dict(d)]
             except DecodeError as e:
                 self._error(topic, str(e))
                 continue
-            if kind == "P":
-                if "logbus" in d:
-                    samples = [_decode.sample_from_logbus(d)]
-                elif encoding == "J":
-                    samples = _decode.samples_from_dict(d)
+            except (RecursionError, MemoryError):
+                self._error(topic, "payload nested too deep")
+                continue
+            except Exception as e:  # a value out of any range (a 400-digit time, say)
+                self._error(topic, "payload unreadable: %s: %s" % (type(e).__name__, e))
+                continue
+            for x in items:
+                if kind == "P":
+                    self._sample(x, topic, system, equipment)
                 else:
-                    self._error(topic, "sample payload lacks the logbus field")
-                    continue
-                for s in samples:
-                    self._sample(s, topic, system, equipment)
-            else:
-                self._record(_decode.record_from_dict(d), topic, system, equipment)
+                    self._record(x, topic, system, equipment)
 
     def _error(self, topic, why):
         self.stats["decode_errors"] += 1

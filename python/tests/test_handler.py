@@ -1,4 +1,5 @@
 import io
+import json
 import logging
 import logging.config
 import os
@@ -192,3 +193,97 @@ class ForkTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RobustnessTest(unittest.TestCase):
+    def setUp(self):
+        self.broker = FakeBroker()
+        self.addCleanup(self.broker.close)
+
+    def test_bad_endpoint_and_time(self):
+        for bad in ["127.0.0.1:5010", "tcp://127.0.0.1", "http://x:1", "tcp://:x"]:
+            with self.assertRaises(ValueError, msg=bad):
+                logbus.Handler(bad)
+        pub = logbus.Publisher(self.broker.endpoint)
+        self.addCleanup(pub.close, 0)
+        for when in [float("nan"), "yesterday"]:
+            with self.assertRaises(ValueError):
+                pub.record("INFO", "m", when=when)
+        self.assertTrue(pub.record("INFO", "still sending"))
+        (_, d), = self.broker.records(1)
+        self.assertEqual(d["msg"], "still sending")
+
+    def test_oversize_record_is_cut_not_lost(self):
+        pub = logbus.Publisher(self.broker.endpoint)
+        self.addCleanup(pub.close, 0)
+        pub.record("ERROR", "x" * (3 << 20), attrs={"big": "y" * (2 << 20)})
+        pub.record("INFO", "next")
+        recs = self.broker.records(2)
+        big = recs[0][1]
+        self.assertLess(len(json.dumps(big)), 200 << 10)
+        self.assertTrue(big["msg"].endswith("characters]"), big["msg"][-60:])
+        self.assertGreater(big["attrs"]["logbus.truncated_bytes"], 5 << 20)
+        self.assertEqual((big["level"], recs[1][1]["msg"], recs[1][1]["seq"]), ("ERROR", "next", 2))
+
+    def test_attributes_keep_their_order(self):
+        h = logbus.Handler(self.broker.endpoint)
+        self.addCleanup(h.close)
+        log = _logger(h, "lab.order")
+        extra = {k: i for i, k in enumerate(["e5", "a1", "d4", "b2", "c3"])}
+        log.info("ordered", extra=extra)
+        (_, d), = self.broker.records(1)
+        self.assertEqual(list(d["attrs"]), ["e5", "a1", "d4", "b2", "c3"])
+
+    @unittest.skipUnless(hasattr(os, "fork"), "needs fork")
+    def test_forked_child_with_inherited_publisher_and_os_exit(self):
+        pub = logbus.Publisher(self.broker.endpoint)
+        self.addCleanup(pub.close, 0)
+        h = logbus.Handler(self.broker.endpoint)
+        self.addCleanup(h.close)
+        log = _logger(h, "lab.fork2")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                for i in range(500):
+                    pub.record("INFO", "child pub %d" % i)
+                    log.info("child log %d", i)
+                logging.shutdown()  # what a child ending with os._exit does first
+                pub.close()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        msgs = {d["msg"] for _, d in self.broker.records(1000)}
+        self.assertEqual(len(msgs), 1000)
+
+    def test_handler_flush_waits(self):
+        h = logbus.Handler(self.broker.endpoint)
+        self.addCleanup(h.close)
+        log = _logger(h, "lab.flush")
+        for i in range(2000):
+            log.info("r %d", i)
+        h.flush()
+        self.assertEqual(h.publisher.stats().sent, 2000)
+
+    def test_sustained_overflow_warns_once(self):
+        err = io.StringIO()
+        port = self.broker.port
+        self.broker.close()
+        pub = logbus.Publisher("tcp://127.0.0.1:%d" % port, queue_records=100, stderr=err)
+        self.addCleanup(pub.close, 0)
+        for i in range(3000):
+            pub.record("INFO", "r%d" % i, equipment="eq-%d" % (i % 3))
+        self.assertEqual(err.getvalue().count("queue full"), 1, err.getvalue())
+        broker2 = FakeBroker(port)
+        self.addCleanup(broker2.close)
+        dropped = pub.stats().dropped
+        recs = broker2.records(3000 - dropped + 3)
+        reports = {d.get("equipment"): d["attrs"]["dropped"] for _, d in recs if d.get("logger") == "logbus.publisher"}
+        self.assertEqual(set(reports), {"eq-0", "eq-1", "eq-2"})
+        self.assertEqual(sum(reports.values()), dropped)
+
+    def test_sample_takes_the_handler_defaults(self):
+        self.handler = logbus.Handler(self.broker.endpoint, equipment="scope-3", project="p-19")
+        self.addCleanup(self.handler.close)
+        logbus.sample("stage.temperature", 21.5, "degC")
+        (topic, d), = self.broker.records(1)
+        self.assertEqual((topic, d["equipment"], d["run"]), ("PPJ/scope-3/", "scope-3", {"project": "p-19"}))

@@ -73,6 +73,26 @@ class RestrictedPickleTest(unittest.TestCase):
             with self.assertRaises(_pickle.PickleError):
                 _pickle.loads(bad)
 
+    def test_hostile_shapes_are_bounded(self):
+        bomb = []
+        for _ in range(60):
+            bomb = [bomb, bomb]  # shared: a small pickle of 2^60 items
+        data = pickle.dumps(bomb, protocol=2)
+        self.assertLess(len(data), 2000)
+        with self.assertRaisesRegex(_pickle.PickleError, "items"):
+            _pickle.loads(data)
+        loop = []
+        loop.append(loop)
+        with self.assertRaisesRegex(_pickle.PickleError, "contains itself"):
+            _pickle.loads(pickle.dumps(loop, protocol=2))
+        deep = b"\x80\x02N" + b"\x85" * 100000 + b"."
+        with self.assertRaises(_pickle.PickleError):
+            _pickle.loads(deep)
+        self.assertEqual(_pickle.loads(pickle.dumps({"n": 10 ** 5000}))["n"], "<integer of 16610 bits>")
+        self.assertEqual(_pickle.loads(b"cos\nsystem\n."), "os.system")
+        key = pickle.dumps({(1, 2): "tuple key", "k": [bomb[0]] if False else 1}, protocol=2)
+        self.assertIn("<tuple key>", _pickle.loads(key))
+
     def test_mutations_fail_cleanly(self):
         rnd = random.Random(16)
         base = pickle.dumps({"msg": "m", "args": [1, 2, {"k": b"v"}], "t": datetime.datetime(2026, 1, 1)}, protocol=4)

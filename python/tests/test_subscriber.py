@@ -111,6 +111,27 @@ class SubscriberTest(unittest.TestCase):
         self.assertEqual(evs[4].kind, "decode_error")
         self.assertIn("malformed JSON", evs[4].error)
 
+    def test_hostile_payloads_never_end_the_iteration(self):
+        sub = self.subscriber()
+        bomb = []
+        for _ in range(40):
+            bomb = [bomb, bomb]
+        self.pub.send("PLJ", '{"logbus":1,"msg":"huge time","time":%s}' % ("9" * 400))
+        self.pub.send("PLJ", '{"logbus":1,"msg":"far time","time":1e12}')
+        self.pub.send("PLJ", '{"msg":"x","levelno":%s,"created":1}' % ("9" * 400))
+        self.pub.send("PLJ", "[" * 5000 + "]" * 5000)
+        self.pub.send("PLJ", '{"logbus":1,"msg":"deep","attrs":{"a":%s}}' % ("[" * 3000 + "]" * 3000))
+        self.pub.send("PPJ", '{"logbus":1,"name":"v","value":%s}' % ("9" * 400))
+        self.pub.send("PLP", pickle.dumps({"msg": "bomb", "levelno": 20, "created": 1.0, "b": bomb}, protocol=2))
+        self.pub.send("PLJ", '{"logbus":1,"msg":"still here","level":"WARN"}')
+        evs = self.events(sub, 8)
+        self.assertEqual(evs[-1].kind, "record")
+        self.assertEqual(evs[-1].record.msg, "still here")
+        by_msg = {e.record.msg: e.record for e in evs if e.kind == "record"}
+        self.assertIsNone(by_msg["huge time"].time)
+        self.assertIsNone(by_msg["far time"].time)
+        self.assertIn("time", by_msg["far time"].attrs)
+
     @unittest.skipIf(_decode.msgpack is None, "needs msgpack")
     def test_msgpack(self):
         import msgpack

@@ -55,6 +55,8 @@ func (r matrixRow) String() string {
 
 func (r matrixRow) sender() string {
 	switch {
+	case r.python && r.noReplay:
+		return "python-noreplay"
 	case r.python:
 		return "python"
 	case r.legacy:
@@ -101,6 +103,7 @@ func TestFaultMatrix(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		rows = append(rows, matrixRow{target: "broker", sig: sig, python: true, rate: 2000})
 	}
+	rows = append(rows, matrixRow{target: "broker", sig: syscall.SIGKILL, python: true, noReplay: true, rate: 2000})
 	runs := 1
 	if *fullMatrix {
 		runs = 10
@@ -128,7 +131,7 @@ func TestFaultMatrix(t *testing.T) {
 				sig = "kill -9, restart"
 			}
 			sender := map[string]string{"logbus": "logbus publisher", "unnumbered": "unnumbered (distlog-shaped)",
-				"logbus-noreplay": "logbus publisher, replay off", "python": "Python logbus.Handler"}[row.sender()]
+				"logbus-noreplay": "logbus publisher, replay off", "python": "Python logbus.Handler", "python-noreplay": "Python logbus.Handler, replay off"}[row.sender()]
 			fmt.Fprintf(&table, "| %s %s | %s | %dk/s | %d | %d | %d | %d | %d | %d |\n",
 				row.target, sig, sender, row.rate/1000, runs, sum.sent, sum.lost, sum.reported, sum.overRuns, sum.dup)
 		})
@@ -219,7 +222,7 @@ func runMatrix(t *testing.T, row matrixRow) matrixResult {
 	file := filepath.Join(tp.root, "eq", "h.log")
 	switch {
 	case row.python:
-		py = startPySender(t, tp.ingest)
+		py = startPySender(t, tp.ingest, !row.noReplay)
 	case row.legacy:
 		s, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{SendHWM: 1 << 20, SendHWMBytes: 256 << 20, Linger: 5 * time.Second,
 			ReconnectInterval: 10 * time.Millisecond, ReconnectIntervalMax: 100 * time.Millisecond})

@@ -28,7 +28,8 @@ type pySender struct {
 
 const pySenderScript = `
 import logging, sys, logbus
-h = logbus.Handler(sys.argv[1], equipment="eq", host="h", queue_records=1000000, flush_timeout=10)
+h = logbus.Handler(sys.argv[1], equipment="eq", host="h", queue_records=1000000, flush_timeout=10,
+                   replay_bytes=int(sys.argv[2]))
 log = logging.getLogger("lab")
 log.addHandler(h)
 log.setLevel(logging.INFO)
@@ -39,11 +40,15 @@ for line in iter(sys.stdin.readline, ""):
 h.close()
 `
 
-func startPySender(t *testing.T, ingest string) *pySender {
+func startPySender(t *testing.T, ingest string, replay bool) *pySender {
 	t.Helper()
 	py, env := pyinterop.Package(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	p := &pySender{cmd: exec.CommandContext(ctx, py, "-c", pySenderScript, ingest)}
+	replayBytes := "4194304"
+	if !replay {
+		replayBytes = "0"
+	}
+	p := &pySender{cmd: exec.CommandContext(ctx, py, "-c", pySenderScript, ingest, replayBytes)}
 	p.cmd.Env = env
 	p.cmd.Stderr = &p.errOut
 	var err error

@@ -159,6 +159,16 @@ func ListValue(vs ...Value) Value {
 	return Value{kind: KindList, kids: kids}
 }
 
+// ListOf returns a list Value of the values in kids, whose keys are
+// ignored; it keeps kids. Decoders build lists this way, at their final
+// size, without the copy ListValue makes.
+func ListOf(kids []Attr) Value {
+	for i := range kids {
+		kids[i].Key = ""
+	}
+	return Value{kind: KindList, kids: kids}
+}
+
 // GroupValue returns a group Value; it keeps as.
 func GroupValue(as ...Attr) Value { return Value{kind: KindGroup, kids: as} }
 

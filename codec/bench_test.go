@@ -73,3 +73,18 @@ func BenchmarkDecodePython(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkDecodeLogbook decodes what logbook's ZeroMQHandler sends (one
+// JSON frame; the broker gives it the topic PLJ).
+func BenchmarkDecodeLogbook(b *testing.B) {
+	frames := [][]byte{[]byte("PLJ"), []byte(`{"channel": "app.worker", "msg": "hello {0} #{1} from {who}", "args": ["world", 42], "kwargs": {"who": "bob"}, "level": 11, "extra": {"equipment_id": "scope-3"}, "frame_correction": 0, "process": 12024, "heavy_initialized": true, "time": "2026-11-22T10:38:25.984645Z", "formatted_exception": null, "module": "__main__", "exception_message": null, "filename": "/opt/labhost1/scripts/send_logbook.py", "greenlet": 140401345765440, "message": "hello world #42 from bob", "process_name": null, "exception_name": null, "thread_name": "MainThread", "lineno": 57, "func_name": "main", "thread": 140401345765440, "information_pulled": true}`)}
+	var d Decoder
+	var m Message
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := d.Decode(frames, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

@@ -35,7 +35,8 @@ type Message struct {
 // concurrent use.
 type Decoder struct {
 	strs    intern.Table
-	generic bool // tests: decode every field the generic way
+	json    jsonvalue.Parser // its scratch is reused from payload to payload
+	generic bool             // tests: decode every field the generic way
 }
 
 // Decode reads a whole message (its frames, in order):
@@ -157,6 +158,13 @@ func (d *Decoder) DecodeRecord(enc topic.Encoding, payload []byte, r *logbus.Rec
 	case topic.Msgpack:
 		return dialect.Logbus, d.decodeMsgpack(payload, recordTarget(r))
 	case topic.JSON:
+		if ok, err := d.decodeJSONRecordFast(payload, r); ok {
+			if err != nil {
+				r.Reset()
+				return dialect.Logbus, jsonErr(err)
+			}
+			return dialect.Logbus, nil
+		}
 		attrs, err := d.parseJSONObject(payload)
 		if err != nil {
 			return dialect.Dict, err
@@ -308,17 +316,25 @@ func (d *Decoder) DecodeSample(enc topic.Encoding, payload []byte, s *logbus.Sam
 	return fmt.Errorf("%w: samples in %q", ErrEncoding, byte(enc))
 }
 
+// jsonErr wraps a JSON parse error in the codec's sentinels.
+func jsonErr(err error) error {
+	var je *jsonvalue.Error
+	if errors.As(err, &je) && je.TooDeep {
+		return fmt.Errorf("%w (JSON at offset %d)", ErrTooDeep, je.Offset)
+	}
+	return fmt.Errorf("%w: %w", ErrJSON, err)
+}
+
+// parseJSONObject parses a JSON payload that must be an object. Its
+// members live in the decoder's parser until the next payload: callers
+// copy what they keep (the Values themselves may be kept).
 func (d *Decoder) parseJSONObject(b []byte) ([]logbus.Attr, error) {
-	v, err := jsonvalue.Parse(b, &d.strs)
+	attrs, kind, err := d.json.Object(b, &d.strs)
 	if err != nil {
-		var je *jsonvalue.Error
-		if errors.As(err, &je) && je.TooDeep {
-			return nil, fmt.Errorf("%w (JSON at offset %d)", ErrTooDeep, je.Offset)
-		}
-		return nil, fmt.Errorf("%w: %w", ErrJSON, err)
+		return nil, jsonErr(err)
 	}
-	if v.Kind() != logbus.KindGroup {
-		return nil, fmt.Errorf("%w: payload is a JSON %s, not an object", ErrSchema, v.Kind())
+	if kind != logbus.KindGroup {
+		return nil, fmt.Errorf("%w: payload is a JSON %s, not an object", ErrSchema, kind)
 	}
-	return v.Group(), nil
+	return attrs, nil
 }

@@ -242,3 +242,29 @@ func TestFreeFormSamples(t *testing.T) {
 		t.Errorf("numberless dict: %v", m.Samples[2].Attrs)
 	}
 }
+
+// TestJSONDecodeAllocs pins the JSON decoders' allocations once the
+// decoder is warm (its string table and scratch filled): a logbus record
+// like msgpack's, one (its nested group); distlog's and logbook's
+// dictionaries, a handful (the attributes' values).
+func TestJSONDecodeAllocs(t *testing.T) {
+	r := testsupport.TypicalRecord()
+	payload := AppendRecordJSON(nil, &r)
+	var d Decoder
+	var got logbus.Record
+	if n := testing.AllocsPerRun(200, func() {
+		if _, err := d.DecodeRecord(topic.JSON, payload, &got); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 1 {
+		t.Errorf("logbus JSON: %v allocations per record, want at most 1 (msgpack's count)", n)
+	}
+	distlog := []byte(`{"name": "root", "msg": "hello %s #%d", "args": null, "levelname": "INFO", "levelno": 20, "pathname": "/opt/x.py", "lineno": 61, "funcName": "run", "created": 1795343867.479808, "process": 11861, "message": "hello world #42", "hostname": "vm", "equipment_id": "scope-3"}`)
+	if n := testing.AllocsPerRun(200, func() {
+		if _, err := d.DecodeRecord(topic.JSON, distlog, &got); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 4 {
+		t.Errorf("distlog JSON: %v allocations per record, want at most 4", n)
+	}
+}

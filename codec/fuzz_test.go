@@ -63,10 +63,20 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Add(AppendRecordJSON(nil, &e))
 	f.Add([]byte(`{"a":NaN,"b":-Infinity,"c":1e999,"d":"\ud800x","e":123456789012345678901234567890}`))
 	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`))
+	f.Add([]byte(`{"logbus":1,"time":1796040000.25,"attrs":{"a":{"$float":"NaN"}},"run":"not a group","source":{"line":"x"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var d Decoder
 		var r logbus.Record
-		if _, err := d.DecodeRecord(topic.JSON, b, &r); err != nil {
+		_, err := d.DecodeRecord(topic.JSON, b, &r)
+		// The one-pass path for logbus's schema decodes exactly as the
+		// general one (a Value tree, then the fields), errors included.
+		slow := Decoder{generic: true}
+		var r2 logbus.Record
+		_, err2 := slow.DecodeRecord(topic.JSON, b, &r2)
+		if (err == nil) != (err2 == nil) || err == nil && !r.Equal(&r2) {
+			t.Fatalf("fast and general paths differ on %q\n fast %+v %v\n gen  %+v %v", b, r, err, r2, err2)
+		}
+		if err != nil {
 			return
 		}
 		checkReencode(t, &r)

@@ -1,6 +1,7 @@
 package jsonvalue
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -27,18 +28,141 @@ func (e *Error) Error() string { return fmt.Sprintf("%s at offset %d", e.Msg, e.
 // tags), an array a list. It accepts Python's dialect as json.dumps
 // writes it: the bare tokens NaN, Infinity and -Infinity, integers of
 // any size, and lone surrogate escapes (which become U+FFFD, since Go
-// strings hold UTF-8); invalid UTF-8 becomes U+FFFD too. Object keys are
-// interned in strs (nil: none). Errors are *Error.
+// strings hold UTF-8); invalid UTF-8 becomes U+FFFD too. Object keys and
+// short strings are interned in strs (nil: none). Errors are *Error.
 func Parse(b []byte, strs *intern.Table) (logbus.Value, error) {
 	p := parser{b: b, str: strs}
 	return p.document()
 }
 
-// parser is one pass over the input.
+// parser is one pass over the input. Objects and arrays collect their
+// members on scratch (shared by every level: a level's members sit above
+// its parent's) and are copied out once, at their exact size: one
+// allocation per group or list, none for a tagged value.
 type parser struct {
-	b   []byte
-	i   int
-	str *intern.Table
+	b       []byte
+	i       int
+	str     *intern.Table
+	scratch []logbus.Attr
+}
+
+// Parser reads a JSON document a member at a time, for decoders that
+// store some members straight into their own structures (codec's fast
+// path for logbus's schema) and take the rest as Values. It reads what
+// Parse reads, the same way; it keeps its scratch between documents.
+type Parser struct {
+	p    parser
+	open []bool // per object Begin opened: whether a member was read
+}
+
+// Object reads the document b, which must be one object, and returns its
+// members, Parse's way, in the parser's own memory: valid until the next
+// call. A document that is valid JSON but not an object (a tagged value
+// is not one) returns a nil slice, no error, and its kind.
+func (q *Parser) Object(b []byte, strs *intern.Table) ([]logbus.Attr, logbus.ValueKind, error) {
+	q.Reset(b, strs)
+	p := &q.p
+	p.skipSpace()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		v, err := p.document()
+		return nil, v.Kind(), err
+	}
+	start, err := p.object(0)
+	if err != nil {
+		return nil, 0, err
+	}
+	attrs := p.scratch[start:]
+	if v, ok := untagScalar(attrs); ok {
+		return nil, v.Kind(), q.Finish()
+	}
+	return attrs, logbus.KindGroup, q.Finish()
+}
+
+// Reset starts reading b, interning in strs (nil: none).
+func (q *Parser) Reset(b []byte, strs *intern.Table) {
+	q.p.b, q.p.i, q.p.str = b, 0, strs
+	q.p.scratch = q.p.scratch[:0]
+	q.open = q.open[:0]
+}
+
+// Begin reads the '{' of the object that comes next; Key then gives its
+// members' keys in order, each followed by a read of its value (Value,
+// or Begin and Key for an object), until Key reports the end.
+func (q *Parser) Begin() error {
+	p := &q.p
+	p.skipSpace()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return p.errorf("want an object")
+	}
+	if len(q.open) >= logbus.MaxDepth {
+		return &Error{Msg: "nesting too deep", Offset: p.i, TooDeep: true}
+	}
+	p.i++
+	q.open = append(q.open, false)
+	return nil
+}
+
+// Key reads the next member's key of the object Begin opened, or its
+// closing '}' (ok false).
+func (q *Parser) Key() (key string, ok bool, err error) {
+	p := &q.p
+	n := len(q.open) - 1
+	if n < 0 {
+		return "", false, p.errorf("no object open")
+	}
+	p.skipSpace()
+	if p.i >= len(p.b) {
+		return "", false, p.errorf("unexpected end in object")
+	}
+	switch c := p.b[p.i]; {
+	case c == '}':
+		p.i++
+		q.open = q.open[:n]
+		return "", false, nil
+	case q.open[n]: // after a member: a comma first
+		if c != ',' {
+			return "", false, p.errorf("want ',' or '}'")
+		}
+		p.i++
+		p.skipSpace()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return "", false, p.errorf("want object key")
+		}
+	case c != '"':
+		return "", false, p.errorf("want object key")
+	}
+	q.open[n] = true
+	if key, err = p.string(true); err != nil {
+		return "", false, err
+	}
+	p.skipSpace()
+	if p.i >= len(p.b) || p.b[p.i] != ':' {
+		return "", false, p.errorf("want ':'")
+	}
+	p.i++
+	return key, true, nil
+}
+
+// Value reads the value that comes next, as Parse would.
+func (q *Parser) Value() (logbus.Value, error) { return q.p.value(len(q.open)) }
+
+// Next returns the next byte that is not space (0 at the end), without
+// reading it: what kind of value comes.
+func (q *Parser) Next() byte {
+	q.p.skipSpace()
+	if q.p.i >= len(q.p.b) {
+		return 0
+	}
+	return q.p.b[q.p.i]
+}
+
+// Finish reports an error unless only space is left.
+func (q *Parser) Finish() error {
+	q.p.skipSpace()
+	if q.p.i != len(q.p.b) {
+		return q.p.errorf("trailing data")
+	}
+	return nil
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -83,14 +207,19 @@ func (p *parser) valueTagged(depth int, tagged bool) (logbus.Value, error) {
 		if depth >= logbus.MaxDepth {
 			return logbus.Value{}, &Error{Msg: "nesting too deep", Offset: p.i, TooDeep: true}
 		}
-		attrs, err := p.object(depth)
+		start, err := p.object(depth)
 		if err != nil {
+			p.scratch = p.scratch[:start]
 			return logbus.Value{}, err
 		}
-		if !tagged {
-			return logbus.GroupValue(attrs...), nil
+		if tagged {
+			if v, ok := untagScalar(p.scratch[start:]); ok {
+				clear(p.scratch[start:])
+				p.scratch = p.scratch[:start]
+				return v, nil
+			}
 		}
-		return untag(attrs), nil
+		return logbus.GroupValue(p.members(start)...), nil
 	case c == '[':
 		if depth >= logbus.MaxDepth {
 			return logbus.Value{}, &Error{Msg: "nesting too deep", Offset: p.i, TooDeep: true}
@@ -127,52 +256,64 @@ func (p *parser) hasWord(w string) bool {
 	return false
 }
 
-func (p *parser) object(depth int) ([]logbus.Attr, error) {
+// object reads an object's members onto scratch and returns where they
+// start.
+func (p *parser) object(depth int) (int, error) {
 	p.i++ // '{'
-	attrs := []logbus.Attr{}
+	start := len(p.scratch)
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
-		return attrs, nil
+		return start, nil
 	}
 	for {
 		p.skipSpace()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
-			return nil, p.errorf("want object key")
+			return start, p.errorf("want object key")
 		}
 		k, err := p.string(true)
 		if err != nil {
-			return nil, err
+			return start, err
 		}
 		p.skipSpace()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
-			return nil, p.errorf("want ':'")
+			return start, p.errorf("want ':'")
 		}
 		p.i++
 		v, err := p.valueTagged(depth+1, k != TagGroup)
 		if err != nil {
-			return nil, err
+			return start, err
 		}
-		attrs = append(attrs, logbus.Attr{Key: k, Value: v})
+		p.scratch = append(p.scratch, logbus.Attr{Key: k, Value: v})
 		p.skipSpace()
 		if p.i >= len(p.b) {
-			return nil, p.errorf("unexpected end in object")
+			return start, p.errorf("unexpected end in object")
 		}
 		switch p.b[p.i] {
 		case ',':
 			p.i++
 		case '}':
 			p.i++
-			return attrs, nil
+			return start, nil
 		default:
-			return nil, p.errorf("want ',' or '}'")
+			return start, p.errorf("want ',' or '}'")
 		}
 	}
 }
 
+// members copies the scratch from start out (the members of the object
+// just read) and drops them from scratch.
+func (p *parser) members(start int) []logbus.Attr {
+	attrs := make([]logbus.Attr, len(p.scratch)-start)
+	copy(attrs, p.scratch[start:])
+	clear(p.scratch[start:]) // the scratch must not keep what the values point to
+	p.scratch = p.scratch[:start]
+	return attrs
+}
+
 func (p *parser) array(depth int) (logbus.Value, error) {
 	p.i++ // '['
-	var list []logbus.Value
+	start := len(p.scratch)
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
@@ -181,11 +322,13 @@ func (p *parser) array(depth int) (logbus.Value, error) {
 	for {
 		v, err := p.value(depth + 1)
 		if err != nil {
+			p.scratch = p.scratch[:start]
 			return logbus.Value{}, err
 		}
-		list = append(list, v)
+		p.scratch = append(p.scratch, logbus.Attr{Value: v})
 		p.skipSpace()
 		if p.i >= len(p.b) {
+			p.scratch = p.scratch[:start]
 			return logbus.Value{}, p.errorf("unexpected end in array")
 		}
 		switch p.b[p.i] {
@@ -193,8 +336,9 @@ func (p *parser) array(depth int) (logbus.Value, error) {
 			p.i++
 		case ']':
 			p.i++
-			return logbus.ListValue(list...), nil
+			return logbus.ListOf(p.members(start)), nil
 		default:
+			p.scratch = p.scratch[:start]
 			return logbus.Value{}, p.errorf("want ',' or ']'")
 		}
 	}
@@ -246,13 +390,29 @@ func (p *parser) number() (logbus.Value, error) {
 		}
 		return logbus.FloatValue(f), nil // out of range: ±Inf or 0, as Python reads it
 	}
-	// The common case first: strconv does not keep its argument, so the
-	// conversion costs no allocation; IntegerValue may keep the digits.
-	if n, err := strconv.ParseInt(string(text), 10, 64); err == nil {
-		return logbus.IntValue(n), nil
+	// Up to 19 digits fit a uint64 without overflow: read them here (strconv
+	// would allocate its range error for the uint64s above int64, such as
+	// stream ids). IntegerValue keeps larger ones exactly.
+	neg := text[0] == '-'
+	digitsText := text
+	if neg {
+		digitsText = text[1:]
 	}
-	if text[0] != '-' {
-		if n, err := strconv.ParseUint(string(text), 10, 64); err == nil {
+	if len(digitsText) <= 19 {
+		var n uint64
+		for _, c := range digitsText {
+			n = n*10 + uint64(c-'0')
+		}
+		switch {
+		case !neg && n <= math.MaxInt64:
+			return logbus.IntValue(int64(n)), nil
+		case !neg:
+			return logbus.Uint64Value(n), nil
+		case n <= 1<<63:
+			return logbus.IntValue(int64(-n)), nil //nolint:gosec // -n of at most 2^63 is MinInt64 at the least
+		}
+	} else if !neg {
+		if n, err := strconv.ParseUint(string(digitsText), 10, 64); err == nil {
 			return logbus.Uint64Value(n), nil
 		}
 	}
@@ -265,30 +425,49 @@ func isRangeErr(err error) bool {
 	return ok && ne.Err == strconv.ErrRange
 }
 
-// string reads a JSON string starting at its quote. Keys are interned.
+// string reads a JSON string starting at its quote. Strings up to
+// intern.MaxLen bytes are interned (keys, and the host and logger names
+// values repeat).
 func (p *parser) string(key bool) (string, error) {
 	p.i++ // '"'
 	start := p.i
+	ascii := true
+	// Eight bytes at a time while none is a quote, a backslash or
+	// non-ASCII (most of a log's text): a word holds a byte equal to q when
+	// w^q has a zero byte, found by the borrow trick.
+	for p.i+8 <= len(p.b) {
+		w := binary.LittleEndian.Uint64(p.b[p.i:])
+		q, bs := w^(ones*'"'), w^(ones*'\\')
+		if (q-ones)&^q&highs|(bs-ones)&^bs&highs|w&highs != 0 {
+			break
+		}
+		p.i += 8
+	}
 	for p.i < len(p.b) {
 		c := p.b[p.i]
-		if c == '"' {
+		switch {
+		case c == '"':
 			raw := p.b[start:p.i]
 			p.i++
-			if !utf8.Valid(raw) {
+			if !ascii && !utf8.Valid(raw) {
 				return string(toValidUTF8(nil, raw)), nil
 			}
-			if key {
-				return p.str.String(raw), nil
-			}
-			return string(raw), nil
-		}
-		if c == '\\' {
+			return p.str.String(raw), nil // short strings interned, as msgpack's are
+		case c == '\\':
 			return p.escapedString(start)
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 		p.i++
 	}
 	return "", p.errorf("unterminated string")
 }
+
+// Eight-byte masks for the string scan.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
 
 func (p *parser) escapedString(start int) (string, error) {
 	buf := toValidUTF8(make([]byte, 0, p.i-start+16), p.b[start:p.i])

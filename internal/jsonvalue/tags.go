@@ -29,11 +29,12 @@ func IsTag(k string) bool {
 	return false
 }
 
-// untag turns a one-key object written for a type JSON lacks back into
-// that value; any other object is a group.
-func untag(attrs []logbus.Attr) logbus.Value {
+// untagScalar turns a one-key object written for a type JSON lacks back
+// into that value; false for any other object (a group). A "$group"
+// wrapper gives the group it holds.
+func untagScalar(attrs []logbus.Attr) (logbus.Value, bool) {
 	if len(attrs) != 1 {
-		return logbus.GroupValue(attrs...)
+		return logbus.Value{}, false
 	}
 	v := attrs[0].Value
 	switch attrs[0].Key {
@@ -41,33 +42,33 @@ func untag(attrs []logbus.Attr) logbus.Value {
 		if v.Kind() == logbus.KindString {
 			switch v.Str() {
 			case "NaN":
-				return logbus.FloatValue(math.NaN())
+				return logbus.FloatValue(math.NaN()), true
 			case "Infinity":
-				return logbus.FloatValue(math.Inf(1))
+				return logbus.FloatValue(math.Inf(1)), true
 			case "-Infinity":
-				return logbus.FloatValue(math.Inf(-1))
+				return logbus.FloatValue(math.Inf(-1)), true
 			}
 		}
 	case TagBytes:
 		if v.Kind() == logbus.KindString {
 			if b, err := base64.StdEncoding.DecodeString(v.Str()); err == nil {
-				return logbus.BytesValue(b)
+				return logbus.BytesValue(b), true
 			}
 		}
 	case TagTime:
 		if v.Kind() == logbus.KindString {
 			if t, err := time.Parse(time.RFC3339Nano, v.Str()); err == nil {
-				return logbus.TimeValue(t)
+				return logbus.TimeValue(t), true
 			}
 		}
 	case TagDuration:
 		if v.Kind() == logbus.KindInt {
-			return logbus.DurationValue(time.Duration(v.Int64()))
+			return logbus.DurationValue(time.Duration(v.Int64())), true
 		}
 	case TagGroup:
 		if v.Kind() == logbus.KindGroup {
-			return v
+			return v, true
 		}
 	}
-	return logbus.GroupValue(attrs...)
+	return logbus.Value{}, false
 }

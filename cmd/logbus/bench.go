@@ -26,6 +26,7 @@ import (
 	"github.com/logbus/logbus/publisher"
 	"github.com/logbus/logbus/subscriber"
 	"github.com/logbus/logbus/topic"
+	"github.com/logbus/logbus/zmtp"
 )
 
 // benchConfig is what `logbus bench` reads.
@@ -37,11 +38,13 @@ type benchConfig struct {
 	Root       string        // where the file sink writes; default a temporary directory
 	Timeout    time.Duration // give up waiting for the files after this long without progress
 	Profile    string        // directory for CPU profiles of each component; "" none
+	Payload    string        // msgpack, json, distlog or logbook
 	JSON       bool
 }
 
 // benchResult is what `logbus bench --json` prints.
 type benchResult struct {
+	Payload       string             `json:"payload"`
 	Publishers    int                `json:"publishers"`
 	Records       int                `json:"records"`
 	RecordBytes   int                `json:"record_bytes"`
@@ -68,6 +71,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Duration("timeout", 30*time.Second, "give up when the files stop growing for this long")
 	fs.Bool("json", false, "print one JSON object instead of a table")
 	fs.String("profile", "", "write CPU profiles (publishers.pprof, broker.pprof, filesink.pprof) into this directory")
+	fs.String("payload", "msgpack", "what the publishers send: msgpack or json (logbus publishers, batched),\ndistlog (distlog's ZmqHandler JSON, one record per message) or logbook (logbook's single JSON frame)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: logbus bench [flags]\n\nEnd-to-end load: publishers → broker → file sink on disk, the broker and\nthe file sink as separate processes. Reports records/s, records lost,\nend-to-end latency (publish to fan-out delivery) and CPU and memory per\ncomponent (\"publishers\" is the bench process itself: the publishers, the\nlatency probe and the watcher counting lines in the files).\n\nflags:")
 		fs.PrintDefaults()
@@ -86,7 +90,11 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := benchConfig{Records: v.GetInt("records"), Publishers: v.GetInt("publishers"), Size: v.GetInt("size"),
 		Rate: v.GetInt("rate"), Root: v.GetString("root"),
-		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), JSON: v.GetBool("json")}
+		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), Payload: v.GetString("payload"), JSON: v.GetBool("json")}
+	if !slices.Contains([]string{"msgpack", "json", "distlog", "logbook"}, cfg.Payload) {
+		fmt.Fprintf(stderr, "logbus bench: --payload %q: want msgpack, json, distlog or logbook\n", cfg.Payload)
+		return cli.ExitUsage
+	}
 	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 {
 		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative")
 		return cli.ExitUsage
@@ -235,8 +243,11 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 	// publish time.
 	// The probe subscribes by topic to the 1 % of records tagged for it,
 	// so that measuring costs the system under test little.
+	// Python clients put no equipment in the topic: for their payloads the
+	// probe takes every record and keeps the tagged ones.
+	python := cfg.Payload == "distlog" || cfg.Payload == "logbook"
 	probe, err := subscriber.Dial(context.Background(), fanout, &subscriber.Options{QueueMessages: 100000,
-		Filter: topic.Filter{Equipments: []string{probeEquipment}}, TopicRouting: true})
+		Filter: topic.Filter{Equipments: []string{probeEquipment}}, TopicRouting: !python})
 	if err != nil {
 		return res, err
 	}
@@ -340,7 +351,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000
 	}
 	res = benchResult{
-		Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
+		Payload: cfg.Payload, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
 		Seconds: elapsed.Seconds(), RecordsPerSec: float64(lines) / elapsed.Seconds(), Lost: total - lines,
 		DroppedAtPub: dropped, P50ms: q(0.5), P99ms: q(0.99), LatencyN: len(lat), BrokerMsgs: int(msgs),
 		CPUSeconds: res.CPUSeconds, PeakRSSMiB: res.PeakRSSMiB,
@@ -402,7 +413,18 @@ func publish(cfg benchConfig, ingest string) (uint64, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, err := publishOne(ingest, cfg.Records, msg, perPub)
+			var n uint64
+			var err error
+			switch cfg.Payload {
+			case "distlog", "logbook":
+				err = publishPython(ingest, cfg.Payload, cfg.Records, msg, perPub)
+			default:
+				enc := topic.Msgpack
+				if cfg.Payload == "json" {
+					enc = topic.JSON
+				}
+				n, err = publishOne(ingest, enc, cfg.Records, msg, perPub)
+			}
 			dropped.Add(n)
 			if err != nil {
 				errs <- err
@@ -457,8 +479,8 @@ func benchRecord(r *logbus.Record, msg string, i int) {
 
 // publishOne sends n records through a logbus publisher and returns the
 // records it dropped.
-func publishOne(ingest string, n int, msg string, rate float64) (uint64, error) {
-	p, err := publisher.New(ingest, &publisher.Options{Host: "bench-host"})
+func publishOne(ingest string, enc topic.Encoding, n int, msg string, rate float64) (uint64, error) {
+	p, err := publisher.New(ingest, &publisher.Options{Host: "bench-host", Encoding: enc})
 	if err != nil {
 		return 0, err
 	}
@@ -475,4 +497,63 @@ func publishOne(ingest string, n int, msg string, rate float64) (uint64, error) 
 	defer cancel()
 	err = p.Close(ctx)
 	return p.Stats().Dropped.Total(), err
+}
+
+// publishPython sends n records as a Python client does: distlog's
+// ZmqHandler ([PLJ, LogRecord.__dict__ as JSON], one record per message)
+// or logbook's ZeroMQHandler (one JSON frame: the broker gives it its
+// topic). It waits for room (a zmtp PUSH with a deep queue), so it drops
+// nothing.
+func publishPython(ingest, kind string, n int, msg string, rate float64) error {
+	s, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{SendHWM: 10000, Linger: time.Minute})
+	if err != nil {
+		return err
+	}
+	if err := s.Connect(ingest); err != nil {
+		return errors.Join(err, s.Close())
+	}
+	pace := pacer{rate: rate, start: time.Now()}
+	quoted := strconv.Quote(msg) // the bench's message is ASCII: Go's quoting is JSON's
+	var buf []byte
+	for i := range n {
+		pace.wait(i)
+		eq := "bench"
+		if i%probeEvery == 0 {
+			eq = probeEquipment
+		}
+		now := time.Now()
+		buf = buf[:0]
+		var m zmtp.Msg
+		if kind == "distlog" {
+			buf = append(buf, `{"name": "bench", "msg": `...)
+			buf = append(buf, quoted...)
+			buf = append(buf, `, "args": null, "levelname": "INFO", "levelno": 20, "pathname": "/opt/lab/bench.py", "filename": "bench.py", "module": "bench", "exc_info": null, "exc_text": null, "stack_info": null, "lineno": 61, "funcName": "run", "created": `...)
+			buf = strconv.AppendFloat(buf, float64(now.UnixMicro())/1e6, 'f', 6, 64)
+			buf = append(buf, `, "msecs": 479.0, "relativeCreated": 591.7487144470215, "thread": 139911978836032, "threadName": "MainThread", "processName": "MainProcess", "process": 11861, "context": null, "message": `...)
+			buf = append(buf, quoted...)
+			buf = append(buf, `, "hostname": "bench-host", "equipment_id": "`...)
+			buf = append(buf, eq...)
+			buf = append(buf, `", "i": `...)
+			buf = strconv.AppendInt(buf, int64(i), 10)
+			buf = append(buf, '}')
+			m = zmtp.Msg{[]byte("PLJ"), buf}
+		} else {
+			buf = append(buf, `{"channel": "bench", "msg": `...)
+			buf = append(buf, quoted...)
+			buf = append(buf, `, "args": [], "kwargs": {}, "level": 11, "extra": {"hostname": "bench-host", "equipment_id": "`...)
+			buf = append(buf, eq...)
+			buf = append(buf, `", "i": `...)
+			buf = strconv.AppendInt(buf, int64(i), 10)
+			buf = append(buf, `}, "frame_correction": 0, "process": 12024, "heavy_initialized": true, "time": "`...)
+			buf = now.UTC().AppendFormat(buf, "2006-01-02T15:04:05.000000Z")
+			buf = append(buf, `", "formatted_exception": null, "module": "__main__", "exception_message": null, "filename": "/opt/lab/bench.py", "greenlet": 140401345765440, "message": `...)
+			buf = append(buf, quoted...)
+			buf = append(buf, `, "process_name": null, "exception_name": null, "thread_name": "MainThread", "lineno": 57, "func_name": "main", "thread": 140401345765440, "information_pulled": true}`...)
+			m = zmtp.Msg{buf}
+		}
+		if err := s.Send(context.Background(), m); err != nil {
+			return errors.Join(err, s.Close())
+		}
+	}
+	return s.Close() // lingers until the queue is written
 }

@@ -323,7 +323,7 @@ func (p *Publisher) submit(ctx context.Context, pl payload, wait time.Duration) 
 // order.
 func (p *Publisher) run(ctx context.Context) {
 	defer close(p.done)
-	b := batcher{frames: make(zmtp.Msg, 0, 1+p.opts.Batch), items: make([]*item, 0, p.opts.Batch)}
+	b := batcher{frames: make(zmtp.Msg, 0, 1+p.opts.Batch)}
 	open := true
 	for open || b.carry != nil {
 		var it *item
@@ -336,71 +336,130 @@ func (p *Publisher) run(ctx context.Context) {
 	}
 }
 
-// batcher holds the sender's scratch space.
+// batcher holds the sender's scratch space: the records gathered from the
+// queue, grouped by topic, in the order the topics first came.
 type batcher struct {
 	frames zmtp.Msg
-	items  []*item
-	carry  *item // taken from the queue but of another topic: next batch
+	groups []batchGroup
+	carry  *item // taken from the queue but not gathered: the next batch's first
 }
 
-// batchBytes bounds the payload bytes of one batched message.
-const batchBytes = 64 << 10
+type batchGroup struct {
+	topic []byte
+	items []*item
+	size  int
+}
 
-// sendBatch sends it, together with the records of the same topic already
-// waiting behind it (up to Options.Batch), as one message: the topic frame
-// and one frame per record. Batching happens only under load, when the
-// queue has a backlog, and cuts the per-message cost at every hop. It
-// reports false when the queue was found closed.
+// batchBytes bounds the payload bytes of one batched message; maxTopics
+// bounds the topics gathered at once (a publisher serving many
+// instruments interleaves them).
+const (
+	batchBytes = 64 << 10
+	maxTopics  = 16
+)
+
+// sendBatch sends it, together with the records already waiting behind
+// it, as one message per topic: the topic frame and one frame per record,
+// up to Options.Batch records and batchBytes per message. Records of other
+// topics in between are gathered too (up to maxTopics topics): a publisher
+// cycling through ten instruments still sends full batches. Each topic's
+// records keep their order (their sequence numbers are per topic); the
+// order between topics may change, as it does between publishers.
+// Batching happens only under load, when the queue has a backlog, and
+// cuts the per-message cost at every hop. It reports false when the queue
+// was found closed.
 func (p *Publisher) sendBatch(ctx context.Context, b *batcher, it *item) bool {
 	open := true
-	b.items = append(b.items[:0], it)
-	size := len(it.buf)
-	topic := it.buf[:it.topicLen]
+	for i := range b.groups {
+		b.groups[i].items = b.groups[i].items[:0]
+	}
+	b.groups = b.groups[:0]
+	b.add(it)
+	limit := p.opts.Batch * maxTopics
 gather:
-	for len(b.items) < p.opts.Batch && size < batchBytes {
+	for n := 1; n < limit; n++ {
 		select {
 		case nx, ok := <-p.q:
 			if !ok {
 				open = false
 				break gather
 			}
-			if string(nx.buf[:nx.topicLen]) != string(topic) {
-				b.carry = nx
+			g := b.group(nx.buf[:nx.topicLen])
+			switch {
+			case g == nil && len(b.groups) == maxTopics,
+				g != nil && (len(g.items) >= p.opts.Batch || g.size >= batchBytes):
+				b.carry = nx // a full group, or one topic too many: it starts the next round
 				break gather
 			}
-			b.items = append(b.items, nx)
-			size += len(nx.buf)
+			b.add(nx)
 		default:
 			break gather
 		}
 	}
-	b.frames = append(b.frames[:0], topic)
-	for _, x := range b.items {
-		b.frames = append(b.frames, x.buf[x.topicLen:])
-	}
-	p.sendMu.Lock()
-	err := p.sock.Send(ctx, b.frames)
-	if err == nil {
-		p.track(flight{records: uint32(len(b.items))})
-	}
-	p.sendMu.Unlock()
 	freed := 0
-	for _, x := range b.items {
-		freed += len(x.buf)
-		putItem(x)
+	for gi := range b.groups {
+		g := &b.groups[gi]
+		b.frames = append(b.frames[:0], g.topic)
+		for _, x := range g.items {
+			b.frames = append(b.frames, x.buf[x.topicLen:])
+		}
+		p.sendMu.Lock()
+		err := p.sock.Send(ctx, b.frames)
+		if err == nil {
+			p.track(flight{records: uint32(len(g.items))})
+		}
+		p.sendMu.Unlock()
+		for _, x := range g.items {
+			freed += len(x.buf)
+		}
+		n := uint64(len(g.items))
+		if err != nil {
+			p.dropClosed.Add(n)
+		} else {
+			p.sent.Add(n)
+		}
+	}
+	clear(b.frames)
+	for gi := range b.groups {
+		for _, x := range b.groups[gi].items {
+			putItem(x)
+		}
+		clear(b.groups[gi].items)
 	}
 	p.qBytes.Add(-int64(freed))
-	n := uint64(len(b.items))
 	select {
 	case p.space <- struct{}{}:
 	default:
 	}
-	if err != nil {
-		p.dropClosed.Add(n)
-	} else {
-		p.sent.Add(n)
-	}
 	return open
+}
+
+// group returns the group of topic t, or nil.
+func (b *batcher) group(t []byte) *batchGroup {
+	for i := range b.groups {
+		if string(b.groups[i].topic) == string(t) {
+			return &b.groups[i]
+		}
+	}
+	return nil
+}
+
+// add puts x into its topic's group, opening one if needed.
+func (b *batcher) add(x *item) {
+	t := x.buf[:x.topicLen]
+	g := b.group(t)
+	if g == nil {
+		if len(b.groups) < cap(b.groups) {
+			b.groups = b.groups[:len(b.groups)+1] // reuse the slot and its items slice
+		} else {
+			b.groups = append(b.groups, batchGroup{})
+		}
+		g = &b.groups[len(b.groups)-1]
+		g.items, g.size = g.items[:0], 0
+	}
+	g.topic = t
+	g.items = append(g.items, x)
+	g.size += len(x.buf)
 }
 
 // flight is one message handed to the socket and not yet known written:

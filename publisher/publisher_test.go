@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -315,5 +316,41 @@ func TestBatching(t *testing.T) {
 		if most > batch || batch > 1 && most == 1 {
 			t.Errorf("Batch %d: largest message held %d records", batch, most)
 		}
+	}
+}
+
+// TestBatchesAcrossTopics: a publisher cycling through ten equipments
+// (one record each in turn) under a backlog still sends full batches,
+// one per topic, each topic's records in order.
+func TestBatchesAcrossTopics(t *testing.T) {
+	ep := freePort(t)
+	p := newPublisher(t, ep, nil)
+	const n = 2000
+	for i := range n {
+		eq := fmt.Sprintf("eq-%d", i%10)
+		if !p.Publish(&logbus.Record{Level: logbus.LevelInfo, Message: fmt.Sprint(i), Envelope: logbus.Envelope{Equipment: eq}}) {
+			t.Fatalf("record %d dropped", i)
+		}
+	}
+	pl, _ := startPull(t, ep) // the backlog waits for it
+	messages, records := 0, 0
+	last := map[string]int{}
+	for records < n {
+		m, err := pl.next(10 * time.Second)
+		if err != nil {
+			t.Fatalf("after %d records: %v", records, err)
+		}
+		messages++
+		for _, r := range m.Records {
+			records++
+			i, _ := strconv.Atoi(r.Message)
+			if prev, ok := last[r.Equipment]; ok && i <= prev {
+				t.Fatalf("%s: record %d after %d", r.Equipment, i, prev)
+			}
+			last[r.Equipment] = i
+		}
+	}
+	if messages > n/20 {
+		t.Errorf("%d messages for %d records of 10 topics: batches stop at a change of topic", messages, n)
 	}
 }

@@ -39,12 +39,14 @@ type benchConfig struct {
 	Timeout    time.Duration // give up waiting for the files after this long without progress
 	Profile    string        // directory for CPU profiles of each component; "" none
 	Payload    string        // msgpack, json, distlog or logbook
+	Equipments int           // records cycle through this many equipments, one each in turn
 	JSON       bool
 }
 
 // benchResult is what `logbus bench --json` prints.
 type benchResult struct {
 	Payload       string             `json:"payload"`
+	Equipments    int                `json:"equipments"`
 	Publishers    int                `json:"publishers"`
 	Records       int                `json:"records"`
 	RecordBytes   int                `json:"record_bytes"`
@@ -71,6 +73,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Duration("timeout", 30*time.Second, "give up when the files stop growing for this long")
 	fs.Bool("json", false, "print one JSON object instead of a table")
 	fs.String("profile", "", "write CPU profiles (publishers.pprof, broker.pprof, filesink.pprof) into this directory")
+	fs.Int("equipments", 1, "records cycle through this many equipments, one record each in turn (a publisher serving many instruments)")
 	fs.String("payload", "msgpack", "what the publishers send: msgpack or json (logbus publishers, batched),\ndistlog (distlog's ZmqHandler JSON, one record per message) or logbook (logbook's single JSON frame)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: logbus bench [flags]\n\nEnd-to-end load: publishers → broker → file sink on disk, the broker and\nthe file sink as separate processes. Reports records/s, records lost,\nend-to-end latency (publish to fan-out delivery) and CPU and memory per\ncomponent (\"publishers\" is the bench process itself: the publishers, the\nlatency probe and the watcher counting lines in the files).\n\nflags:")
@@ -90,13 +93,13 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := benchConfig{Records: v.GetInt("records"), Publishers: v.GetInt("publishers"), Size: v.GetInt("size"),
 		Rate: v.GetInt("rate"), Root: v.GetString("root"),
-		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), Payload: v.GetString("payload"), JSON: v.GetBool("json")}
+		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), Payload: v.GetString("payload"), Equipments: v.GetInt("equipments"), JSON: v.GetBool("json")}
 	if !slices.Contains([]string{"msgpack", "json", "distlog", "logbook"}, cfg.Payload) {
 		fmt.Fprintf(stderr, "logbus bench: --payload %q: want msgpack, json, distlog or logbook\n", cfg.Payload)
 		return cli.ExitUsage
 	}
-	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 {
-		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative")
+	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 || cfg.Equipments <= 0 || cfg.Equipments > 1000 {
+		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative, --equipments 1 to 1000")
 		return cli.ExitUsage
 	}
 	res, err := runBench(cfg, stderr)
@@ -318,12 +321,14 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		return res, err
 	}
 	// Wait until the bench file holds every record, or stops growing.
-	var counter, probeCounter lineCounter
+	counters := make([]lineCounter, cfg.Equipments+1) // the last: the probe's file
 	lines, last, lastChange := 0, -1, time.Now()
 	for lines < total {
 		// (Warm-up records come from another host: another file.)
-		lines = counter.count(filepath.Join(root, "bench", "bench-host.log")) +
-			probeCounter.count(filepath.Join(root, probeEquipment, "bench-host.log"))
+		lines = counters[cfg.Equipments].count(filepath.Join(root, probeEquipment, "bench-host.log"))
+		for e := range cfg.Equipments {
+			lines += counters[e].count(filepath.Join(root, benchEquipment(e), "bench-host.log"))
+		}
 		if lines != last {
 			last, lastChange = lines, time.Now()
 		} else if time.Since(lastChange) > cfg.Timeout {
@@ -332,7 +337,11 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	if err := errors.Join(counter.close(), probeCounter.close()); err != nil {
+	var cerrs []error
+	for i := range counters {
+		cerrs = append(cerrs, counters[i].close())
+	}
+	if err := errors.Join(cerrs...); err != nil {
 		stopProbe()
 		<-probeDone
 		return res, err
@@ -351,7 +360,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000
 	}
 	res = benchResult{
-		Payload: cfg.Payload, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
+		Payload: cfg.Payload, Equipments: cfg.Equipments, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
 		Seconds: elapsed.Seconds(), RecordsPerSec: float64(lines) / elapsed.Seconds(), Lost: total - lines,
 		DroppedAtPub: dropped, P50ms: q(0.5), P99ms: q(0.99), LatencyN: len(lat), BrokerMsgs: int(msgs),
 		CPUSeconds: res.CPUSeconds, PeakRSSMiB: res.PeakRSSMiB,
@@ -417,13 +426,13 @@ func publish(cfg benchConfig, ingest string) (uint64, error) {
 			var err error
 			switch cfg.Payload {
 			case "distlog", "logbook":
-				err = publishPython(ingest, cfg.Payload, cfg.Records, msg, perPub)
+				err = publishPython(ingest, cfg.Payload, cfg.Records, cfg.Equipments, msg, perPub)
 			default:
 				enc := topic.Msgpack
 				if cfg.Payload == "json" {
 					enc = topic.JSON
 				}
-				n, err = publishOne(ingest, enc, cfg.Records, msg, perPub)
+				n, err = publishOne(ingest, enc, cfg.Records, cfg.Equipments, msg, perPub)
 			}
 			dropped.Add(n)
 			if err != nil {
@@ -459,11 +468,20 @@ const (
 	probeEvery     = 100
 )
 
+// benchEquipment names the bench's equipment e: "bench" for the first
+// (the one equipment of a default run), "bench-<e>" for the others.
+func benchEquipment(e int) string {
+	if e == 0 {
+		return "bench"
+	}
+	return "bench-" + strconv.Itoa(e)
+}
+
 // benchRecord fills r with record i. One record is reused per
 // publisher (the publisher encodes it before Publish returns), so the
 // load generator itself allocates nothing per record.
-func benchRecord(r *logbus.Record, msg string, i int) {
-	eq := "bench"
+func benchRecord(r *logbus.Record, msg string, i, equipments int) {
+	eq := benchEquipment(i % equipments)
 	if i%probeEvery == 0 {
 		eq = probeEquipment
 	}
@@ -479,7 +497,7 @@ func benchRecord(r *logbus.Record, msg string, i int) {
 
 // publishOne sends n records through a logbus publisher and returns the
 // records it dropped.
-func publishOne(ingest string, enc topic.Encoding, n int, msg string, rate float64) (uint64, error) {
+func publishOne(ingest string, enc topic.Encoding, n, equipments int, msg string, rate float64) (uint64, error) {
 	p, err := publisher.New(ingest, &publisher.Options{Host: "bench-host", Encoding: enc})
 	if err != nil {
 		return 0, err
@@ -488,7 +506,7 @@ func publishOne(ingest string, enc topic.Encoding, n int, msg string, rate float
 	var r logbus.Record
 	for i := range n {
 		pace.wait(i)
-		benchRecord(&r, msg, i)
+		benchRecord(&r, msg, i, equipments)
 		// The no-drop path: wait for queue room rather than drop.
 		for !p.PublishWait(context.Background(), &r, time.Second) {
 		}
@@ -504,7 +522,7 @@ func publishOne(ingest string, enc topic.Encoding, n int, msg string, rate float
 // or logbook's ZeroMQHandler (one JSON frame: the broker gives it its
 // topic). It waits for room (a zmtp PUSH with a deep queue), so it drops
 // nothing.
-func publishPython(ingest, kind string, n int, msg string, rate float64) error {
+func publishPython(ingest, kind string, n, equipments int, msg string, rate float64) error {
 	s, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{SendHWM: 10000, Linger: time.Minute})
 	if err != nil {
 		return err
@@ -517,7 +535,7 @@ func publishPython(ingest, kind string, n int, msg string, rate float64) error {
 	var buf []byte
 	for i := range n {
 		pace.wait(i)
-		eq := "bench"
+		eq := benchEquipment(i % equipments)
 		if i%probeEvery == 0 {
 			eq = probeEquipment
 		}

@@ -268,3 +268,43 @@ func TestJSONDecodeAllocs(t *testing.T) {
 		t.Errorf("distlog JSON: %v allocations per record, want at most 4", n)
 	}
 }
+
+// TestJSONTagsAtTheTop (a review's inputs): both JSON paths read the
+// schema's groups and tag-named keys the same way, records and samples
+// alike, and a top-level "$group" wrapper is the dictionary it holds.
+func TestJSONTagsAtTheTop(t *testing.T) {
+	for _, in := range []string{
+		`{"logbus":1,"attrs":{"$group":{"x":1}}}`,
+		`{"logbus":1,"attrs":{"$float":"NaN"}}`,
+		`{"logbus":1,"run":{"$duration":5}}`,
+		`{"logbus":1,"$group":{"$float":"NaN"}}`,
+		`{"logbus":1,"time":"1000-01-01T00:00:00Z","msg":"clamped"}`,
+		`{"logbus":1,"time":"9999-12-31T23:59:59.5Z"}`,
+	} {
+		var fast, slow Decoder
+		slow.generic = true
+		var a, b logbus.Record
+		_, err1 := fast.DecodeRecord(topic.JSON, []byte(in), &a)
+		_, err2 := slow.DecodeRecord(topic.JSON, []byte(in), &b)
+		if (err1 == nil) != (err2 == nil) || !a.Equal(&b) {
+			t.Errorf("%s:\n fast %+v %v\n gen  %+v %v", in, a, err1, b, err2)
+		}
+	}
+	// A user attribute named like a tag survives a round trip.
+	r := logbus.Record{Level: logbus.LevelInfo, Message: "m", Attrs: []logbus.Attr{{Key: "$time", Value: logbus.StringValue("2020-01-01T00:00:00Z")}}}
+	var d Decoder
+	var back logbus.Record
+	if _, err := d.DecodeRecord(topic.JSON, AppendRecordJSON(nil, &r), &back); err != nil || !back.Equal(&r) {
+		t.Errorf("record round trip: %+v %v", back, err)
+	}
+	s := logbus.Sample{Name: "x", Value: 1, Attrs: r.Attrs}
+	var sback logbus.Sample
+	if err := d.DecodeSample(topic.JSON, AppendSampleJSON(nil, &s), &sback); err != nil || !sback.Equal(&s) {
+		t.Errorf("sample round trip: %+v %v", sback, err)
+	}
+	var w logbus.Record
+	shape, err := d.DecodeRecord(topic.JSON, []byte(`{"$group":{"level":"ERROR","message":"boom"}}`), &w)
+	if err != nil || shape != dialect.WorkerLine || w.Message != "boom" || w.Level != logbus.LevelError {
+		t.Errorf("top-level $group: %v %+v %v", shape, w, err)
+	}
+}

@@ -21,7 +21,9 @@ var jsonSchemaStart = []byte(`{"` + keySchema + `":`)
 // or logbus JSON written in another order): the general path reads those.
 // The result is the same either way.
 func (d *Decoder) decodeJSONRecordFast(b []byte, r *logbus.Record) (bool, error) {
-	if d.generic || !bytes.HasPrefix(b, jsonSchemaStart) {
+	if d.generic || !bytes.HasPrefix(b, jsonSchemaStart) || bytes.Contains(b, []byte(`"$group"`)) {
+		// ("$group" wrappers nest the reading of tags in ways only the
+		// general path follows; logbus writes them rarely.)
 		return false, nil
 	}
 	p := &d.json
@@ -43,7 +45,12 @@ func (d *Decoder) decodeJSONRecordFast(b []byte, r *logbus.Record) (bool, error)
 			}
 			continue
 		}
-		v, err := p.Value()
+		var v logbus.Value
+		if key == keyAttrs || key == keyRun || key == keySource {
+			v, err = p.ValueUntagged() // as the general path reads them (jsonvalue.topLevelGroup)
+		} else {
+			v, err = p.Value()
+		}
 		if err != nil {
 			return true, err
 		}
@@ -151,5 +158,5 @@ func utcTime(s string) (time.Time, bool) {
 	if t.Day() != day { // February 30th and the like: time.Parse says no
 		return time.Time{}, false
 	}
-	return t, true
+	return logbus.ClampTime(t), true
 }

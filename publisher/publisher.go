@@ -418,19 +418,21 @@ gather:
 		} else {
 			p.sent.Add(n)
 		}
-	}
-	clear(b.frames)
-	for gi := range b.groups {
-		for _, x := range b.groups[gi].items {
+		// Each message's room goes back at once, as a waiting Publish
+		// needs it.
+		for _, x := range g.items {
 			putItem(x)
 		}
-		clear(b.groups[gi].items)
+		clear(g.items)
+		g.topic = nil
+		p.qBytes.Add(-int64(freed))
+		freed = 0
+		select {
+		case p.space <- struct{}{}:
+		default:
+		}
 	}
-	p.qBytes.Add(-int64(freed))
-	select {
-	case p.space <- struct{}{}:
-	default:
-	}
+	clear(b.frames)
 	return open
 }
 

@@ -108,7 +108,10 @@ func same(v logbus.Value, w any) string {
 
 func sameNumber(v logbus.Value, text string) string {
 	if strings.ContainsAny(text, ".eE") {
-		f, _ := new(big.Float).SetString(text)
+		f, _, err := big.ParseFloat(text, 10, 2000, big.ToNearestEven)
+		if err != nil {
+			return "bad float " + text
+		}
 		want, _ := f.Float64()
 		if v.Kind() != logbus.KindFloat || (v.Float64() != want && !(math.IsInf(want, 0) && math.IsInf(v.Float64(), 0))) {
 			return "float " + text + " read as " + v.String()

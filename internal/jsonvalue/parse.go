@@ -73,6 +73,9 @@ func (q *Parser) Object(b []byte, strs *intern.Table) ([]logbus.Attr, logbus.Val
 	}
 	attrs := p.scratch[start:]
 	if v, ok := untagScalar(attrs); ok {
+		if v.Kind() == logbus.KindGroup { // {"$group":{…}}: the group it wraps
+			return v.Group(), logbus.KindGroup, q.Finish()
+		}
 		return nil, v.Kind(), q.Finish()
 	}
 	return attrs, logbus.KindGroup, q.Finish()
@@ -81,9 +84,26 @@ func (q *Parser) Object(b []byte, strs *intern.Table) ([]logbus.Attr, logbus.Val
 // Reset starts reading b, interning in strs (nil: none).
 func (q *Parser) Reset(b []byte, strs *intern.Table) {
 	q.p.b, q.p.i, q.p.str = b, 0, strs
-	q.p.scratch = q.p.scratch[:0]
+	// What the last document left (its members, and the tail an error cut
+	// off) must not keep its values alive; a scratch grown by one huge
+	// document is dropped.
+	if cap(q.p.scratch) > maxScratch {
+		q.p.scratch = nil
+	} else {
+		clear(q.p.scratch[:cap(q.p.scratch)])
+		q.p.scratch = q.p.scratch[:0]
+	}
 	q.open = q.open[:0]
 }
+
+// maxScratch bounds the members a Parser keeps room for between
+// documents.
+const maxScratch = 1024
+
+// ValueUntagged reads the value that comes next with an object always a
+// group, never a tagged value: the body of a "$group" wrapper, or a
+// member the caller reads as a group whatever its keys.
+func (q *Parser) ValueUntagged() (logbus.Value, error) { return q.p.valueTagged(len(q.open), false) }
 
 // Begin reads the '{' of the object that comes next; Key then gives its
 // members' keys in order, each followed by a read of its value (Value,
@@ -280,7 +300,7 @@ func (p *parser) object(depth int) (int, error) {
 			return start, p.errorf("want ':'")
 		}
 		p.i++
-		v, err := p.valueTagged(depth+1, k != TagGroup)
+		v, err := p.valueTagged(depth+1, k != TagGroup && (depth > 0 || !topLevelGroup(k)))
 		if err != nil {
 			return start, err
 		}
@@ -300,6 +320,12 @@ func (p *parser) object(depth int) (int, error) {
 		}
 	}
 }
+
+// topLevelGroup reports the members of a document's top level that logbus
+// reads as groups whatever their keys (its schema's "attrs", "run" and
+// "source"): a record whose only attribute is named "$time" is written
+// {"attrs":{"$time":…}}, and must read back as that attribute.
+func topLevelGroup(k string) bool { return k == "attrs" || k == "run" || k == "source" }
 
 // members copies the scratch from start out (the members of the object
 // just read) and drops them from scratch.

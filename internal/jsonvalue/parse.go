@@ -90,8 +90,7 @@ func (q *Parser) Reset(b []byte, strs *intern.Table) {
 	if cap(q.p.scratch) > maxScratch {
 		q.p.scratch = nil
 	} else {
-		clear(q.p.scratch[:cap(q.p.scratch)])
-		q.p.scratch = q.p.scratch[:0]
+		q.p.drop(0) // the members Object returned; the rest is cleared as it is dropped
 	}
 	q.open = q.open[:0]
 }
@@ -229,13 +228,12 @@ func (p *parser) valueTagged(depth int, tagged bool) (logbus.Value, error) {
 		}
 		start, err := p.object(depth)
 		if err != nil {
-			p.scratch = p.scratch[:start]
+			p.drop(start)
 			return logbus.Value{}, err
 		}
 		if tagged {
 			if v, ok := untagScalar(p.scratch[start:]); ok {
-				clear(p.scratch[start:])
-				p.scratch = p.scratch[:start]
+				p.drop(start)
 				return v, nil
 			}
 		}
@@ -332,9 +330,15 @@ func topLevelGroup(k string) bool { return k == "attrs" || k == "run" || k == "s
 func (p *parser) members(start int) []logbus.Attr {
 	attrs := make([]logbus.Attr, len(p.scratch)-start)
 	copy(attrs, p.scratch[start:])
-	clear(p.scratch[start:]) // the scratch must not keep what the values point to
-	p.scratch = p.scratch[:start]
+	p.drop(start)
 	return attrs
+}
+
+// drop cuts scratch back to start, clearing what it cuts: the scratch
+// must not keep what the values point to alive.
+func (p *parser) drop(start int) {
+	clear(p.scratch[start:])
+	p.scratch = p.scratch[:start]
 }
 
 func (p *parser) array(depth int) (logbus.Value, error) {
@@ -348,13 +352,13 @@ func (p *parser) array(depth int) (logbus.Value, error) {
 	for {
 		v, err := p.value(depth + 1)
 		if err != nil {
-			p.scratch = p.scratch[:start]
+			p.drop(start)
 			return logbus.Value{}, err
 		}
 		p.scratch = append(p.scratch, logbus.Attr{Value: v})
 		p.skipSpace()
 		if p.i >= len(p.b) {
-			p.scratch = p.scratch[:start]
+			p.drop(start)
 			return logbus.Value{}, p.errorf("unexpected end in array")
 		}
 		switch p.b[p.i] {
@@ -364,7 +368,7 @@ func (p *parser) array(depth int) (logbus.Value, error) {
 			p.i++
 			return logbus.ListOf(p.members(start)), nil
 		default:
-			p.scratch = p.scratch[:start]
+			p.drop(start)
 			return logbus.Value{}, p.errorf("want ',' or ']'")
 		}
 	}

@@ -58,6 +58,11 @@ func runScript(t *testing.T, d time.Duration, script string, args ...string) (st
 	defer cancel()
 	cmd := exec.CommandContext(ctx, py, append([]string{path}, args...)...)
 	cmd.Env = env
+	// A hung run ends the test, not CI: the script and the processes it
+	// started (a pool's workers hold its output) are killed together.
+	cmd.SysProcAttr = newProcessGroup()
+	cmd.Cancel = func() error { return killProcessGroup(cmd) }
+	cmd.WaitDelay = 5 * time.Second
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

@@ -614,12 +614,17 @@ def _in_child_hooks(pub):
 
 
 def _on_sigterm(signum, frame):
-    # The main thread may have been stopped holding a publisher's lock:
-    # the flush runs on a thread of its own and is waited for a second at
-    # most, then the process ends as SIGTERM would have ended it.
-    pubs = _live_here()
-    t = threading.Thread(target=lambda: [p.close(timeout=min(1.0, p.flush_timeout)) for p in pubs], daemon=True)
-    t.start()
-    t.join(1.5)
+    # The main thread may have been stopped anywhere, holding any lock: so
+    # no lock is taken and no thread started here. The senders are told to
+    # finish (plain attribute writes they read within 100 ms), waited for a
+    # second at most, then the process ends as SIGTERM would have ended it.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    deadline = time.monotonic() + 1.0
+    pubs = _live_here()
+    for p in pubs:
+        if p._deadline is None:
+            p._deadline = deadline
+        p._closing = True
+    for p in pubs:
+        p._thread.join(max(0.0, deadline - time.monotonic()))
     os.kill(os.getpid(), signal.SIGTERM)

@@ -326,9 +326,15 @@ func TestBatchesAcrossTopics(t *testing.T) {
 	ep := freePort(t)
 	p := newPublisher(t, ep, nil)
 	const n = 2000
+	// 2 KB records: 4 MB in all, four times what the socket takes (1 MiB)
+	// while nobody listens. Past that its sender waits, and the rest
+	// (three quarters) is a backlog in the publisher's queue, whichever
+	// goroutine runs first.
+	pad := strings.Repeat("p", 2000)
 	for i := range n {
 		eq := fmt.Sprintf("eq-%d", i%10)
-		if !p.Publish(&logbus.Record{Level: logbus.LevelInfo, Message: fmt.Sprint(i), Envelope: logbus.Envelope{Equipment: eq}}) {
+		if !p.Publish(&logbus.Record{Level: logbus.LevelInfo, Message: fmt.Sprint(i), Envelope: logbus.Envelope{Equipment: eq},
+			Attrs: []logbus.Attr{{Key: "pad", Value: logbus.StringValue(pad)}}}) {
 			t.Fatalf("record %d dropped", i)
 		}
 	}
@@ -350,7 +356,10 @@ func TestBatchesAcrossTopics(t *testing.T) {
 			last[r.Equipment] = i
 		}
 	}
-	if messages > n/20 {
+	// One message per record for the backlog would be 1500 messages or
+	// more; batched across topics it is a few dozen.
+	if messages > n/2 {
 		t.Errorf("%d messages for %d records of 10 topics: batches stop at a change of topic", messages, n)
 	}
+	t.Logf("%d messages for %d records", messages, n)
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -165,9 +166,11 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	// The relays end at EOF, when the child and any process it started
 	// that holds its descriptors have exited. A process left behind (a
 	// daemon the child started) must not keep us: once the child has
-	// exited, the relays get childGrace to read what is in the pipes, then
-	// the pipes are closed.
+	// exited, a read that would wait longer than childGrace for more ends
+	// (a read deadline: what is already in a pipe is still read, however
+	// slowly the relay runs).
 	var relays sync.WaitGroup
+	var cutOff atomic.Bool
 	for _, s := range srcs {
 		relays.Add(1)
 		go func() {
@@ -177,7 +180,10 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 				r = io.TeeReader(r, &bestEffortWriter{w: s.tee})
 			}
 			err := pub.Relay(ctx, r, slog.String("child", cfg.Name), slog.Int("pid", cmd.Process.Pid))
-			if err != nil && !errors.Is(err, os.ErrClosed) {
+			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				cutOff.Store(true)
+			case err != nil:
 				fmt.Fprintf(stderr, "logbus run: relay of descriptor %d: %v\n", s.fd, err)
 			}
 		}()
@@ -194,16 +200,14 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	case <-relaysDone:
 		waitErr = <-exited
 	case waitErr = <-exited:
-		select {
-		case <-relaysDone:
-		case <-time.After(childGrace):
-			fmt.Fprintf(stderr, "logbus run: %s exited, but a process it started still holds its output: that is not relayed\n", cfg.Name)
-			for _, s := range srcs {
-				if err := s.r.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
-					fmt.Fprintf(stderr, "logbus run: %v\n", err)
-				}
+		for _, s := range srcs {
+			if err := s.r.SetReadDeadline(time.Now().Add(childGrace)); err != nil && !errors.Is(err, os.ErrNoDeadline) { // Windows pipes: none
+				fmt.Fprintf(stderr, "logbus run: %v\n", err)
 			}
-			<-relaysDone
+		}
+		<-relaysDone
+		if cutOff.Load() {
+			fmt.Fprintf(stderr, "logbus run: %s exited, but a process it started still holds its output: what it writes now is not relayed\n", cfg.Name)
 		}
 	}
 	close(stopForward)

@@ -166,16 +166,16 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	// The relays end at EOF, when the child and any process it started
 	// that holds its descriptors have exited. A process left behind (a
 	// daemon the child started) must not keep us: once the child has
-	// exited, a read that would wait longer than childGrace for more ends
-	// (a read deadline: what is already in a pipe is still read, however
-	// slowly the relay runs).
+	// exited, the pipes get a read deadline childGrace ahead, pushed on by
+	// every read that brings data, so what is in a pipe is still read and
+	// only a pipe quiet for childGrace ends.
 	var relays sync.WaitGroup
-	var cutOff atomic.Bool
+	var cutOff, childExited atomic.Bool
 	for _, s := range srcs {
 		relays.Add(1)
 		go func() {
 			defer relays.Done()
-			var r io.Reader = s.r
+			var r io.Reader = &slidingDeadline{f: s.r, after: &childExited}
 			if s.tee != nil {
 				r = io.TeeReader(r, &bestEffortWriter{w: s.tee})
 			}
@@ -200,6 +200,7 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	case <-relaysDone:
 		waitErr = <-exited
 	case waitErr = <-exited:
+		childExited.Store(true)
 		for _, s := range srcs {
 			if err := s.r.SetReadDeadline(time.Now().Add(childGrace)); err != nil && !errors.Is(err, os.ErrNoDeadline) { // Windows pipes: none
 				fmt.Fprintf(stderr, "logbus run: %v\n", err)
@@ -215,10 +216,27 @@ func runChild(cfg runConfig, argv []string, stdout, stderr io.Writer) int {
 	return exitCode(waitErr, stderr)
 }
 
-// childGrace is how long the relays may go on reading after the child
-// has exited (what it wrote just before; a process it started that
-// keeps writing is cut off after it).
-const childGrace = time.Second
+// slidingDeadline reads f; once after is set, every read that brings
+// data moves f's read deadline childGrace ahead.
+type slidingDeadline struct {
+	f     *os.File
+	after *atomic.Bool
+}
+
+func (d *slidingDeadline) Read(p []byte) (int, error) {
+	n, err := d.f.Read(p)
+	if n > 0 && d.after.Load() {
+		if derr := d.f.SetReadDeadline(time.Now().Add(childGrace)); derr != nil && !errors.Is(derr, os.ErrNoDeadline) {
+			return n, derr
+		}
+	}
+	return n, err
+}
+
+// childGrace is how long a pipe may stay quiet after the child has
+// exited before its relay ends: a process the child started that keeps
+// the pipe open but writes nothing more does not keep logbus run.
+const childGrace = 2 * time.Second
 
 // relaySource is one descriptor of the child that is relayed.
 type relaySource struct {

@@ -125,6 +125,11 @@ func (p *Publisher) Relay(ctx context.Context, r io.Reader, attrs ...slog.Attr) 
 		}
 	}
 	for {
+		// ctx's end comes first: a select picks among ready cases at random.
+		if err := ctx.Err(); err != nil {
+			flush()
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			flush()

@@ -57,22 +57,10 @@ func AppendLogbookJSON(dst []byte, r *logbus.Record) []byte {
 	dst = append(dst, `,"formatted_exception":`...)
 	dst = nullOrString(dst, r.Error)
 	dst = append(dst, `,"extra":{`...)
-	sep := false
-	for _, f := range [...]struct{ k, v string }{
+	dst, sep := appendStringMembers(dst, false, []stringMember{
 		{"hostname", r.Host}, {"equipment_id", r.Equipment}, {"project_short_id", r.Run.Project},
 		{"run_kind", r.Run.Kind}, {"run_id", r.Run.ID},
-	} {
-		if f.v == "" {
-			continue
-		}
-		if sep {
-			dst = append(dst, ',')
-		}
-		sep = true
-		dst = jsonvalue.AppendString(dst, f.k)
-		dst = append(dst, ':')
-		dst = jsonvalue.AppendString(dst, f.v)
-	}
+	})
 	if len(r.Attrs) > 0 {
 		if sep {
 			dst = append(dst, ',')

@@ -32,7 +32,7 @@ func AppendWorkerLine(dst []byte, r *logbus.Record) []byte {
 		dst = append(dst, `,"logger":`...)
 		dst = jsonvalue.AppendString(dst, r.Logger)
 	}
-	extras := [...]struct{ k, v string }{
+	extras := [...]stringMember{
 		{"equipment", r.Equipment}, {"project_short_id", r.Run.Project},
 		{"run_kind", r.Run.Kind}, {"run_id", r.Run.ID},
 	}
@@ -52,20 +52,30 @@ func AppendWorkerLine(dst []byte, r *logbus.Record) []byte {
 		dst = append(dst, `,"context":`...)
 		dst = jsonvalue.AppendObject(dst, r.Attrs)
 		dst = dst[:len(dst)-1] // reopen it
-		sep := len(r.Attrs) > 0
-		for _, f := range extras {
-			if f.v == "" {
-				continue
-			}
-			if sep {
-				dst = append(dst, ',')
-			}
-			sep = true
-			dst = jsonvalue.AppendString(dst, f.k)
-			dst = append(dst, ':')
-			dst = jsonvalue.AppendString(dst, f.v)
-		}
+		dst, _ = appendStringMembers(dst, len(r.Attrs) > 0, extras[:])
 		dst = append(dst, '}')
 	}
 	return append(dst, '}', '\n')
+}
+
+// stringMember is a JSON object member with a string value.
+type stringMember struct{ k, v string }
+
+// appendStringMembers appends the members whose value is not empty, a
+// comma before each when sep (a member precedes) or after the first; it
+// reports whether one precedes now.
+func appendStringMembers(dst []byte, sep bool, members []stringMember) ([]byte, bool) {
+	for _, f := range members {
+		if f.v == "" {
+			continue
+		}
+		if sep {
+			dst = append(dst, ',')
+		}
+		sep = true
+		dst = jsonvalue.AppendString(dst, f.k)
+		dst = append(dst, ':')
+		dst = jsonvalue.AppendString(dst, f.v)
+	}
+	return dst, sep
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/logbus/logbus/internal/testbus"
 	"github.com/logbus/logbus/internal/testsupport"
 	"github.com/logbus/logbus/internal/vectors"
+	"github.com/logbus/logbus/publisher"
 )
 
 // TestPythonUnitTests runs the package's own unittest suite (python/tests)
@@ -174,22 +175,11 @@ func TestPythonSubscriberReadsEveryKind(t *testing.T) {
 	b := testbus.StartBroker(t, nil)
 	proc := pyinterop.StartEnv(t, py, env, subscriberScript, b.Fanout())
 	goPub := testbus.Publisher(t, b.Ingest(), nil)
-	testsupport.Probe(t, 20*time.Second, "the Python subscriber to join",
-		func() { goPub.Publish(&logbus.Record{Message: "probe", Level: logbus.LevelDebug}) },
-		func(ctx context.Context) bool { return strings.Contains(proc.Stdout(), "joined") })
+	joined(t, goPub, proc, "the Python subscriber")
 
 	// distlog's captured frames (JSON and pickle) and a hostile pickle,
 	// from a libzmq PUSH.
-	var frames [][]string
-	for _, name := range []string{"distlog_json", "distlog_pickle"} {
-		vs, _, err := vectors.Load(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vs[:min(len(vs), 5)] {
-			frames = append(frames, v.HexFrame)
-		}
-	}
+	frames := distlogFrames(t, 5)
 	marker := filepath.Join(t.TempDir(), "pwned")
 	payload, err := json.Marshal(frames)
 	if err != nil {
@@ -276,6 +266,32 @@ h.close()
 	}
 }
 
+// joined publishes probe records until the Python subscriber proc says it
+// received one ("joined").
+func joined(t *testing.T, p *publisher.Publisher, proc *pyinterop.Proc, who string) {
+	t.Helper()
+	testsupport.Probe(t, 20*time.Second, who+" to join",
+		func() { p.Publish(&logbus.Record{Message: "probe", Level: logbus.LevelDebug}) },
+		func(ctx context.Context) bool { return strings.Contains(proc.Stdout(), "joined") })
+}
+
+// distlogFrames returns the first perFile captured distlog messages of
+// JSON and of pickle, as hex frames.
+func distlogFrames(t *testing.T, perFile int) [][]string {
+	t.Helper()
+	var frames [][]string
+	for _, name := range []string{"distlog_json", "distlog_pickle"} {
+		vs, _, err := vectors.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs[:min(len(vs), perFile)] {
+			frames = append(frames, v.HexFrame)
+		}
+	}
+	return frames
+}
+
 const logbookSubscriberScript = `
 import json, sys
 from logbook.queues import ZeroMQSubscriber
@@ -307,17 +323,8 @@ func TestPythonLogbookSubscriber(t *testing.T) {
 	b := testbus.StartBroker(t, &broker.Config{FanoutLogbook: testbus.Loopback})
 	proc := pyinterop.StartEnv(t, py, env, logbookSubscriberScript, b.Endpoints().FanoutLogbook)
 	goPub := testbus.Publisher(t, b.Ingest(), nil)
-	testsupport.Probe(t, 20*time.Second, "the logbook subscriber to join",
-		func() { goPub.Publish(&logbus.Record{Message: "probe", Level: logbus.LevelDebug}) },
-		func(ctx context.Context) bool { return strings.Contains(proc.Stdout(), "joined") })
-	var frames [][]string
-	for _, name := range []string{"distlog_json", "distlog_pickle"} {
-		vs, _, err := vectors.Load(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, vs[0].HexFrame)
-	}
+	joined(t, goPub, proc, "the logbook subscriber")
+	frames := distlogFrames(t, 1)
 	payload, err := json.Marshal(frames)
 	if err != nil {
 		t.Fatal(err)

@@ -12,9 +12,17 @@ import "bytes"
 type subSet struct {
 	all      bool // the empty prefix is subscribed: everything matches
 	prefixes [][]byte
-	bytes    int // the distinct prefixes' total length
+	tree     *prefixNode // the same prefixes, for sets of more than linearMatch
+	bytes    int         // the distinct prefixes' total length
 	counts   map[string]int
 }
+
+// linearMatch is the set size up to which match compares each prefix in
+// turn: that beats a walk down the tree for one or two prefixes (measured
+// by BenchmarkMatch: 5 and 7 ns against 10); beyond, the tree keeps the
+// cost of a message independent of how many prefixes a subscriber holds
+// (10 ns for 4096, up to maxPeerSubscriptions).
+const linearMatch = 2
 
 // match reports whether topic (the first frame) starts with a prefix.
 func (s *subSet) match(topic []byte) bool {
@@ -23,6 +31,9 @@ func (s *subSet) match(topic []byte) bool {
 	}
 	if s.all {
 		return true
+	}
+	if len(s.prefixes) > linearMatch {
+		return s.tree.matchTree(topic)
 	}
 	for _, p := range s.prefixes {
 		if bytes.HasPrefix(topic, p) {
@@ -56,12 +67,19 @@ func (s *subSet) with(prefix []byte, add bool) (*subSet, bool) {
 	if add {
 		n.bytes += len(prefix)
 		s.counts[string(prefix)] = 1
+		own := append([]byte(nil), prefix...)
 		n.prefixes = make([][]byte, 0, len(s.prefixes)+1)
 		n.prefixes = append(n.prefixes, s.prefixes...)
-		n.prefixes = append(n.prefixes, append([]byte(nil), prefix...))
+		n.prefixes = append(n.prefixes, own)
+		root := s.tree
+		if root == nil {
+			root = &prefixNode{}
+		}
+		n.tree = root.insert(own)
 	} else {
 		n.bytes -= len(prefix)
 		delete(s.counts, string(prefix))
+		n.tree = s.tree.remove(prefix, true)
 		n.prefixes = make([][]byte, 0, len(s.prefixes))
 		for _, p := range s.prefixes {
 			if !bytes.Equal(p, prefix) {
@@ -82,7 +100,7 @@ func (s *subSet) clone() *subSet {
 	if s == nil {
 		return nil
 	}
-	c := &subSet{all: s.all, prefixes: s.prefixes, bytes: s.bytes, counts: make(map[string]int, len(s.counts))}
+	c := &subSet{all: s.all, prefixes: s.prefixes, tree: s.tree, bytes: s.bytes, counts: make(map[string]int, len(s.counts))}
 	for k, v := range s.counts {
 		c.counts[k] = v
 	}

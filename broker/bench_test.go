@@ -19,13 +19,25 @@ import (
 // (no drops, back-pressure), 200-byte records; with stuck=3, three more
 // subscribers on the archive endpoint that never read or read one
 // message a second (they must cost nothing: compare with stuck=0 in the
-// same run). Reports records per second end to end (publishers batch them
-// under load) and the CPU time of the whole process (publishers, broker
-// and subscriber share it) per record.
+// same run). The fan-out's neighbours must cost the archive nothing
+// either: stalled=50 adds 50 dashboards on the fan-out that never read
+// (they stay connected), prefixes=40x4096 adds 40 that each subscribed to
+// 4096 prefixes none of the records match. Reports records per second end
+// to end (publishers batch them under load) and the CPU time of the whole
+// process (publishers, broker and subscribers share it) per record.
 func BenchmarkBrokerThroughput(b *testing.B) {
-	for _, c := range []struct{ pubs, stuck int }{{1, 0}, {4, 0}, {16, 0}, {4, 3}} {
+	for _, c := range []struct{ pubs, stuck, stalled, prefixSubs int }{
+		{1, 0, 0, 0}, {4, 0, 0, 0}, {16, 0, 0, 0}, {4, 3, 0, 0}, {4, 0, 50, 0}, {4, 0, 0, 40},
+	} {
 		n := c.pubs
-		b.Run(fmt.Sprintf("publishers=%d/stuck=%d", n, c.stuck), func(b *testing.B) {
+		name := fmt.Sprintf("publishers=%d/stuck=%d", n, c.stuck)
+		switch {
+		case c.stalled > 0:
+			name = fmt.Sprintf("publishers=%d/stalled=%d", n, c.stalled)
+		case c.prefixSubs > 0:
+			name = fmt.Sprintf("publishers=%d/prefixes=%dx4096", n, c.prefixSubs)
+		}
+		b.Run(name, func(b *testing.B) {
 			br, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
 			if err != nil {
 				b.Fatal(err)
@@ -48,6 +60,13 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 			for i := range c.stuck {
 				stuckSub(b, br.Endpoints().Archive, "", time.Duration(i%2)*time.Second)
 			}
+			for range c.stalled {
+				stuckSub(b, br.Endpoints().Fanout, "", 0)
+			}
+			for range c.prefixSubs {
+				prefixSub(b, br.Endpoints().Fanout, 4096)
+			}
+			waitFanout(b, br, c.stalled+c.prefixSubs, 4096*min(c.prefixSubs, 1))
 			if err := sub.Subscribe(nil); err != nil {
 				b.Fatal(err)
 			}
@@ -180,5 +199,58 @@ func BenchmarkStalledDashboard(b *testing.B) {
 		if err := br.Close(); err != nil {
 			b.Error(err)
 		}
+	}
+}
+
+// prefixSub connects a fan-out subscriber holding n prefixes that no
+// benchmark record matches (equipment it watches and nobody logs for);
+// it reads whatever comes until the benchmark ends.
+func prefixSub(b *testing.B, ep string, n int) {
+	s, err := zmtp.NewSocket(zmtp.SUB, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		if err := s.Subscribe(fmt.Appendf(nil, "PLM/eq-%04d/", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Connect(ep); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for s.RecvInto(ctx, new(zmtp.Msg)) == nil {
+		}
+	}()
+	b.Cleanup(func() {
+		cancel()
+		<-done
+		if err := s.Close(); err != nil {
+			b.Error(err)
+		}
+	})
+}
+
+// waitFanout waits until n subscribers are connected to the fan-out, each
+// holding at least prefixes prefixes.
+func waitFanout(b *testing.B, br *broker.Broker, n, prefixes int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ready := 0
+		for _, p := range br.Stats().Fanout.Peers {
+			if p.Prefixes >= prefixes {
+				ready++
+			}
+		}
+		if ready >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d fan-out subscribers ready", ready, n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

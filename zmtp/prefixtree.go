@@ -128,3 +128,19 @@ func commonPrefix(a, b []byte) int {
 	}
 	return n
 }
+
+// appendPrefixes appends every prefix held under n to out, each a new
+// slice; path is the bytes before n's label.
+func (n *prefixNode) appendPrefixes(out [][]byte, path []byte) [][]byte {
+	if n == nil {
+		return out
+	}
+	path = append(path[:len(path):len(path)], n.label...)
+	if n.end {
+		out = append(out, append([]byte(nil), path...))
+	}
+	for _, k := range n.kids {
+		out = k.appendPrefixes(out, path)
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -139,5 +140,64 @@ func BenchmarkMatch(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSubSetDistinct: the prefixes a set gives back (for a reconnect's
+// resubscription) are exactly those it holds.
+func TestSubSetDistinct(t *testing.T) {
+	var s *subSet
+	want := map[string]bool{}
+	for i := range 300 {
+		p := fmt.Appendf(nil, "PL%c/eq-%d/", "JMP"[i%3], i%97)
+		if i%41 == 0 {
+			p = p[:3]
+		}
+		s, _ = s.with(p, true)
+		want[string(p)] = true
+		got := map[string]bool{}
+		for _, d := range s.distinct() {
+			if got[string(d)] {
+				t.Fatalf("%q twice", d)
+			}
+			got[string(d)] = true
+		}
+		if len(got) != len(want) {
+			t.Fatalf("after %d: %d distinct, want %d", i, len(got), len(want))
+		}
+		for k := range want {
+			if !got[k] {
+				t.Fatalf("after %d: %q missing", i, k)
+			}
+		}
+	}
+}
+
+// TestSubscribeCostIsLinear: subscribing to 4096 prefixes one by one
+// allocates per prefix about one tree path, not a copy of the whole set
+// (which made 40 such dashboards cost seconds of CPU).
+func TestSubscribeCostIsLinear(t *testing.T) {
+	ps := make([][]byte, 4096)
+	for i := range ps {
+		ps[i] = fmt.Appendf(nil, "PLM/eq-%04d/", i)
+	}
+	var bytesPer float64
+	allocs := testing.AllocsPerRun(3, func() {
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		var s *subSet
+		for _, p := range ps {
+			s, _ = s.with(p, true)
+		}
+		runtime.ReadMemStats(&ms1)
+		bytesPer = float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(len(ps))
+	})
+	t.Logf("%.1f allocations, %.0f bytes per subscribe", allocs/float64(len(ps)), bytesPer)
+	if per := allocs / float64(len(ps)); per > 20 {
+		t.Errorf("%.1f allocations per subscribe", per)
+	}
+	// A list copy per subscribe would cost 4096*24/2 = 48 KiB on average.
+	if bytesPer > 4096 {
+		t.Errorf("%.0f bytes allocated per subscribe", bytesPer)
 	}
 }

@@ -46,18 +46,18 @@ func (w *replayWindow) add(b []byte) {
 	w.closeWrite()
 }
 
-// addChunks keeps a write's bytes, given as the writer's chunks (each a
-// piece on message boundaries): a chunk at least half full is kept as it
-// is (the writer must not release it: its entry in cs is set to nil),
-// the rest is copied.
-func (w *replayWindow) addChunks(cs []*[]byte) {
-	for i, c := range cs {
-		if len(*c) >= chunkSize/2 {
-			w.chunks = append(w.chunks, c)
-			w.end += len(*c)
-			cs[i] = nil
+// addSegs keeps a write's bytes, given as the writer's segments (each a
+// piece on message boundaries): a private chunk at least half full is
+// kept as it is (the writer must not release it: its entry's own is set
+// to nil), the rest is copied.
+func (w *replayWindow) addSegs(gs []seg) {
+	for i, g := range gs {
+		if g.sh == nil && len(*g.own) >= chunkSize/2 {
+			w.chunks = append(w.chunks, g.own)
+			w.end += len(*g.own)
+			gs[i].own = nil
 		} else {
-			w.put(*c)
+			w.put(g.bytes())
 		}
 		w.closeWrite()
 	}

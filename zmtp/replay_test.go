@@ -19,9 +19,9 @@ func TestReplayWindowBounds(t *testing.T) {
 		var all []byte
 		var ends []int // end offset of each write in all
 		for i := range 3000 {
-			seg := bytes.Repeat([]byte{byte(i)}, 1+i%300)
-			a, b := seg[:len(seg)/2], seg[len(seg)/2:]
-			w.addChunks([]*[]byte{&a, &b}) // two pieces
+			piece := bytes.Repeat([]byte{byte(i)}, 1+i%300)
+			a, b := piece[:len(piece)/2], piece[len(piece)/2:]
+			w.addSegs([]seg{{own: &a}, {own: &b}}) // two pieces
 			all = append(all, a...)
 			ends = append(ends, len(all))
 			all = append(all, b...)
@@ -180,12 +180,12 @@ func TestReplayWindowKeepsFullChunks(t *testing.T) {
 		}
 		c := chunkPool.Get().(*[]byte)
 		*c = append((*c)[:0], bytes.Repeat([]byte{byte(i)}, size)...)
-		cs := []*[]byte{c}
-		w.addChunks(cs)
-		if kept := cs[0] == nil; kept != (size >= chunkSize/2) {
+		cs := []seg{{own: c}}
+		w.addSegs(cs)
+		if kept := cs[0].own == nil; kept != (size >= chunkSize/2) {
 			t.Fatalf("write %d of %d bytes: kept %v", i, size, kept)
 		}
-		releaseChunks(cs)
+		releaseSegs(cs)
 		all = append(all, bytes.Repeat([]byte{byte(i)}, size)...)
 	}
 	got := w.take()

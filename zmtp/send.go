@@ -242,13 +242,33 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 			sn.newest = peers[n-1].id
 		}
 	}
-	matched := 0
+	// The message is encoded once, when a first subscriber takes it, into
+	// a buffer every subscriber's queue refers to (sharedBuf).
+	var sh *sharedBuf
+	var off, end int
+	matched, full := 0, uint64(0)
+	defer func() {
+		if full > 0 {
+			s.ctr.dropFull.Add(full)
+		}
+		if sh != nil {
+			sh.release()
+		}
+	}()
 	for _, p := range peers {
 		if filter && !p.subs.Load().match(m[0]) {
 			continue
 		}
 		matched++
-		switch p.tryEnqueue(m, size, sn.seq) {
+		if p.full.Load() && !p.dl.noDrop {
+			p.dropped.Add(1)
+			full++
+			continue
+		}
+		if sh == nil {
+			sh, off, end = s.shared.encode(m, size)
+		}
+		switch p.tryEnqueueShared(sh, off, end, sn.seq) {
 		case enqOK:
 		case enqDead:
 			if !s.lostPeer(p, m, sn) {
@@ -259,7 +279,7 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 		case enqFull:
 			if !p.dl.noDrop {
 				p.dropped.Add(1)
-				s.ctr.dropFull.Add(1)
+				full++
 				continue
 			}
 			if p.probation.Load() {
@@ -267,7 +287,7 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 				s.ctr.dropStalled.Add(1)
 				continue
 			}
-			if err := s.waitPeer(ctx, p, m, size, sn); err != nil {
+			if err := s.waitPeer(ctx, p, m, sh, off, end, sn); err != nil {
 				return err
 			}
 		}
@@ -288,12 +308,12 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 }
 
 // waitPeer waits for room in one subscriber's queue (NoDrop mode).
-func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int, sn sendNo) error {
+func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, sh *sharedBuf, off, end int, sn sendNo) error {
 	s.waiting.Add(1)
 	defer s.waiting.Add(-1)
 	for {
 		c := s.sendWake.acquire()
-		switch p.tryEnqueue(m, size, sn.seq) {
+		switch p.tryEnqueueShared(sh, off, end, sn.seq) {
 		case enqOK:
 			s.sendWake.release()
 			return nil

@@ -53,6 +53,7 @@ type Socket struct {
 	closing      atomic.Bool
 
 	sendWake notifier      // room appeared in a queue, or a peer attached
+	shared   sharedEnc     // PUB/XPUB: where Send encodes a message once for all
 	keptWake notifier      // a kept queue was taken, settled or emptied (Handover)
 	sendMu   sync.Mutex    // one Send at a time, with Handover (see sendNo)
 	waiting  atomic.Int32  // Sends waiting for room (Stats.Waiting)
@@ -291,6 +292,7 @@ func (s *Socket) Stats() Stats {
 			Dropped:     p.dropped.Load(),
 			NoDrop:      p.dl.noDrop,
 			Heir:        p.dl.heir,
+			Prefixes:    p.subs.Load().size(),
 		})
 	}
 	return st

@@ -121,6 +121,7 @@ type PeerStats struct {
 	QueuedBytes int    // encoded bytes waiting in this peer's queue
 	NoDrop      bool   // PUB/XPUB: Send waits for room in its queue
 	Heir        string // PUB/XPUB: its Delivery.Heir
+	Prefixes    int    // PUB/XPUB: distinct prefixes it subscribed to
 }
 
 // counters holds the atomic counters behind Stats.

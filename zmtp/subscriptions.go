@@ -4,17 +4,21 @@ import "bytes"
 
 // subSet is a set of subscription prefixes with reference counts, as a
 // PUB keeps per subscriber and a SUB keeps for itself. The fields the send
-// path reads (all, prefixes) never change once published: an update that
-// changes the distinct prefixes publishes a new subSet. The counts map is
-// shared between versions and touched only by the set's single writer (the
-// subscriber's reader goroutine, or the socket under its lock), so a
-// repeated subscribe or an unknown cancel costs a map operation, not a copy.
+// path reads (all, few, tree) never change once published: an update that
+// changes the distinct prefixes publishes a new subSet, sharing all but
+// the changed path of the tree with the old one, so that subscribing to
+// n prefixes one by one costs n tree paths, not n² list copies. The
+// counts map is shared between versions and touched only by the set's
+// single writer (the subscriber's reader goroutine, or the socket under
+// its lock), so a repeated subscribe or an unknown cancel costs a map
+// operation.
 type subSet struct {
-	all      bool // the empty prefix is subscribed: everything matches
-	prefixes [][]byte
-	tree     *prefixNode // the same prefixes, for sets of more than linearMatch
-	bytes    int         // the distinct prefixes' total length
-	counts   map[string]int
+	all    bool        // the empty prefix is subscribed: everything matches
+	few    [][]byte    // the prefixes while there are at most linearMatch
+	tree   *prefixNode // the prefixes
+	n      int         // distinct prefixes
+	bytes  int         // the distinct prefixes' total length
+	counts map[string]int
 }
 
 // linearMatch is the set size up to which match compares each prefix in
@@ -32,10 +36,10 @@ func (s *subSet) match(topic []byte) bool {
 	if s.all {
 		return true
 	}
-	if len(s.prefixes) > linearMatch {
+	if s.n > linearMatch {
 		return s.tree.matchTree(topic)
 	}
-	for _, p := range s.prefixes {
+	for _, p := range s.few {
 		if bytes.HasPrefix(topic, p) {
 			return true
 		}
@@ -50,7 +54,7 @@ func (s *subSet) with(prefix []byte, add bool) (*subSet, bool) {
 		if !add {
 			return nil, false
 		}
-		s = &subSet{counts: make(map[string]int)}
+		s = &subSet{counts: make(map[string]int), tree: &prefixNode{}}
 	}
 	c := s.counts[string(prefix)]
 	switch {
@@ -63,34 +67,23 @@ func (s *subSet) with(prefix []byte, add bool) (*subSet, bool) {
 		s.counts[string(prefix)] = c - 1
 		return s, false
 	}
-	n := &subSet{counts: s.counts, bytes: s.bytes}
+	n := &subSet{counts: s.counts, n: s.n, bytes: s.bytes, all: s.all}
 	if add {
-		n.bytes += len(prefix)
-		s.counts[string(prefix)] = 1
 		own := append([]byte(nil), prefix...)
-		n.prefixes = make([][]byte, 0, len(s.prefixes)+1)
-		n.prefixes = append(n.prefixes, s.prefixes...)
-		n.prefixes = append(n.prefixes, own)
-		root := s.tree
-		if root == nil {
-			root = &prefixNode{}
-		}
-		n.tree = root.insert(own)
+		n.n++
+		n.bytes += len(own)
+		n.all = n.all || len(own) == 0
+		s.counts[string(own)] = 1
+		n.tree = s.tree.insert(own)
 	} else {
+		n.n--
 		n.bytes -= len(prefix)
+		n.all = n.all && len(prefix) != 0
 		delete(s.counts, string(prefix))
 		n.tree = s.tree.remove(prefix, true)
-		n.prefixes = make([][]byte, 0, len(s.prefixes))
-		for _, p := range s.prefixes {
-			if !bytes.Equal(p, prefix) {
-				n.prefixes = append(n.prefixes, p)
-			}
-		}
 	}
-	for _, p := range n.prefixes {
-		if len(p) == 0 {
-			n.all = true
-		}
+	if n.n <= linearMatch {
+		n.few = n.tree.appendPrefixes(nil, nil)
 	}
 	return n, true
 }
@@ -100,11 +93,12 @@ func (s *subSet) clone() *subSet {
 	if s == nil {
 		return nil
 	}
-	c := &subSet{all: s.all, prefixes: s.prefixes, tree: s.tree, bytes: s.bytes, counts: make(map[string]int, len(s.counts))}
+	c := *s
+	c.counts = make(map[string]int, len(s.counts))
 	for k, v := range s.counts {
 		c.counts[k] = v
 	}
-	return c
+	return &c
 }
 
 // byteSize returns the distinct prefixes' total length.
@@ -120,7 +114,7 @@ func (s *subSet) size() int {
 	if s == nil {
 		return 0
 	}
-	return len(s.prefixes)
+	return s.n
 }
 
 // list returns every subscription, repeated by its count.
@@ -137,10 +131,14 @@ func (s *subSet) list() [][]byte {
 	return out
 }
 
-// distinct returns each subscribed prefix once.
+// distinct returns each subscribed prefix once (built from the tree; for
+// a reconnect, not for the send path).
 func (s *subSet) distinct() [][]byte {
 	if s == nil {
 		return nil
 	}
-	return s.prefixes
+	if s.n <= linearMatch {
+		return s.few
+	}
+	return s.tree.appendPrefixes(nil, nil)
 }

@@ -30,15 +30,15 @@ type peer struct {
 	gone      chan struct{} // closed once it is detached
 
 	mu      sync.Mutex
-	out     outQueue  // encoded messages and commands waiting for the writer
-	outMsgs int       // data messages in out
-	spare   []seg     // the writer's previous segment list, reused for out
-	writing int       // data messages in the write in progress
-	idle    bool      // the writer is waiting for work
-	dead    bool      // no more messages may be queued
-	paused  bool      // NoDrop subscriber stopping: what it wants is kept for its heir
-	enqSeq  uint64    // PUB/XPUB with Handover: the Send that queued the newest message
-	tail    []byte    // unwritten bytes after a failed write
+	out     outQueue // encoded messages and commands waiting for the writer
+	outMsgs int      // data messages in out
+	spare   []seg    // the writer's previous segment list, reused for out
+	writing int      // data messages in the write in progress
+	idle    bool     // the writer is waiting for work
+	dead    bool     // no more messages may be queued
+	paused  bool     // NoDrop subscriber stopping: what it wants is kept for its heir
+	enqSeq  uint64   // PUB/XPUB with Handover: the Send that queued the newest message
+	tail    []byte   // unwritten bytes after a failed write
 	// replay: PUSH with Options.ReplayBytes, what was written last; the
 	// writer's until both loops end, then leftover's.
 	replay *replayWindow

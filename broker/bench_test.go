@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,5 +253,170 @@ func waitFanout(b *testing.B, br *broker.Broker, n, prefixes int) {
 			b.Fatalf("%d of %d fan-out subscribers ready", ready, n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// BenchmarkFanoutBurst: four dashboards read as fast as they can while
+// four publishers send b.N records in bursts: 200,000 records at full
+// speed (their default batching), one burst a second, so that the
+// dashboards keep up on average but not during a burst. The fan-out's
+// per-dashboard byte budget (Config.FanoutQueueBytes) absorbs the burst.
+// Reports the share of the dashboards' messages dropped (goal: none with
+// the default budget; compare with 4 MiB, the budget before it was
+// configurable) and the CPU of the whole process per delivered record.
+func BenchmarkFanoutBurst(b *testing.B) {
+	for _, budget := range []int{4 << 20, 32 << 20, broker.DefaultConfig().FanoutQueueBytes} {
+		b.Run(fmt.Sprintf("queue=%dMiB", budget>>20), func(b *testing.B) {
+			br, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "-", FanoutQueueBytes: budget})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			ran := make(chan error, 1)
+			go func() { ran <- br.Run(ctx) }()
+			defer func() {
+				cancel()
+				<-ran
+				if err := br.Close(); err != nil {
+					b.Error(err)
+				}
+			}()
+			const dashboards = 4
+			var got [dashboards]atomic.Int64
+			var wg sync.WaitGroup
+			rctx, rcancel := context.WithCancel(context.Background())
+			for i := range dashboards {
+				s, err := zmtp.NewSocket(zmtp.SUB, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Subscribe(nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Connect(br.Endpoints().Fanout); err != nil {
+					b.Fatal(err)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var m zmtp.Msg
+					for s.RecvInto(rctx, &m) == nil {
+						got[i].Add(int64(len(m) - 1)) // [topic, payloads...]: no origin frame on the fan-out
+					}
+				}()
+				defer func() {
+					if err := s.Close(); err != nil {
+						b.Error(err)
+					}
+				}()
+			}
+			defer func() { rcancel(); wg.Wait() }()
+			waitFanout(b, br, dashboards, 1)
+			pubs := make([]*publisher.Publisher, 4)
+			for i := range pubs {
+				if pubs[i], err = publisher.New(br.Endpoints().Ingest, &publisher.Options{QueueRecords: 100000}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			defer func() {
+				for _, p := range pubs {
+					c, cc := context.WithTimeout(context.Background(), 5*time.Second)
+					if err := p.Close(c); err != nil {
+						b.Error(err)
+					}
+					cc()
+				}
+			}()
+			// Join: every dashboard receives a probe.
+			for joined, deadline := false, time.Now().Add(10*time.Second); !joined; {
+				pubs[0].Publish(&logbus.Record{Message: "probe"})
+				time.Sleep(10 * time.Millisecond)
+				joined = true
+				for i := range got {
+					joined = joined && got[i].Load() > 0
+				}
+				if time.Now().After(deadline) {
+					st := br.Stats()
+					b.Fatalf("dashboards not joined: got %d %d %d %d; broker in %d forwarded %d; fan-out %+v", got[0].Load(), got[1].Load(), got[2].Load(), got[3].Load(), st.In, st.Forwarded, st.Fanout)
+				}
+			}
+			base := br.Stats()
+			var start [dashboards]int64
+			for i := range got {
+				start[i] = got[i].Load()
+			}
+			rec := logbus.Record{Level: logbus.LevelInfo, Message: string(make([]byte, 120)), Logger: "bench",
+				Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(1)}}}
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			const burst = 200000
+			per := b.N / len(pubs)
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for sent := 0; sent < per; {
+				n := min(burst/len(pubs), per-sent)
+				var pw sync.WaitGroup
+				for _, p := range pubs {
+					pw.Add(1)
+					go func() {
+						defer pw.Done()
+						r := rec
+						for range n {
+							for !p.PublishWait(context.Background(), &r, time.Second) {
+							}
+						}
+					}()
+				}
+				pw.Wait()
+				if sent += n; sent < per {
+					<-tick.C
+				}
+			}
+			// Settled: every dashboard has every record, or its queue is
+			// empty and nothing more arrives (the rest was dropped).
+			total := int64(per * len(pubs))
+			sum := func() (n int64, all bool) {
+				all = true
+				for i := range got {
+					d := got[i].Load() - start[i]
+					n += d
+					all = all && d >= total
+				}
+				return n, all
+			}
+			last, quiet := int64(-1), 0
+			deadline := time.Now().Add(30 * time.Second)
+			for ; time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				n, all := sum()
+				if all {
+					break
+				}
+				if n == last && br.Stats().Fanout.Queued == 0 {
+					if quiet++; quiet == 20 {
+						break
+					}
+				} else {
+					quiet = 0
+				}
+				last = n
+			}
+			if time.Now().After(deadline) {
+				var d [dashboards]int64
+				for i := range got {
+					d[i] = got[i].Load() - start[i]
+				}
+				b.Fatalf("not settled: delivered %v of %d each; fan-out %+v", d, total, br.Stats().Fanout.Peers)
+			}
+			b.StopTimer()
+			st := br.Stats()
+			msgs := float64(st.Forwarded-base.Forwarded) * dashboards
+			b.ReportMetric(100*float64(st.Fanout.Dropped.QueueFull-base.Fanout.Dropped.QueueFull)/msgs, "%dropped")
+			var delivered int64
+			for i := range got {
+				delivered += got[i].Load() - start[i]
+			}
+			b.ReportMetric(float64(delivered)/float64(total*dashboards)*100, "%delivered")
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(max(delivered, 1)), "cpu-ns/delivered")
+		})
 	}
 }

@@ -99,7 +99,7 @@ func New(cfg *Config) (*Broker, error) {
 	}
 	fo := base
 	fo.SendHWM = c.FanoutQueue
-	fo.SendHWMBytes = queueBytes
+	fo.SendHWMBytes = c.FanoutQueueBytes
 	if b.fanout, err = bound(zmtp.PUB, &fo, c.Fanout); err != nil {
 		return fail(fmt.Errorf("broker: fan-out: %w", err))
 	}
@@ -107,7 +107,7 @@ func New(cfg *Config) (*Broker, error) {
 		ar := base
 		// Subscribers that are not archivers are served like dashboards.
 		ar.SendHWM = c.FanoutQueue
-		ar.SendHWMBytes = queueBytes
+		ar.SendHWMBytes = c.FanoutQueueBytes
 		// A connected archiver's queue stays small (a few MiB): a slow one
 		// pushes back soon, and the queue's memory stays hot. Only what is
 		// kept for an absent one grows to ArchiveHold.
@@ -132,7 +132,7 @@ func New(cfg *Config) (*Broker, error) {
 	if c.FanoutLogbook != "" {
 		lb := base
 		lb.SendHWM = c.FanoutQueue
-		lb.SendHWMBytes = queueBytes
+		lb.SendHWMBytes = c.FanoutQueueBytes
 		if b.lbookPub, err = bound(zmtp.PUB, &lb, c.FanoutLogbook); err != nil {
 			return fail(fmt.Errorf("broker: logbook fan-out: %w", err))
 		}
@@ -183,10 +183,10 @@ func (l *link) next(records int, numbered bool) {
 // connection is found within three times that.
 const archiveHeartbeat = 5 * time.Second
 
-// queueBytes bounds each subscriber's queue in bytes (besides its bound
-// in messages). Kept small enough that the transport reuses its buffers
-// instead of regrowing them under load, and large enough for a few
-// hundred batched messages.
+// queueBytes bounds each connected archiver's queue in bytes (besides
+// its bound in messages): a slow archiver pushes back soon, and the
+// queue's memory stays hot. Large enough for a few hundred batched
+// messages.
 const queueBytes = 4 << 20
 
 func bound(t zmtp.Type, o *zmtp.Options, ep string) (*zmtp.Socket, error) {

@@ -42,8 +42,18 @@ type Config struct {
 	// Default "PLJ".
 	SingleFrameTopic string
 	// FanoutQueue bounds each dashboard's queue, in messages.
-	// Default 10000.
+	// Default 100000.
 	FanoutQueue int
+	// FanoutQueueBytes bounds, in bytes, the memory each dashboard's queue
+	// keeps alive (the fan-out's subscribers share the encoded messages:
+	// dashboards that lag behind the same messages hold them once). It is
+	// what absorbs a burst for a dashboard that keeps up on average; beyond
+	// it messages are dropped for that dashboard and counted. The same
+	// bound applies to the logbook fan-out and to the archive endpoint's
+	// subscribers that are not archivers. Default 64 MiB (as nats-server
+	// lets a client's pending data grow); dashboards that each lag at a
+	// different place hold up to this much each.
+	FanoutQueueBytes int
 	// ArchiveQueue bounds each connected archiver's queue, in messages
 	// (and 4 MiB); beyond it the broker waits for it (back-pressure).
 	// Default 10000.
@@ -125,7 +135,8 @@ func DefaultConfig() Config {
 		Fanout:               DefaultFanout,
 		Archive:              DefaultArchive,
 		SingleFrameTopic:     "PLJ",
-		FanoutQueue:          10000,
+		FanoutQueue:          100000,
+		FanoutQueueBytes:     64 << 20,
 		ArchiveQueue:         10000,
 		ArchiveHold:          64 << 20,
 		UpstreamQueue:        100000,
@@ -155,6 +166,7 @@ func (c *Config) withDefaults() Config {
 	defaults.Fill(&r.Archive, d.Archive)
 	defaults.Fill(&r.SingleFrameTopic, d.SingleFrameTopic)
 	defaults.Fill(&r.FanoutQueue, d.FanoutQueue)
+	defaults.Fill(&r.FanoutQueueBytes, d.FanoutQueueBytes)
 	defaults.Fill(&r.ArchiveQueue, d.ArchiveQueue)
 	defaults.Fill(&r.UpstreamQueue, d.UpstreamQueue)
 	defaults.Fill(&r.UpstreamHold, d.UpstreamHold)

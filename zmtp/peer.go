@@ -438,12 +438,22 @@ func (p *peer) write(gs []seg, vec net.Buffers) (int64, net.Buffers, error) {
 
 // leftover returns, after both loops ended, every byte that was queued but
 // not written, and the replay window (PUSH with Options.ReplayBytes):
-// the messages last written.
-func (p *peer) leftover() (unwritten, written []byte) {
+// the messages last written. With keep false (a lossy subscriber, whose
+// queue is only counted) it returns the number of data messages left
+// instead of their bytes, without copying them out.
+func (p *peer) leftover(keep, skipSubs bool) (unwritten, written []byte, left int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	gs := p.out.take(nil)
-	out := append(p.tail, flatten(gs)...)
+	if keep {
+		unwritten = append(p.tail, flatten(gs)...)
+	} else {
+		_, left = dataMessages(p.tail, skipSubs, false)
+		for _, g := range gs {
+			_, n := dataMessages(g.bytes(), skipSubs, false)
+			left += n
+		}
+	}
 	releaseSegs(gs)
 	p.tail, p.outMsgs = nil, 0
 	if p.replay != nil {
@@ -453,7 +463,7 @@ func (p *peer) leftover() (unwritten, written []byte) {
 			written = p.replay.take()
 		}
 	}
-	return out, written
+	return unwritten, written, left
 }
 
 // unsentTail returns the messages of buf not completely written in its

@@ -361,7 +361,10 @@ func (s *Socket) attach(p *peer) bool {
 // Options.ReplayBytes),
 // fan-out types count them as dropped for a disconnected subscriber.
 func (s *Socket) detach(p *peer) {
-	leftover, written := p.leftover()
+	// A lossy subscriber's leftover is only counted: a stalled dashboard
+	// leaving with megabytes queued costs a scan, not a copy.
+	keep := s.typ == PUSH || (s.handover() && p.dl.noDrop)
+	leftover, written, left := p.leftover(keep, s.typ.subscriber())
 	s.mu.Lock()
 	old := *s.peers.Load()
 	n := make([]*peer, 0, len(old))
@@ -370,7 +373,8 @@ func (s *Socket) detach(p *peer) {
 			n = append(n, q)
 		}
 	}
-	data, msgs := dataMessages(leftover, s.typ.subscriber())
+	data, msgs := dataMessages(leftover, s.typ.subscriber(), true)
+	msgs += left
 	unwritten := msgs
 	if s.typ == PUSH && s.cfg.ReplayBytes > 0 {
 		// Options.ReplayBytes: what was written last goes again, first;
@@ -378,7 +382,7 @@ func (s *Socket) detach(p *peer) {
 		again := 0
 		if len(written) > 0 && !s.isStopped() {
 			var b []byte
-			b, again = dataMessages(written, false)
+			b, again = dataMessages(written, false, true)
 			data = append(b, data...)
 			msgs += again
 			s.ctr.replayed.Add(uint64(again))
@@ -450,9 +454,13 @@ func (s *Socket) cancelSubscriptions(p *peer) {
 }
 
 // dataMessages extracts the data messages from encoded output, leaving
-// out commands and subscription messages, and counts them.
-func dataMessages(b []byte, skipSubs bool) ([]byte, int) {
+// out commands and subscription messages, and counts them; with keep
+// false it only counts.
+func dataMessages(b []byte, skipSubs, keep bool) ([]byte, int) {
 	var out []byte
+	if keep && len(b) > 0 {
+		out = make([]byte, 0, len(b))
+	}
 	msgs := 0
 	for off := 0; off < len(b); {
 		end, cmd := nextMsgEnd(b, off)
@@ -460,7 +468,9 @@ func dataMessages(b []byte, skipSubs bool) ([]byte, int) {
 			break
 		}
 		if !cmd && !(skipSubs && isSubscriptionMsg(b[off:end])) {
-			out = append(out, b[off:end]...)
+			if keep {
+				out = append(out, b[off:end]...)
+			}
 			msgs++
 		}
 		off = end

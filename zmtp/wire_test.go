@@ -123,7 +123,7 @@ func TestMsgEncodingWalk(t *testing.T) {
 	if !bytes.Equal(tail, b[end1:]) {
 		t.Fatalf("unsent tail %d bytes, want %d", len(tail), len(b)-end1)
 	}
-	data, n := dataMessages(b, false)
+	data, n := dataMessages(b, false, true)
 	if n != 2 || len(data) != len(b)-(end2-end1) {
 		t.Fatalf("dataMessages %d msgs %d bytes", n, len(data))
 	}

@@ -35,6 +35,7 @@ func BrokerFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("upstream-prefix", nil, "forward only topics with these prefixes (repeatable); default all")
 	fs.String("single-frame-topic", d.SingleFrameTopic, "topic given to single-frame JSON messages (logbook)")
 	fs.Int("fanout-queue", d.FanoutQueue, "per-dashboard queue, messages")
+	fs.Int("fanout-queue-bytes", d.FanoutQueueBytes, "memory each dashboard's queue may keep alive, bytes (what absorbs a burst); beyond, dropped for that dashboard and counted")
 	fs.Int("archive-queue", d.ArchiveQueue, "per-archiver queue, messages (and 4 MiB); beyond it the broker waits for that archiver")
 	fs.Int("archive-hold", d.ArchiveHold, "bytes kept per named archiver that went away, within --archive-grace; when full the broker stops reading publishers, and dashboards wait with them")
 	fs.Duration("archive-stall-timeout", d.ArchiveStallTimeout, "disconnect an archiver that takes nothing for this long while messages wait for it (its queue is kept for its return)")
@@ -80,6 +81,7 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		UpstreamPrefixes:     v.GetStringSlice("upstream-prefix"),
 		SingleFrameTopic:     v.GetString("single-frame-topic"),
 		FanoutQueue:          v.GetInt("fanout-queue"),
+		FanoutQueueBytes:     v.GetInt("fanout-queue-bytes"),
 		ArchiveQueue:         v.GetInt("archive-queue"),
 		UpstreamQueue:        v.GetInt("upstream-queue"),
 		UpstreamHold:         v.GetInt("upstream-hold"),
@@ -95,7 +97,7 @@ func BrokerConfig(v *viper.Viper) (broker.Config, string, error) {
 		RejectCopyRate:       v.GetInt("reject-copy-rate"),
 	}
 	for name, n := range map[string]int64{
-		"fanout-queue": int64(c.FanoutQueue), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue), "upstream-hold": int64(c.UpstreamHold),
+		"fanout-queue": int64(c.FanoutQueue), "fanout-queue-bytes": int64(c.FanoutQueueBytes), "archive-queue": int64(c.ArchiveQueue), "upstream-queue": int64(c.UpstreamQueue), "upstream-hold": int64(c.UpstreamHold),
 		"ingest-queue": int64(c.IngestQueue), "max-message-size": c.MaxMessageSize, "max-peers": int64(c.MaxPeers),
 		"drain-timeout": int64(c.DrainTimeout), "archive-grace": int64(c.ArchiveGrace),
 		"archive-hold": int64(c.ArchiveHold), "archive-stall-timeout": int64(c.ArchiveStallTimeout), "max-archivers": int64(c.MaxArchivers),

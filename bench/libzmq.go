@@ -123,3 +123,82 @@ func (l *libzmqLink) close() {
 	l.snd.Close()
 	l.rcv.Close()
 }
+
+// libzmqHalf is one side of pushpull-2proc.
+type libzmqHalf struct {
+	s      *zmq.Socket
+	ep     string
+	frames [][]byte
+}
+
+func init() {
+	twoProc["libzmq"] = struct {
+		push func() (pusher, error)
+		pull func(ep string) (puller, error)
+	}{
+		push: func() (pusher, error) { return openLibZMQHalf(zmq.PUSH, "") },
+		pull: func(ep string) (puller, error) { return openLibZMQHalf(zmq.PULL, ep) },
+	}
+}
+
+// openLibZMQHalf binds a PUSH (connect "") or connects a PULL, with
+// unlimited queues as in the one-process runs.
+func openLibZMQHalf(t zmq.Type, connect string) (*libzmqHalf, error) {
+	s, err := zmq.NewSocket(t)
+	if err != nil {
+		return nil, err
+	}
+	h := &libzmqHalf{s: s}
+	for _, set := range []func(int) error{s.SetSndhwm, s.SetRcvhwm} {
+		if err := set(0); err != nil {
+			h.close()
+			return nil, err
+		}
+	}
+	if err := s.SetLinger(0); err != nil {
+		h.close()
+		return nil, err
+	}
+	if connect != "" {
+		err = s.Connect(connect)
+	} else if err = s.Bind("tcp://127.0.0.1:*"); err == nil {
+		h.ep, err = s.GetLastEndpoint()
+	}
+	if err != nil {
+		h.close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *libzmqHalf) send(frames [][]byte) error {
+	for i, f := range frames {
+		flag := zmq.SNDMORE
+		if i == len(frames)-1 {
+			flag = 0
+		}
+		if _, err := h.s.SendBytes(f, flag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *libzmqHalf) endpoint() string { return h.ep }
+
+func (h *libzmqHalf) recv() ([][]byte, error) {
+	h.frames = h.frames[:0]
+	for {
+		f, err := h.s.RecvBytes(0)
+		if err != nil {
+			return nil, err
+		}
+		h.frames = append(h.frames, f)
+		more, err := h.s.GetRcvmore()
+		if err != nil || !more {
+			return h.frames, err
+		}
+	}
+}
+
+func (h *libzmqHalf) close() { h.s.Close() }

@@ -49,13 +49,21 @@ var (
 	msgCount    = flag.Int("n", 1_000_000, "messages per run")
 	runs        = flag.Int("runs", 3, "runs per implementation and pattern; the median is reported")
 	impls       = flag.String("impl", "zmtp,gozmq,libzmq,netconn", "comma-separated implementations")
-	patterns    = flag.String("pattern", "pushpull,pubsub,pipeline", "comma-separated patterns")
+	patterns    = flag.String("pattern", "pushpull,pubsub,pipeline,pushpull-2proc", "comma-separated patterns")
 	topicSize   = flag.Int("topic", 3, "topic frame size in bytes")
 	payloadSize = flag.Int("payload", 200, "payload frame size in bytes")
+	childPull   = flag.String("child-pull", "", "internal: run as the receiving process of pushpull-2proc, connecting to this endpoint")
 )
 
 func main() {
 	flag.Parse()
+	if *childPull != "" {
+		if err := runChildPull(*impls, *childPull, *msgCount); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	all := map[string]impl{
 		"zmtp":    {name: "zmtp", open: openZMTP, scale: 1},
 		"gozmq":   {name: "gozmq", open: openGoZMQ, scale: 0.1},
@@ -75,6 +83,9 @@ func main() {
 				os.Exit(2)
 			}
 			if name == "netconn" && pattern != "pushpull" {
+				continue
+			}
+			if _, ok := twoProc[name]; pattern == "pushpull-2proc" && !ok {
 				continue
 			}
 			n := int(float64(*msgCount) * im.scale)
@@ -128,6 +139,9 @@ func measure(im impl, pattern string, n int) (result, error) {
 // run moves n messages and returns the time from the first send to the
 // last receive.
 func run(im impl, pattern string, n int) (time.Duration, error) {
+	if pattern == "pushpull-2proc" {
+		return runTwoProc(im.name, n)
+	}
 	var in, out link // in: where messages are sent; out: where they arrive
 	var err error
 	switch pattern {

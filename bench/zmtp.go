@@ -70,3 +70,45 @@ func (l *zmtpLink) close() {
 	l.snd.Close()
 	l.rcv.Close()
 }
+
+// zmtpHalf is one side of pushpull-2proc.
+type zmtpHalf struct {
+	s *zmtp.Socket
+	m zmtp.Msg
+}
+
+func init() {
+	twoProc["zmtp"] = struct {
+		push func() (pusher, error)
+		pull func(ep string) (puller, error)
+	}{
+		push: func() (pusher, error) {
+			s, err := zmtp.NewSocket(zmtp.PUSH, &zmtp.Options{SendHWM: 10000})
+			if err != nil {
+				return nil, err
+			}
+			if err := s.Bind("tcp://127.0.0.1:0"); err != nil {
+				return nil, errors.Join(err, s.Close())
+			}
+			return &zmtpHalf{s: s}, nil
+		},
+		pull: func(ep string) (puller, error) {
+			s, err := zmtp.NewSocket(zmtp.PULL, &zmtp.Options{RecvHWM: 10000})
+			if err != nil {
+				return nil, err
+			}
+			if err := s.Connect(ep); err != nil {
+				return nil, errors.Join(err, s.Close())
+			}
+			return &zmtpHalf{s: s}, nil
+		},
+	}
+}
+
+func (h *zmtpHalf) send(frames [][]byte) error { return h.s.Send(context.Background(), frames) }
+func (h *zmtpHalf) endpoint() string           { return h.s.Endpoints()[0] }
+func (h *zmtpHalf) recv() ([][]byte, error) {
+	err := h.s.RecvInto(context.Background(), &h.m)
+	return h.m, err
+}
+func (h *zmtpHalf) close() { h.s.Close() }

@@ -40,6 +40,7 @@ type benchConfig struct {
 	Profile    string        // directory for CPU profiles of each component; "" none
 	Payload    string        // msgpack, json, distlog or logbook
 	Equipments int           // records cycle through this many equipments, one each in turn
+	Batch      int           // most records per message for logbus publishers; 0: the publisher's default
 	JSON       bool
 }
 
@@ -47,6 +48,7 @@ type benchConfig struct {
 type benchResult struct {
 	Payload       string             `json:"payload"`
 	Equipments    int                `json:"equipments"`
+	Batch         int                `json:"batch,omitempty"`
 	Publishers    int                `json:"publishers"`
 	Records       int                `json:"records"`
 	RecordBytes   int                `json:"record_bytes"`
@@ -74,6 +76,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Bool("json", false, "print one JSON object instead of a table")
 	fs.String("profile", "", "write CPU profiles (publishers.pprof, broker.pprof, filesink.pprof) into this directory")
 	fs.Int("equipments", 1, "records cycle through this many equipments, one record each in turn (a publisher serving many instruments)")
+	fs.Int("batch", 0, "most records per message for msgpack and json payloads (1: batching off); 0: the publisher's default")
 	fs.String("payload", "msgpack", "what the publishers send: msgpack or json (logbus publishers, batched),\ndistlog (distlog's ZmqHandler JSON, one record per message) or logbook (logbook's single JSON frame)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: logbus bench [flags]\n\nEnd-to-end load: publishers → broker → file sink on disk, the broker and\nthe file sink as separate processes. Reports records/s, records lost,\nend-to-end latency (publish to fan-out delivery) and CPU and memory per\ncomponent (\"publishers\" is the bench process itself: the publishers, the\nlatency probe and the watcher counting lines in the files).\n\nflags:")
@@ -93,12 +96,12 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := benchConfig{Records: v.GetInt("records"), Publishers: v.GetInt("publishers"), Size: v.GetInt("size"),
 		Rate: v.GetInt("rate"), Root: v.GetString("root"),
-		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), Payload: v.GetString("payload"), Equipments: v.GetInt("equipments"), JSON: v.GetBool("json")}
+		Timeout: v.GetDuration("timeout"), Profile: v.GetString("profile"), Payload: v.GetString("payload"), Equipments: v.GetInt("equipments"), Batch: v.GetInt("batch"), JSON: v.GetBool("json")}
 	if !slices.Contains([]string{"msgpack", "json", "distlog", "logbook"}, cfg.Payload) {
 		fmt.Fprintf(stderr, "logbus bench: --payload %q: want msgpack, json, distlog or logbook\n", cfg.Payload)
 		return cli.ExitUsage
 	}
-	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 || cfg.Equipments <= 0 || cfg.Equipments > 1000 {
+	if cfg.Records <= 0 || cfg.Publishers <= 0 || cfg.Size <= 0 || cfg.Rate < 0 || cfg.Batch < 0 || cfg.Equipments <= 0 || cfg.Equipments > 1000 {
 		fmt.Fprintln(stderr, "logbus bench: --records, --publishers and --size must be positive, --rate not negative, --equipments 1 to 1000")
 		return cli.ExitUsage
 	}
@@ -360,7 +363,7 @@ func runBench(cfg benchConfig, stderr io.Writer) (res benchResult, err error) {
 		return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000
 	}
 	res = benchResult{
-		Payload: cfg.Payload, Equipments: cfg.Equipments, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
+		Payload: cfg.Payload, Equipments: cfg.Equipments, Batch: cfg.Batch, Publishers: cfg.Publishers, Records: total, RecordBytes: cfg.Size,
 		Seconds: elapsed.Seconds(), RecordsPerSec: float64(lines) / elapsed.Seconds(), Lost: total - lines,
 		DroppedAtPub: dropped, P50ms: q(0.5), P99ms: q(0.99), LatencyN: len(lat), BrokerMsgs: int(msgs),
 		CPUSeconds: res.CPUSeconds, PeakRSSMiB: res.PeakRSSMiB,
@@ -432,7 +435,7 @@ func publish(cfg benchConfig, ingest string) (uint64, error) {
 				if cfg.Payload == "json" {
 					enc = topic.JSON
 				}
-				n, err = publishOne(ingest, enc, cfg.Records, cfg.Equipments, msg, perPub)
+				n, err = publishOne(ingest, enc, cfg.Records, cfg.Equipments, cfg.Batch, msg, perPub)
 			}
 			dropped.Add(n)
 			if err != nil {
@@ -497,8 +500,8 @@ func benchRecord(r *logbus.Record, msg string, i, equipments int) {
 
 // publishOne sends n records through a logbus publisher and returns the
 // records it dropped.
-func publishOne(ingest string, enc topic.Encoding, n, equipments int, msg string, rate float64) (uint64, error) {
-	p, err := publisher.New(ingest, &publisher.Options{Host: "bench-host", Encoding: enc})
+func publishOne(ingest string, enc topic.Encoding, n, equipments, batch int, msg string, rate float64) (uint64, error) {
+	p, err := publisher.New(ingest, &publisher.Options{Host: "bench-host", Encoding: enc, Batch: batch})
 	if err != nil {
 		return 0, err
 	}

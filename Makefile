@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: test race lint fuzz bench
+.PHONY: test race lint fuzz bench bench-table
 
 test:
 	$(GO) test ./...
@@ -25,3 +25,8 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# README's measured table: every comparison against its yardstick, same round, ranges over ROUNDS.
+ROUNDS ?= 3
+bench-table:
+	$(GO) run ./internal/benchtable -rounds $(ROUNDS)

@@ -364,10 +364,12 @@ func TestDeliveryFirstHoldDoesNotBlock(t *testing.T) {
 func TestStatsWaitingAndExpiry(t *testing.T) {
 	// The kept queue must live long enough for a loaded machine (-race,
 	// CI) to see it before it expires: a second (300 ms failed once).
-	pub, ep := namedPub(t, Options{SendHWM: 5, Handover: time.Second})
+	// HandoverBytes bounds what the Sends below keep meanwhile.
+	pub, ep := namedPub(t, Options{SendHWM: 5, Handover: time.Second, HandoverBytes: 16 << 10})
 	stalled := namedSub(t, ep, "sink-a", true)
 	waitSubscribed(t, pub, 1)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -375,12 +377,20 @@ func TestStatsWaitingAndExpiry(t *testing.T) {
 		}
 	}()
 	testsupport.WaitFor(t, 10*time.Second, "Send waiting", func() bool { return pub.Stats().Waiting })
-	cancel()
-	<-done
+	// A Send waits as soon as the subscriber's queue is at SendHWM, also
+	// when its writer has merely not run yet (a loaded machine): the queue
+	// may then be written out and empty when the subscriber leaves. So the
+	// Sends go on while it leaves: what is queued for it then, the message
+	// a Send waits with, and what is sent after its detach are kept.
 	if err := stalled.Close(); err != nil {
 		t.Fatal(err)
 	}
-	testsupport.WaitFor(t, 10*time.Second, "a kept queue", func() bool { return pub.Stats().KeptBytes > 0 })
+	testsupport.WaitFor(t, 10*time.Second, "a kept queue", func() bool {
+		st := pub.Stats()
+		return st.Disconnects > 0 && st.KeptBytes > 0
+	})
+	cancel()
+	<-done
 	testsupport.WaitFor(t, 10*time.Second, "the kept queue expired", func() bool { st := pub.Stats(); return st.KeptBytes == 0 && st.Kept == 0 })
 	if st := pub.Stats(); st.Waiting || st.Dropped.Disconnected == 0 {
 		t.Errorf("waiting %v, dropped %+v", st.Waiting, st.Dropped)

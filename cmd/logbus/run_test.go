@@ -50,7 +50,16 @@ func child(mode string) int {
 // logbusBinary builds the command once per test run.
 func logbusBinary(t *testing.T) string { return testbin.Build(t, "./cmd/logbus") }
 
-func startPull(t *testing.T) (*zmtp.Socket, string) {
+// recordPull is a broker stand-in: a PULL socket and the records of the
+// last message not yet taken. The publisher batches records of one topic
+// that queue up behind each other into one message (under load, say), so
+// a message may carry several.
+type recordPull struct {
+	sock *zmtp.Socket
+	buf  []logbus.Record
+}
+
+func startPull(t *testing.T) (*recordPull, string) {
 	t.Helper()
 	s, err := zmtp.NewSocket(zmtp.PULL, nil)
 	if err != nil {
@@ -64,23 +73,33 @@ func startPull(t *testing.T) (*zmtp.Socket, string) {
 			t.Error(err)
 		}
 	})
-	return s, s.Endpoints()[0]
+	return &recordPull{sock: s}, s.Endpoints()[0]
 }
 
-func recvRecord(t *testing.T, s *zmtp.Socket) logbus.Record {
+// recvRecord returns the next record, receiving a message when none is
+// kept, failing the test after 10 s without one.
+func recvRecord(t *testing.T, p *recordPull) logbus.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	frames, err := s.Recv(ctx)
-	if err != nil {
-		t.Fatalf("no record: %v", err)
+	for len(p.buf) == 0 {
+		frames, err := p.sock.Recv(ctx)
+		if err != nil {
+			t.Fatalf("no record: %v", err)
+		}
+		var d codec.Decoder
+		var m codec.Message
+		if err := d.Decode(frames, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range m.Records {
+			r.Attrs = append([]logbus.Attr(nil), r.Attrs...)
+			p.buf = append(p.buf, r)
+		}
 	}
-	var d codec.Decoder
-	var m codec.Message
-	if err := d.Decode(frames, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m.Records[0]
+	r := p.buf[0]
+	p.buf = p.buf[1:]
+	return r
 }
 
 func TestRunRelaysAndExits(t *testing.T) {

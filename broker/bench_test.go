@@ -100,6 +100,25 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 					break
 				}
 			}
+			rec := logbus.Record{Level: logbus.LevelInfo, Message: string(make([]byte, 120)), Logger: "bench",
+				Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(1)}}}
+			if c.stalled > 0 {
+				// Stalled dashboards, as on a site: they stopped reading a
+				// while ago (the broker saw no progress for a second with
+				// megabytes queued). Until then they are dashboards in a
+				// burst, served from their budget like any other.
+				dctx, stop := context.WithCancel(context.Background())
+				drained := make(chan struct{})
+				go func() { // the archiver reads meanwhile
+					defer close(drained)
+					var m zmtp.Msg
+					for sub.RecvInto(dctx, &m) == nil {
+					}
+				}()
+				stallFanout(b, br, pubs[0], &rec, c.stalled)
+				stop()
+				<-drained
+			}
 			for {
 				c, cc := context.WithTimeout(context.Background(), 50*time.Millisecond)
 				err := sub.RecvInto(c, &m)
@@ -108,8 +127,6 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 					break
 				}
 			}
-			rec := logbus.Record{Level: logbus.LevelInfo, Message: string(make([]byte, 120)), Logger: "bench",
-				Attrs: []logbus.Attr{{Key: "i", Value: logbus.IntValue(1)}}}
 			cpu0 := cpuTime()
 			b.ResetTimer()
 			var wg sync.WaitGroup
@@ -233,6 +250,31 @@ func prefixSub(b *testing.B, ep string, n int) {
 			b.Error(err)
 		}
 	})
+}
+
+// stallFanout publishes until each of n fan-out subscribers that stopped
+// reading has been found stalled (the broker drops for it).
+func stallFanout(b *testing.B, br *broker.Broker, p *publisher.Publisher, rec *logbus.Record, n int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for range 1000 {
+			for !p.PublishWait(context.Background(), rec, time.Second) {
+			}
+		}
+		stalled := 0
+		for _, st := range br.Stats().Fanout.Peers {
+			if st.Dropped > 0 {
+				stalled++
+			}
+		}
+		if stalled >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d fan-out subscribers found stalled", stalled, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // waitFanout waits until n subscribers are connected to the fan-out, each

@@ -201,6 +201,34 @@ func (q *outQueue) appendRaw(b []byte) {
 	}
 }
 
+// held returns what the segment counts in outQueue.bytes: a private
+// chunk's bytes, or a shared buffer whole.
+func (g seg) held() int {
+	if g.sh != nil {
+		return len(g.sh.base)
+	}
+	return len(*g.own)
+}
+
+// takeUpTo moves the oldest segments out, at least one and up to max
+// bytes held, leaving the rest queued (all of them if they fit).
+func (q *outQueue) takeUpTo(spare []seg, max int) []seg {
+	n, sum := 0, 0
+	for n < len(q.segs) && (n == 0 || sum+q.segs[n].held() <= max) {
+		sum += q.segs[n].held()
+		n++
+	}
+	if n == len(q.segs) {
+		return q.take(spare)
+	}
+	gs := append(spare[:0], q.segs[:n]...)
+	k := copy(q.segs, q.segs[n:])
+	clear(q.segs[k:])
+	q.segs = q.segs[:k]
+	q.bytes -= sum
+	return gs
+}
+
 // take moves the queued segments out, leaving the queue empty; spare is a
 // list to reuse for the next segments.
 func (q *outQueue) take(spare []seg) []seg {

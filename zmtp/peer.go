@@ -59,6 +59,11 @@ type peer struct {
 	// atomic load, not a lock round trip (BenchmarkBrokerThroughput's
 	// stalled=50 against stuck=0).
 	full atomic.Bool
+	// progress is when the connection last took bytes (monotonic
+	// nanoseconds since the socket was made), or the writer last found
+	// nothing to write: a lossy subscriber whose writer has been stuck in
+	// one write since longer than stallAfter keeps at most stalledBytes.
+	progress atomic.Int64
 	// probation: it took over the queue of a subscriber cut off for
 	// stalling, and is not waited for until it has emptied its queue once.
 	probation atomic.Bool
@@ -94,6 +99,55 @@ func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info pee
 		dl:      delivery{noDrop: s.cfg.NoDrop, queueMsgs: s.cfg.SendHWM, queueBytes: s.cfg.SendHWMBytes},
 		replay:  newReplay(s),
 	}
+}
+
+// stalledBytes and stallAfter bound a lossy subscriber that stopped
+// reading: once its connection has taken nothing for stallAfter while
+// its queue holds more than stalledBytes, Send drops for it instead of
+// filling its queue to SendHWMBytes. A subscriber that reads, however
+// slowly (a megabyte a second), keeps the whole budget to absorb a
+// burst; one that stopped (a dashboard's laptop asleep) holds a few
+// megabytes queued and at most lossyTake in its connection's write.
+const (
+	stalledBytes = 4 << 20
+	stallAfter   = time.Second
+	lossyTake    = 4 << 20
+)
+
+// lossy reports whether p is a subscriber served with drops: its writer
+// writes in pieces (so progress is seen) and takes at most lossyTake at
+// a time (so a stalled write pins little).
+func (p *peer) lossy() bool { return p.s.typ.publisher() && !p.dl.noDrop }
+
+// trimLocked drops, newest first, what a stalled lossy subscriber holds
+// queued beyond stalledBytes (its queue may have grown to SendHWMBytes
+// before it stalled), counting the messages as dropped for a full queue.
+// Under mu.
+func (p *peer) trimLocked() {
+	limit := min(stalledBytes, p.dl.queueBytes)
+	if p.writing == 0 || p.out.bytes <= limit || p.s.mono()-p.progress.Load() <= int64(stallAfter) {
+		return
+	}
+	msgs := 0
+	for k := len(p.out.segs); k > 0 && p.out.bytes > limit; k-- {
+		g := p.out.segs[k-1]
+		_, n := dataMessages(g.bytes(), false, false)
+		msgs += n
+		p.out.bytes -= g.held()
+		releaseSegs(p.out.segs[k-1 : k])
+		p.out.segs = p.out.segs[:k-1]
+	}
+	p.outMsgs -= msgs
+	p.dropped.Add(uint64(msgs))
+	p.s.ctr.dropFull.Add(uint64(msgs))
+}
+
+// stalledLocked reports whether a lossy subscriber's queue, grown by
+// more bytes, is past stalledBytes while its connection takes nothing.
+// Under mu.
+func (p *peer) stalledLocked(more int) bool {
+	return p.writing > 0 && p.out.bytes+more > min(stalledBytes, p.dl.queueBytes) &&
+		p.s.mono()-p.progress.Load() > int64(stallAfter)
 }
 
 func newReplay(s *Socket) *replayWindow {
@@ -172,9 +226,11 @@ func (p *peer) tryEnqueue(m Msg, size int, seq uint64) int {
 		p.mu.Unlock()
 		return enqDead
 	}
-	if p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+size > p.dl.queueBytes) {
+	if p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+size > p.dl.queueBytes ||
+		(!p.dl.noDrop && p.stalledLocked(size))) {
 		if !p.dl.noDrop {
 			p.full.Store(true)
+			p.trimLocked()
 		}
 		p.mu.Unlock()
 		return enqFull
@@ -194,9 +250,11 @@ func (p *peer) tryEnqueueShared(sh *sharedBuf, off, end int, seq uint64) int {
 		p.mu.Unlock()
 		return enqDead
 	}
-	if p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+p.out.charge(sh, off, end) > p.dl.queueBytes) {
+	if c := p.out.charge(sh, off, end); p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+c > p.dl.queueBytes ||
+		(!p.dl.noDrop && p.stalledLocked(c))) {
 		if !p.dl.noDrop {
 			p.full.Store(true)
+			p.trimLocked()
 		}
 		p.mu.Unlock()
 		return enqFull
@@ -293,6 +351,7 @@ func (p *peer) writeLoop() error {
 		p.mu.Lock()
 		for p.out.bytes == 0 || p.quiet.Load() {
 			p.idle = true
+			p.progress.Store(p.s.mono())
 			p.mu.Unlock()
 			if p.quiet.Load() {
 				return p.halfClose()
@@ -311,9 +370,24 @@ func (p *peer) writeLoop() error {
 			p.mu.Lock()
 		}
 		p.idle = false
-		msgs := p.outMsgs
-		gs := p.out.take(p.spare)
-		p.outMsgs, p.spare = 0, nil
+		p.progress.Store(p.s.mono()) // the last write, if any, completed
+		var gs []seg
+		var msgs int
+		if p.lossy() && p.out.bytes > lossyTake {
+			// A backlog: the oldest lossyTake bytes, so that a write that
+			// stalls pins no more.
+			gs = p.out.takeUpTo(p.spare, lossyTake)
+			for _, g := range gs {
+				_, n := dataMessages(g.bytes(), false, false)
+				msgs += n
+			}
+			p.outMsgs -= msgs
+		} else {
+			msgs = p.outMsgs
+			gs = p.out.take(p.spare)
+			p.outMsgs = 0
+		}
+		p.spare = nil
 		if p.full.Load() {
 			p.full.Store(false)
 		}
@@ -382,35 +456,49 @@ func (p *peer) halfClose() error {
 	return nil
 }
 
-// stallWrite is the most a write may carry when StallTimeout applies:
-// each such write must complete within the timeout.
+// stallWrite is the most a write may carry when StallTimeout applies, or
+// for a lossy subscriber: each such write must complete within the
+// timeout, and each one completed is progress (peer.progress).
 const stallWrite = 1 << 20
 
-// write hands cs to the connection. For a NoDrop subscriber under
-// Options.StallTimeout it writes at most stallWrite bytes at a time, each
-// within the timeout, so a subscriber that stops reading is noticed
-// whatever the size of its backlog.
+// write hands gs to the connection. For a NoDrop subscriber under
+// Options.StallTimeout, and for a lossy subscriber, it writes at most
+// stallWrite bytes at a time, so a subscriber that stops reading is
+// noticed whatever the size of its backlog: the first is cut off when a
+// piece misses the timeout, the second keeps only stalledBytes queued
+// while no piece completes (peer.stalledLocked).
 func (p *peer) write(gs []seg, vec net.Buffers) (int64, net.Buffers, error) {
-	if p.stallDeadline().IsZero() {
+	deadline := !p.stallDeadline().IsZero()
+	if !deadline && !p.lossy() {
 		return writeSegs(p.conn, gs, vec)
+	}
+	setDeadline := func() error {
+		if !deadline {
+			return nil
+		}
+		return p.conn.SetWriteDeadline(p.stallDeadline())
+	}
+	stalled := func(err error) error {
+		if isTimeout(err) {
+			return errorf(ErrStalled, "no write progress for %v", p.s.cfg.StallTimeout)
+		}
+		return err
 	}
 	var total int64
 	for len(gs) > 0 {
 		if big := gs[0].bytes(); len(big) > stallWrite {
 			// One message larger than a write: in pieces, each in time.
 			for off := 0; off < len(big); {
-				if err := p.conn.SetWriteDeadline(p.stallDeadline()); err != nil {
+				if err := setDeadline(); err != nil {
 					return total, vec, err
 				}
 				n, err := p.conn.Write(big[off:min(off+stallWrite, len(big))])
 				total += int64(n)
 				off += n
 				if err != nil {
-					if isTimeout(err) {
-						err = errorf(ErrStalled, "no write progress for %v", p.s.cfg.StallTimeout)
-					}
-					return total, vec, err
+					return total, vec, stalled(err)
 				}
+				p.progress.Store(p.s.mono())
 			}
 			gs = gs[1:]
 			continue
@@ -420,17 +508,15 @@ func (p *peer) write(gs []seg, vec net.Buffers) (int64, net.Buffers, error) {
 			size += len(gs[k].bytes())
 			k++
 		}
-		if err := p.conn.SetWriteDeadline(p.stallDeadline()); err != nil {
+		if err := setDeadline(); err != nil {
 			return total, vec, err
 		}
 		n, v, err := writeSegs(p.conn, gs[:k], vec)
 		total, vec = total+n, v
 		if err != nil {
-			if isTimeout(err) {
-				err = errorf(ErrStalled, "no write progress for %v", p.s.cfg.StallTimeout)
-			}
-			return total, vec, err
+			return total, vec, stalled(err)
 		}
+		p.progress.Store(p.s.mono())
 		gs = gs[k:]
 	}
 	return total, vec, nil

@@ -54,6 +54,7 @@ type Socket struct {
 
 	sendWake notifier      // room appeared in a queue, or a peer attached
 	shared   sharedEnc     // PUB/XPUB: where Send encodes a message once for all
+	born     time.Time     // for mono
 	keptWake notifier      // a kept queue was taken, settled or emptied (Handover)
 	sendMu   sync.Mutex    // one Send at a time, with Handover (see sendNo)
 	waiting  atomic.Int32  // Sends waiting for room (Stats.Waiting)
@@ -76,6 +77,7 @@ func NewSocket(t Type, opts *Options) (*Socket, error) {
 		return nil, err
 	}
 	s := &Socket{
+		born:     time.Now(),
 		typ:      t,
 		cfg:      cfg,
 		recvLock: make(chan struct{}, 1),
@@ -360,6 +362,10 @@ func (s *Socket) attach(p *peer) bool {
 // (after the replay window of the messages it wrote last, with
 // Options.ReplayBytes),
 // fan-out types count them as dropped for a disconnected subscriber.
+// mono returns the monotonic nanoseconds since the socket was made (a
+// peer's progress stamps).
+func (s *Socket) mono() int64 { return int64(time.Since(s.born)) }
+
 func (s *Socket) detach(p *peer) {
 	// A lossy subscriber's leftover is only counted: a stalled dashboard
 	// leaving with megabytes queued costs a scan, not a copy.

@@ -52,7 +52,8 @@ type Config struct {
 	// bound applies to the logbook fan-out and to the archive endpoint's
 	// subscribers that are not archivers. Default 64 MiB (as nats-server
 	// lets a client's pending data grow); dashboards that each lag at a
-	// different place hold up to this much each.
+	// different place hold up to this much each, and one whose connection
+	// has taken nothing for a second at most 8 MiB (zmtp's stalled bound).
 	FanoutQueueBytes int
 	// ArchiveQueue bounds each connected archiver's queue, in messages
 	// (and 4 MiB); beyond it the broker waits for it (back-pressure).

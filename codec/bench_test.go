@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -87,4 +88,39 @@ func BenchmarkDecodeLogbook(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkJSONScanFloor measures what merely reading the same JSON
+// payload costs, without building anything: the standard library's
+// json.Valid, and a loop that only touches every byte. They bound from
+// below what any decoder that reads JSON a byte at a time can reach
+// (BenchmarkDecode/J builds the record as well); compare with
+// BenchmarkDecode/M in the same run.
+func BenchmarkJSONScanFloor(b *testing.B) {
+	r := testsupport.TypicalRecord()
+	payload, _ := AppendRecord(nil, topic.JSON, &r)
+	b.Run("json.Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			if !json.Valid(payload) {
+				b.Fatal("invalid")
+			}
+		}
+	})
+	b.Run("quotes", func(b *testing.B) {
+		// Counting quote characters: the least a string-aware reader does
+		// per byte.
+		b.SetBytes(int64(len(payload)))
+		n := 0
+		for b.Loop() {
+			for _, c := range payload {
+				if c == '"' {
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			b.Fatal("no quotes")
+		}
+	})
 }

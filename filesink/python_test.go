@@ -62,9 +62,16 @@ h.close()
 			proc.Wait(t, 30*time.Second)
 			path := filepath.Join(root, layout.file)
 			central := filepath.Join(root, "central.log")
-			testsupport.WaitFor(t, 20*time.Second, layout.file+" to hold 21 records", func() bool {
-				return strings.Count(fileText(path), "[equip:stage-2]") == 21 && strings.Contains(fileText(central), "no equipment here")
-			})
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				if strings.Count(fileText(path), "[equip:stage-2]") == 21 && strings.Contains(fileText(central), "no equipment here") {
+					break
+				}
+				if time.Now().After(deadline) {
+					st := b.Stats()
+					t.Fatalf("after 20 s, %s holds %d of 21 records; broker in %d, forwarded %d, archive %+v\n%s\ncentral.log:\n%s",
+						layout.file, strings.Count(fileText(path), "[equip:stage-2]"), st.In, st.Forwarded, st.Archive, fileText(path), fileText(central))
+				}
+			}
 			text := fileText(path)
 			if !strings.Contains(text, "INFO [host:127.0.0.1] [equip:stage-2] lab.stage: move 19 ") ||
 				!strings.Contains(text, "ERROR [host:127.0.0.1] [equip:stage-2] lab.stage: calibration failed ") ||

@@ -59,6 +59,8 @@ type peer struct {
 	// atomic load, not a lock round trip (BenchmarkBrokerThroughput's
 	// stalled=50 against stuck=0).
 	full atomic.Bool
+	// trimmed: while full, the stalled queue was trimmed already.
+	trimmed atomic.Bool
 	// progress is when the connection last took bytes (monotonic
 	// nanoseconds since the socket was made), or the writer last found
 	// nothing to write: a lossy subscriber whose writer has been stuck in
@@ -104,8 +106,8 @@ func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info pee
 // stalledBytes and stallAfter bound a lossy subscriber that stopped
 // reading: once its connection has taken nothing for stallAfter while
 // its queue holds more than stalledBytes, Send drops for it instead of
-// filling its queue to SendHWMBytes. A subscriber that reads, however
-// slowly (a megabyte a second), keeps the whole budget to absorb a
+// filling its queue to SendHWMBytes. A subscriber that reads at least
+// a megabyte a second (a stallWrite piece a second) keeps the whole budget to absorb a
 // burst; one that stopped (a dashboard's laptop asleep) holds a few
 // megabytes queued and at most lossyTake in its connection's write.
 const (
@@ -227,8 +229,8 @@ func (p *peer) tryEnqueue(m Msg, size int, seq uint64) int {
 		return enqDead
 	}
 	if p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+size > p.dl.queueBytes ||
-		(!p.dl.noDrop && p.stalledLocked(size))) {
-		if !p.dl.noDrop {
+		(p.lossy() && p.stalledLocked(size))) {
+		if p.lossy() {
 			p.full.Store(true)
 			p.trimLocked()
 		}
@@ -251,8 +253,8 @@ func (p *peer) tryEnqueueShared(sh *sharedBuf, off, end int, seq uint64) int {
 		return enqDead
 	}
 	if c := p.out.charge(sh, off, end); p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+c > p.dl.queueBytes ||
-		(!p.dl.noDrop && p.stalledLocked(c))) {
-		if !p.dl.noDrop {
+		(p.lossy() && p.stalledLocked(c))) {
+		if p.lossy() {
 			p.full.Store(true)
 			p.trimLocked()
 		}
@@ -390,6 +392,7 @@ func (p *peer) writeLoop() error {
 		p.spare = nil
 		if p.full.Load() {
 			p.full.Store(false)
+			p.trimmed.Store(false)
 		}
 		p.writing = msgs
 		p.mu.Unlock()

@@ -261,6 +261,11 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 		}
 		matched++
 		if p.full.Load() && !p.dl.noDrop {
+			if p.lossy() && !p.trimmed.Load() && s.mono()-p.progress.Load() > int64(stallAfter) && p.mu.TryLock() {
+				p.trimLocked()
+				p.trimmed.Store(true)
+				p.mu.Unlock()
+			}
 			p.dropped.Add(1)
 			full++
 			continue

@@ -118,7 +118,7 @@ type PeerStats struct {
 	Identity    []byte // the peer's Identity property, if any
 	Queued      int    // messages waiting in this peer's queue
 	Dropped     uint64 // PUB/XPUB: messages dropped for this peer (queue full)
-	QueuedBytes int    // encoded bytes waiting in this peer's queue
+	QueuedBytes int    // memory its queue holds: its own bytes, and shared buffers (PUB) whole
 	NoDrop      bool   // PUB/XPUB: Send waits for room in its queue
 	Heir        string // PUB/XPUB: its Delivery.Heir
 	Prefixes    int    // PUB/XPUB: distinct prefixes it subscribed to

@@ -67,17 +67,36 @@ func openLibZMQ(pattern string) (link, error) {
 	return l, nil
 }
 
-func (l *libzmqLink) send(frames [][]byte) error {
+func (l *libzmqLink) send(frames [][]byte) error { return sendFrames(l.snd, frames) }
+
+// sendFrames sends one multi-frame message.
+func sendFrames(s *zmq.Socket, frames [][]byte) error {
 	for i, f := range frames {
 		flag := zmq.SNDMORE
 		if i == len(frames)-1 {
 			flag = 0
 		}
-		if _, err := l.snd.SendBytes(f, flag); err != nil {
+		if _, err := s.SendBytes(f, flag); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// recvFrames receives one message into frames[:0].
+func recvFrames(s *zmq.Socket, frames [][]byte) ([][]byte, error) {
+	frames = frames[:0]
+	for {
+		f, err := s.RecvBytes(0)
+		if err != nil {
+			return nil, err
+		}
+		frames = append(frames, f)
+		more, err := s.GetRcvmore()
+		if err != nil || !more {
+			return frames, err
+		}
+	}
 }
 
 func (l *libzmqLink) recv() ([][]byte, error) {
@@ -91,18 +110,11 @@ func (l *libzmqLink) recv() ([][]byte, error) {
 }
 
 func (l *libzmqLink) recvMsg() ([][]byte, error) {
-	l.frames = l.frames[:0]
-	for {
-		f, err := l.rcv.RecvBytes(0)
-		if err != nil {
-			return nil, err
-		}
-		l.frames = append(l.frames, f)
-		more, err := l.rcv.GetRcvmore()
-		if err != nil || !more {
-			return l.frames, err
-		}
+	fs, err := recvFrames(l.rcv, l.frames)
+	if fs != nil {
+		l.frames = fs
 	}
+	return fs, err
 }
 
 func (l *libzmqLink) recvWithin(d time.Duration) error {
@@ -171,34 +183,16 @@ func openLibZMQHalf(t zmq.Type, connect string) (*libzmqHalf, error) {
 	return h, nil
 }
 
-func (h *libzmqHalf) send(frames [][]byte) error {
-	for i, f := range frames {
-		flag := zmq.SNDMORE
-		if i == len(frames)-1 {
-			flag = 0
-		}
-		if _, err := h.s.SendBytes(f, flag); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (h *libzmqHalf) send(frames [][]byte) error { return sendFrames(h.s, frames) }
 
 func (h *libzmqHalf) endpoint() string { return h.ep }
 
 func (h *libzmqHalf) recv() ([][]byte, error) {
-	h.frames = h.frames[:0]
-	for {
-		f, err := h.s.RecvBytes(0)
-		if err != nil {
-			return nil, err
-		}
-		h.frames = append(h.frames, f)
-		more, err := h.s.GetRcvmore()
-		if err != nil || !more {
-			return h.frames, err
-		}
+	fs, err := recvFrames(h.s, h.frames)
+	if fs != nil {
+		h.frames = fs
 	}
+	return fs, err
 }
 
 func (h *libzmqHalf) close() { h.s.Close() }

@@ -74,21 +74,8 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 			if err := sub.Connect(br.Endpoints().Archive); err != nil {
 				b.Fatal(err)
 			}
-			pubs := make([]*publisher.Publisher, n)
-			for i := range pubs {
-				if pubs[i], err = publisher.New(br.Endpoints().Ingest, &publisher.Options{QueueRecords: 100000}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			defer func() {
-				for _, p := range pubs {
-					c, cc := context.WithTimeout(context.Background(), 5*time.Second)
-					if err := p.Close(c); err != nil {
-						b.Error(err)
-					}
-					cc()
-				}
-			}()
+			pubs, closePubs := benchPublishers(b, br.Endpoints().Ingest, n)
+			defer closePubs()
 			// Join: wait until the archive subscriber receives a probe.
 			var m zmtp.Msg
 			for {
@@ -216,6 +203,28 @@ func BenchmarkStalledDashboard(b *testing.B) {
 		<-ran
 		if err := br.Close(); err != nil {
 			b.Error(err)
+		}
+	}
+}
+
+// benchPublishers starts n publishers with deep queues; the returned
+// function closes them (before the broker: defer it after the broker's
+// close).
+func benchPublishers(b *testing.B, ingest string, n int) ([]*publisher.Publisher, func()) {
+	pubs := make([]*publisher.Publisher, n)
+	for i := range pubs {
+		var err error
+		if pubs[i], err = publisher.New(ingest, &publisher.Options{QueueRecords: 100000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return pubs, func() {
+		for _, p := range pubs {
+			c, cc := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := p.Close(c); err != nil {
+				b.Error(err)
+			}
+			cc()
 		}
 	}
 }
@@ -354,21 +363,8 @@ func BenchmarkFanoutBurst(b *testing.B) {
 			}
 			defer func() { rcancel(); wg.Wait() }()
 			waitFanout(b, br, dashboards, 1)
-			pubs := make([]*publisher.Publisher, 4)
-			for i := range pubs {
-				if pubs[i], err = publisher.New(br.Endpoints().Ingest, &publisher.Options{QueueRecords: 100000}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			defer func() {
-				for _, p := range pubs {
-					c, cc := context.WithTimeout(context.Background(), 5*time.Second)
-					if err := p.Close(c); err != nil {
-						b.Error(err)
-					}
-					cc()
-				}
-			}()
+			pubs, closePubs := benchPublishers(b, br.Endpoints().Ingest, 4)
+			defer closePubs()
 			// Join: every dashboard receives a probe.
 			for joined, deadline := false, time.Now().Add(10*time.Second); !joined; {
 				pubs[0].Publish(&logbus.Record{Message: "probe"})

@@ -42,7 +42,11 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		if err := os.RemoveAll(tmp); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+		}
+	}()
 	bin := filepath.Join(tmp, "logbus")
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/logbus").CombinedOutput(); err != nil {
 		fatal(fmt.Errorf("building logbus: %v\n%s", err, out))

@@ -107,9 +107,10 @@ func newPeer(s *Socket, conn net.Conn, rd *connReader, r *bufio.Reader, info pee
 // reading: once its connection has taken nothing for stallAfter while
 // its queue holds more than stalledBytes, Send drops for it instead of
 // filling its queue to SendHWMBytes. A subscriber that reads at least
-// a megabyte a second (a stallWrite piece a second) keeps the whole budget to absorb a
-// burst; one that stopped (a dashboard's laptop asleep) holds a few
-// megabytes queued and at most lossyTake in its connection's write.
+// a megabyte a second (a stallWrite piece a second) keeps the whole
+// budget to absorb a burst; one that stopped (a dashboard's laptop
+// asleep) holds a few megabytes queued and at most lossyTake in its
+// connection's write.
 const (
 	stalledBytes = 4 << 20
 	stallAfter   = time.Second

@@ -48,7 +48,7 @@ type impl struct {
 var (
 	msgCount    = flag.Int("n", 1_000_000, "messages per run")
 	runs        = flag.Int("runs", 3, "runs per implementation and pattern; the median is reported")
-	impls       = flag.String("impl", "zmtp,gozmq,libzmq,netconn", "comma-separated implementations")
+	impls       = flag.String("impl", "zmtp,gozmq,libzmq,netconn,nats", "comma-separated implementations")
 	patterns    = flag.String("pattern", "pushpull,pubsub,pipeline,pushpull-2proc", "comma-separated patterns")
 	topicSize   = flag.Int("topic", 3, "topic frame size in bytes")
 	payloadSize = flag.Int("payload", 200, "payload frame size in bytes")
@@ -69,11 +69,12 @@ func main() {
 		"gozmq":   {name: "gozmq", open: openGoZMQ, scale: 0.1},
 		"libzmq":  {name: "libzmq", open: openLibZMQ, scale: 1},
 		"netconn": {name: "netconn", open: openNetConn, scale: 1},
+		"nats":    {name: "nats", open: openNATS, scale: 1},
 	}
 	fmt.Printf("# %s/%s, GOMAXPROCS=%d, %d+%d byte messages, median of %d runs\n",
 		runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), *topicSize, *payloadSize, *runs)
-	fmt.Println("| implementation | pattern | msg/s | MB/s | allocs/msg |")
-	fmt.Println("|---|---|---:|---:|---:|")
+	fmt.Println("| implementation | pattern | msg/s | MB/s | allocs/msg | CPU µs/msg |")
+	fmt.Println("|---|---|---:|---:|---:|---:|")
 	failed := false
 	for _, pattern := range strings.Split(*patterns, ",") {
 		for _, name := range strings.Split(*impls, ",") {
@@ -82,7 +83,7 @@ func main() {
 				fmt.Fprintf(os.Stderr, "unknown implementation %q\n", name)
 				os.Exit(2)
 			}
-			if name == "netconn" && pattern != "pushpull" {
+			if name == "netconn" && pattern != "pushpull" || name == "nats" && pattern != "pipeline" {
 				continue
 			}
 			if _, ok := twoProc[name]; pattern == "pushpull-2proc" && !ok {
@@ -104,7 +105,7 @@ func main() {
 			}
 			sort.Slice(rs, func(i, j int) bool { return rs[i].rate() < rs[j].rate() })
 			m := rs[len(rs)/2]
-			fmt.Printf("| %s | %s | %.0f | %.1f | %.2f |\n", name, pattern, m.rate(), m.rate()*float64(*topicSize+*payloadSize)/1e6, m.allocsPerMsg())
+			fmt.Printf("| %s | %s | %.0f | %.1f | %.2f | %.2f |\n", name, pattern, m.rate(), m.rate()*float64(*topicSize+*payloadSize)/1e6, m.allocsPerMsg(), m.cpuPerMsg())
 		}
 	}
 	if failed {
@@ -117,10 +118,12 @@ type result struct {
 	msgs    int
 	elapsed time.Duration
 	mallocs uint64
+	cpu     time.Duration // this process's CPU time (pushpull-2proc: the sender's only)
 }
 
 func (r result) rate() float64         { return float64(r.msgs) / r.elapsed.Seconds() }
 func (r result) allocsPerMsg() float64 { return float64(r.mallocs) / float64(r.msgs) }
+func (r result) cpuPerMsg() float64    { return r.cpu.Seconds() * 1e6 / float64(r.msgs) }
 
 // measure runs one transfer and counts heap allocations across the whole
 // process (sender, receiver and the implementation's goroutines).
@@ -128,12 +131,14 @@ func measure(im impl, pattern string, n int) (result, error) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpu0 := cpuTime()
 	d, err := run(im, pattern, n)
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		return result{}, err
 	}
-	return result{msgs: n, elapsed: d, mallocs: after.Mallocs - before.Mallocs}, nil
+	return result{msgs: n, elapsed: d, mallocs: after.Mallocs - before.Mallocs, cpu: cpu}, nil
 }
 
 // run moves n messages and returns the time from the first send to the
@@ -152,6 +157,14 @@ func run(im impl, pattern string, n int) (time.Duration, error) {
 		defer in.close()
 		out = in
 	case "pipeline":
+		if im.name == "nats" { // the server is the middle stage
+			if in, err = im.open(pattern); err != nil {
+				return 0, err
+			}
+			defer in.close()
+			out = in
+			break
+		}
 		if in, err = im.open("pushpull"); err != nil {
 			return 0, err
 		}

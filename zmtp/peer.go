@@ -354,7 +354,9 @@ func (p *peer) writeLoop() error {
 		p.mu.Lock()
 		for p.out.bytes == 0 || p.quiet.Load() {
 			p.idle = true
-			p.progress.Store(p.s.mono())
+			if p.lossy() {
+				p.progress.Store(p.s.mono())
+			}
 			p.mu.Unlock()
 			if p.quiet.Load() {
 				return p.halfClose()
@@ -373,7 +375,9 @@ func (p *peer) writeLoop() error {
 			p.mu.Lock()
 		}
 		p.idle = false
-		p.progress.Store(p.s.mono()) // the last write, if any, completed
+		if p.lossy() {
+			p.progress.Store(p.s.mono()) // the last write, if any, completed
+		}
 		var gs []seg
 		var msgs int
 		if p.lossy() && p.out.bytes > lossyTake {
@@ -472,8 +476,8 @@ const stallWrite = 1 << 20
 // piece misses the timeout, the second keeps only stalledBytes queued
 // while no piece completes (peer.stalledLocked).
 func (p *peer) write(gs []seg, vec net.Buffers) (int64, net.Buffers, error) {
-	deadline := !p.stallDeadline().IsZero()
-	if !deadline && !p.lossy() {
+	deadline, lossy := !p.stallDeadline().IsZero(), p.lossy()
+	if !deadline && !lossy {
 		return writeSegs(p.conn, gs, vec)
 	}
 	setDeadline := func() error {
@@ -502,7 +506,9 @@ func (p *peer) write(gs []seg, vec net.Buffers) (int64, net.Buffers, error) {
 				if err != nil {
 					return total, vec, stalled(err)
 				}
-				p.progress.Store(p.s.mono())
+				if lossy {
+					p.progress.Store(p.s.mono())
+				}
 			}
 			gs = gs[1:]
 			continue
@@ -520,7 +526,9 @@ func (p *peer) write(gs []seg, vec net.Buffers) (int64, net.Buffers, error) {
 		if err != nil {
 			return total, vec, stalled(err)
 		}
-		p.progress.Store(p.s.mono())
+		if lossy {
+			p.progress.Store(p.s.mono())
+		}
 		gs = gs[k:]
 	}
 	return total, vec, nil

@@ -270,10 +270,19 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 			full++
 			continue
 		}
-		if sh == nil {
-			sh, off, end = s.shared.encode(m, size)
+		var r int
+		if len(peers) == 1 {
+			// One subscriber (an archive with its archiver): a copy into
+			// its own queue costs less than a shared buffer's lock and
+			// reference counts.
+			r = p.tryEnqueue(m, size, sn.seq)
+		} else {
+			if sh == nil {
+				sh, off, end = s.shared.encode(m, size)
+			}
+			r = p.tryEnqueueShared(sh, off, end, sn.seq)
 		}
-		switch p.tryEnqueueShared(sh, off, end, sn.seq) {
+		switch r {
 		case enqOK:
 		case enqDead:
 			if !s.lostPeer(p, m, sn) {
@@ -292,7 +301,7 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 				s.ctr.dropStalled.Add(1)
 				continue
 			}
-			if err := s.waitPeer(ctx, p, m, sh, off, end, sn); err != nil {
+			if err := s.waitPeer(ctx, p, m, size, sh, off, end, sn); err != nil {
 				return err
 			}
 		}
@@ -312,13 +321,20 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 	return nil
 }
 
-// waitPeer waits for room in one subscriber's queue (NoDrop mode).
-func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, sh *sharedBuf, off, end int, sn sendNo) error {
+// waitPeer waits for room in one subscriber's queue (NoDrop mode), for
+// m encoded at [off, end) of sh, or for m itself when sh is nil.
+func (s *Socket) waitPeer(ctx context.Context, p *peer, m Msg, size int, sh *sharedBuf, off, end int, sn sendNo) error {
 	s.waiting.Add(1)
 	defer s.waiting.Add(-1)
 	for {
 		c := s.sendWake.acquire()
-		switch p.tryEnqueueShared(sh, off, end, sn.seq) {
+		r := 0
+		if sh != nil {
+			r = p.tryEnqueueShared(sh, off, end, sn.seq)
+		} else {
+			r = p.tryEnqueue(m, size, sn.seq)
+		}
+		switch r {
 		case enqOK:
 			s.sendWake.release()
 			return nil

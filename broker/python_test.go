@@ -92,6 +92,15 @@ with h.applicationbound():
 h.close()
 print("done")
 `, b.Ingest())
+	// Where records stop, should they (a loaded CI run once saw none of
+	// the 51 arrive, the script having sent them all).
+	t.Cleanup(func() {
+		if t.Failed() {
+			st := b.Stats()
+			t.Logf("broker: in %d, forwarded %d, single-frame %d, rejected %+v; ingest connects %d, rejects %+v, received %d; fan-out %+v",
+				st.In, st.Forwarded, st.SingleFrame, st.Rejected, st.Ingest.Connects, st.Ingest.Rejected, st.Ingest.Received, st.Fanout)
+		}
+	})
 	recs, _ := collect(t, dash, 51, 30*time.Second)
 	proc.Wait(t, 30*time.Second)
 	for i, r := range recs[:50] {

@@ -39,20 +39,8 @@ func BenchmarkBrokerThroughput(b *testing.B) {
 			name = fmt.Sprintf("publishers=%d/prefixes=%dx4096", n, c.prefixSubs)
 		}
 		b.Run(name, func(b *testing.B) {
-			br, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			ran := make(chan error, 1)
-			go func() { ran <- br.Run(ctx) }()
-			defer func() {
-				cancel()
-				<-ran
-				if err := br.Close(); err != nil {
-					b.Error(err)
-				}
-			}()
+			br, stopBroker := runBenchBroker(b, &broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "tcp://127.0.0.1:0"})
+			defer stopBroker()
 			sub, err := zmtp.NewSocket(zmtp.SUB, &zmtp.Options{Properties: map[string]string{broker.ArchiverProperty: "bench"}})
 			if err != nil {
 				b.Fatal(err)
@@ -207,6 +195,25 @@ func BenchmarkStalledDashboard(b *testing.B) {
 	}
 }
 
+// runBenchBroker starts a broker from cfg; the returned function stops and
+// closes it (defer it first, so that it runs last).
+func runBenchBroker(b *testing.B, cfg *broker.Config) (*broker.Broker, func()) {
+	br, err := broker.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- br.Run(ctx) }()
+	return br, func() {
+		cancel()
+		<-ran
+		if err := br.Close(); err != nil {
+			b.Error(err)
+		}
+	}
+}
+
 // benchPublishers starts n publishers with deep queues; the returned
 // function closes them (before the broker: defer it after the broker's
 // close).
@@ -318,20 +325,8 @@ func waitFanout(b *testing.B, br *broker.Broker, n, prefixes int) {
 func BenchmarkFanoutBurst(b *testing.B) {
 	for _, budget := range []int{4 << 20, 32 << 20, broker.DefaultConfig().FanoutQueueBytes} {
 		b.Run(fmt.Sprintf("queue=%dMiB", budget>>20), func(b *testing.B) {
-			br, err := broker.New(&broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "-", FanoutQueueBytes: budget})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			ran := make(chan error, 1)
-			go func() { ran <- br.Run(ctx) }()
-			defer func() {
-				cancel()
-				<-ran
-				if err := br.Close(); err != nil {
-					b.Error(err)
-				}
-			}()
+			br, stopBroker := runBenchBroker(b, &broker.Config{Ingest: "tcp://127.0.0.1:0", Fanout: "tcp://127.0.0.1:0", Archive: "-", FanoutQueueBytes: budget})
+			defer stopBroker()
 			const dashboards = 4
 			var got [dashboards]atomic.Int64
 			var wg sync.WaitGroup

@@ -271,44 +271,37 @@ func prefixSub(b *testing.B, ep string, n int) {
 // stallFanout publishes until each of n fan-out subscribers that stopped
 // reading has been found stalled (the broker drops for it).
 func stallFanout(b *testing.B, br *broker.Broker, p *publisher.Publisher, rec *logbus.Record, n int) {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	pollFanout(b, br, n, "found stalled", func() {
 		for range 1000 {
 			for !p.PublishWait(context.Background(), rec, time.Second) {
 			}
 		}
-		stalled := 0
-		for _, st := range br.Stats().Fanout.Peers {
-			if st.Dropped > 0 {
-				stalled++
-			}
-		}
-		if stalled >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d fan-out subscribers found stalled", stalled, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	}, func(st zmtp.PeerStats) bool { return st.Dropped > 0 })
 }
 
 // waitFanout waits until n subscribers are connected to the fan-out, each
 // holding at least prefixes prefixes.
 func waitFanout(b *testing.B, br *broker.Broker, n, prefixes int) {
+	pollFanout(b, br, n, "ready", func() {}, func(st zmtp.PeerStats) bool { return st.Prefixes >= prefixes })
+}
+
+// pollFanout runs step until at least n fan-out subscribers satisfy ok,
+// failing after 30 s.
+func pollFanout(b *testing.B, br *broker.Broker, n int, what string, step func(), ok func(zmtp.PeerStats) bool) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		ready := 0
-		for _, p := range br.Stats().Fanout.Peers {
-			if p.Prefixes >= prefixes {
-				ready++
+		step()
+		got := 0
+		for _, st := range br.Stats().Fanout.Peers {
+			if ok(st) {
+				got++
 			}
 		}
-		if ready >= n {
+		if got >= n {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d fan-out subscribers ready", ready, n)
+			b.Fatalf("%d of %d fan-out subscribers %s", got, n, what)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

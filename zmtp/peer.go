@@ -128,7 +128,7 @@ func (p *peer) lossy() bool { return p.s.typ.publisher() && !p.dl.noDrop }
 // Under mu.
 func (p *peer) trimLocked() {
 	limit := min(stalledBytes, p.dl.queueBytes)
-	if p.writing == 0 || p.out.bytes <= limit || p.s.mono()-p.progress.Load() <= int64(stallAfter) {
+	if p.writing == 0 || p.out.bytes <= limit || !p.stuck() {
 		return
 	}
 	msgs := 0
@@ -149,9 +149,11 @@ func (p *peer) trimLocked() {
 // more bytes, is past stalledBytes while its connection takes nothing.
 // Under mu.
 func (p *peer) stalledLocked(more int) bool {
-	return p.writing > 0 && p.out.bytes+more > min(stalledBytes, p.dl.queueBytes) &&
-		p.s.mono()-p.progress.Load() > int64(stallAfter)
+	return p.writing > 0 && p.out.bytes+more > min(stalledBytes, p.dl.queueBytes) && p.stuck()
 }
+
+// stuck reports whether the connection has taken nothing for stallAfter.
+func (p *peer) stuck() bool { return p.s.mono()-p.progress.Load() > int64(stallAfter) }
 
 func newReplay(s *Socket) *replayWindow {
 	if s.typ != PUSH || s.cfg.ReplayBytes <= 0 {
@@ -225,23 +227,11 @@ const (
 // SendHWMBytes still moves.
 func (p *peer) tryEnqueue(m Msg, size int, seq uint64) int {
 	p.mu.Lock()
-	if p.dead || p.paused {
-		p.mu.Unlock()
-		return enqDead
-	}
-	if p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+size > p.dl.queueBytes ||
-		(p.lossy() && p.stalledLocked(size))) {
-		if p.lossy() {
-			p.full.Store(true)
-			p.trimLocked()
-		}
-		p.mu.Unlock()
-		return enqFull
+	if r := p.admitLocked(size); r != enqOK {
+		return r
 	}
 	p.out.appendMsg(m, size)
-	p.outMsgs++
-	p.enqSeq = seq
-	p.unlockWake()
+	p.queuedLocked(seq)
 	return enqOK
 }
 
@@ -249,24 +239,41 @@ func (p *peer) tryEnqueue(m Msg, size int, seq uint64) int {
 // [off, end) of sh (outQueue.appendShared).
 func (p *peer) tryEnqueueShared(sh *sharedBuf, off, end int, seq uint64) int {
 	p.mu.Lock()
+	if r := p.admitLocked(p.out.charge(sh, off, end)); r != enqOK {
+		return r
+	}
+	p.out.appendShared(sh, off, end)
+	p.queuedLocked(seq)
+	return enqOK
+}
+
+// admitLocked decides, under mu, whether a message adding charge bytes to
+// the queue may be queued: enqOK with mu still held, or enqDead or
+// enqFull with mu released. A lossy subscriber found full is flagged (Send
+// then skips it without the lock) and, if stalled, trimmed.
+func (p *peer) admitLocked(charge int) int {
 	if p.dead || p.paused {
 		p.mu.Unlock()
 		return enqDead
 	}
-	if c := p.out.charge(sh, off, end); p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+c > p.dl.queueBytes ||
-		(p.lossy() && p.stalledLocked(c))) {
-		if p.lossy() {
+	lossy := p.lossy()
+	if p.outMsgs > 0 && (p.outMsgs >= p.dl.queueMsgs || p.out.bytes+charge > p.dl.queueBytes ||
+		(lossy && p.stalledLocked(charge))) {
+		if lossy {
 			p.full.Store(true)
 			p.trimLocked()
 		}
 		p.mu.Unlock()
 		return enqFull
 	}
-	p.out.appendShared(sh, off, end)
+	return enqOK
+}
+
+// queuedLocked counts a message just queued and releases mu.
+func (p *peer) queuedLocked(seq uint64) {
 	p.outMsgs++
 	p.enqSeq = seq
 	p.unlockWake()
-	return enqOK
 }
 
 // unlockWake releases mu, waking the writer if it was waiting for work.

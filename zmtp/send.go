@@ -261,7 +261,7 @@ func (s *Socket) sendFanOut(ctx context.Context, m Msg, size int, filter bool) e
 		}
 		matched++
 		if p.full.Load() && !p.dl.noDrop {
-			if p.lossy() && !p.trimmed.Load() && s.mono()-p.progress.Load() > int64(stallAfter) && p.mu.TryLock() {
+			if p.lossy() && !p.trimmed.Load() && p.stuck() && p.mu.TryLock() {
 				p.trimLocked()
 				p.trimmed.Store(true)
 				p.mu.Unlock()

@@ -70,17 +70,17 @@ func main() {
 			goBench(r, "./broker", "BenchmarkBrokerThroughput/publishers=4/"+c, "1000000x")
 		}
 		goBench(r, "./broker", "BenchmarkFanoutBurst/queue=64MiB", "1000000x")
-		for _, c := range []struct{ name string }{{"msgpack"}, {"batch1"}, {"distlog"}, {"logbook"}, {"json"}, {"eq10"}} {
+		for _, name := range []string{"msgpack", "batch1", "distlog", "logbook", "json", "eq10"} {
 			args := []string{"bench", "--json", "--records", strconv.Itoa(*records), "--publishers", "4"}
-			switch c.name {
+			switch name {
 			case "batch1":
 				args = append(args, "--batch", "1")
 			case "eq10":
 				args = append(args, "--equipments", "10")
 			default:
-				args = append(args, "--payload", c.name)
+				args = append(args, "--payload", name)
 			}
-			logbusBench(r, bin, c.name, args)
+			logbusBench(r, bin, name, args)
 		}
 		if haveZMQ {
 			zmqBench(r, zmqBin)
